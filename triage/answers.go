@@ -1,0 +1,357 @@
+package triage
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Answers maps question ids to answers. A question that is absent, or whose
+// value is nil (JSON null), is unanswered: unknown, never "no".
+//
+// Accepted values, by question type:
+//   - boolean: bool
+//   - integer: any Go integer type, a float with an integral value (JSON
+//     decoders produce 4.0 for 4), or json.Number
+//   - number: any Go integer or float type, or json.Number; finite only
+//   - choice: string, one of the question's choices
+//   - multichoice: []string or []any of strings, each one of the choices,
+//     no repeats; an empty list means "none of these"
+//
+// Evaluate neither modifies nor retains the map.
+type Answers map[string]any
+
+// ParseAnswers decodes a JSON object of answers. Numbers keep their exact
+// text (json.Number), so an integer question can tell 4 from 4.5 without
+// rounding. A duplicate key is an error, because a later "true" silently
+// overriding an earlier "false" is not something to guess about. Errors wrap
+// ErrInvalidAnswers.
+func ParseAnswers(data []byte) (Answers, error) {
+	return DecodeAnswers(bytes.NewReader(data))
+}
+
+// DecodeAnswers is ParseAnswers reading from r. It reads one JSON object and
+// rejects anything after it except white space.
+func DecodeAnswers(r io.Reader) (Answers, error) {
+	dec := json.NewDecoder(r)
+	dec.UseNumber()
+	fail := func(format string, args ...any) (Answers, error) {
+		return nil, fmt.Errorf("%w: %s", ErrInvalidAnswers, fmt.Sprintf(format, args...))
+	}
+	tok, err := dec.Token()
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			return fail("no JSON object found (empty input)")
+		}
+		return fail("malformed JSON: %v", err)
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return fail("answers must be a JSON object like {\"fever\": true}, got %v", describeToken(tok))
+	}
+	out := Answers{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return fail("malformed JSON: %v", err)
+		}
+		key, _ := tok.(string)
+		if _, dup := out[key]; dup {
+			return fail("question %q is answered twice", key)
+		}
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			return fail("malformed JSON in the answer to %q: %v", key, err)
+		}
+		out[key] = v
+	}
+	if _, err := dec.Token(); err != nil {
+		return fail("malformed JSON: %v", err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return fail("unexpected data after the answers object")
+	}
+	return out, nil
+}
+
+func describeToken(tok json.Token) string {
+	switch t := tok.(type) {
+	case json.Delim:
+		if t == '[' {
+			return "a list"
+		}
+		return string(t)
+	case nil:
+		return "null"
+	case string:
+		return "a string"
+	case bool:
+		return "a boolean"
+	default:
+		return "a number"
+	}
+}
+
+// prepare validates the answers and returns the CEL activation and which
+// questions are answered. When every value already has its CEL-native Go
+// type, the caller's map is used as it is, so complete, well-typed answers
+// cost no copy.
+func (e *Engine) prepare(a Answers) (map[string]any, []bool, error) {
+	answered := make([]bool, len(e.questions))
+	var errs AnswerErrors
+	copyNeeded := false
+	for k, v := range a {
+		qi, ok := e.qIndex[k]
+		if !ok {
+			msg := "unknown question"
+			if s := suggest(k, e.questionIDs()); s != "" {
+				msg += fmt.Sprintf(" (did you mean %q?)", s)
+			}
+			errs = append(errs, &AnswerError{Question: k, Value: v, Msg: msg})
+			continue
+		}
+		if v == nil {
+			copyNeeded = true // unanswered: must not appear in the activation
+			continue
+		}
+		_, changed, msg := normalize(&e.questions[qi].Question, v)
+		if msg != "" {
+			errs = append(errs, &AnswerError{Question: k, Value: v, Msg: msg})
+			continue
+		}
+		answered[qi] = true
+		copyNeeded = copyNeeded || changed
+	}
+	if len(errs) > 0 {
+		slices.SortFunc(errs, func(x, y *AnswerError) int {
+			xi, xok := e.qIndex[x.Question]
+			yi, yok := e.qIndex[y.Question]
+			switch {
+			case xok && yok:
+				return xi - yi
+			case xok:
+				return -1
+			case yok:
+				return 1
+			}
+			return strings.Compare(x.Question, y.Question)
+		})
+		return nil, nil, errs
+	}
+	if !copyNeeded {
+		return a, answered, nil
+	}
+	vars := make(map[string]any, len(a))
+	for k, v := range a {
+		if v == nil {
+			continue
+		}
+		nv, _, _ := normalize(&e.questions[e.qIndex[k]].Question, v)
+		vars[k] = nv
+	}
+	return vars, answered, nil
+}
+
+func (e *Engine) questionIDs() []string {
+	ids := make([]string, len(e.questions))
+	for i, q := range e.questions {
+		ids[i] = q.ID
+	}
+	return ids
+}
+
+// normalize checks v against q. It returns the value in a form CEL takes
+// as q's type, whether that differs from v, and a message when v is
+// invalid.
+func normalize(q *Question, v any) (out any, changed bool, msg string) {
+	switch q.Type {
+	case Boolean:
+		if b, ok := v.(bool); ok {
+			return b, false, ""
+		}
+		return nil, false, "want true or false, got " + describeValue(v)
+	case Integer:
+		return normalizeInt(q, v)
+	case Number:
+		f, ok, m := toFloat(v)
+		if !ok {
+			return nil, false, m
+		}
+		if m := checkRange(q, f, fmtNum(f)); m != "" {
+			return nil, false, m
+		}
+		_, isF64 := v.(float64)
+		return f, !isF64, ""
+	case Choice:
+		s, ok := v.(string)
+		if !ok {
+			return nil, false, "want one of " + choiceList(q) + ", got " + describeValue(v)
+		}
+		if !q.hasChoice(s) {
+			return nil, false, fmt.Sprintf("%q is not one of %s", s, choiceList(q))
+		}
+		return s, false, ""
+	case MultiChoice:
+		return normalizeMulti(q, v)
+	}
+	return nil, false, "question has an invalid type"
+}
+
+func normalizeInt(q *Question, v any) (any, bool, string) {
+	var (
+		i       int64
+		changed = true
+	)
+	switch n := v.(type) {
+	case int64:
+		i, changed = n, false
+	case int:
+		i, changed = int64(n), false // CEL takes int as int
+	case int32:
+		i, changed = int64(n), false
+	case int16:
+		i, changed = int64(n), false
+	case int8:
+		i, changed = int64(n), false
+	case uint, uint8, uint16, uint32, uint64, uintptr:
+		u, _ := strconv.ParseUint(fmt.Sprint(n), 10, 64)
+		if u > math.MaxInt64 {
+			return nil, false, fmt.Sprintf("%d is too large", u)
+		}
+		i = int64(u)
+	case float32, float64, json.Number:
+		f, ok, m := toFloat(n)
+		if !ok {
+			return nil, false, m
+		}
+		if f != math.Trunc(f) {
+			return nil, false, fmt.Sprintf("want a whole number, got %s", fmtNum(f))
+		}
+		if f < -(1<<63) || f >= 1<<63 {
+			return nil, false, fmt.Sprintf("%s is too large", fmtNum(f))
+		}
+		i = int64(f)
+		if jn, ok := n.(json.Number); ok {
+			// Keep exact digits for integers beyond float64 precision.
+			if exact, err := strconv.ParseInt(string(jn), 10, 64); err == nil {
+				i = exact
+			}
+		}
+	default:
+		return nil, false, "want a whole number, got " + describeValue(v)
+	}
+	if m := checkRange(q, float64(i), strconv.FormatInt(i, 10)); m != "" {
+		return nil, false, m
+	}
+	return i, changed, ""
+}
+
+func toFloat(v any) (float64, bool, string) {
+	var f float64
+	switch n := v.(type) {
+	case float64:
+		f = n
+	case float32:
+		f = float64(n)
+	case int:
+		f = float64(n)
+	case int8:
+		f = float64(n)
+	case int16:
+		f = float64(n)
+	case int32:
+		f = float64(n)
+	case int64:
+		f = float64(n)
+	case uint, uint8, uint16, uint32, uint64, uintptr:
+		u, _ := strconv.ParseUint(fmt.Sprint(n), 10, 64)
+		f = float64(u)
+	case json.Number:
+		var err error
+		if f, err = strconv.ParseFloat(string(n), 64); err != nil {
+			return 0, false, fmt.Sprintf("%s is not a usable number", n)
+		}
+	default:
+		return 0, false, "want a number, got " + describeValue(v)
+	}
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, false, "want a finite number, got " + fmtNum(f)
+	}
+	return f, true, ""
+}
+
+func checkRange(q *Question, f float64, text string) string {
+	if q.Min != nil && f < *q.Min {
+		return fmt.Sprintf("%s is below the minimum of %s", text, fmtNum(*q.Min))
+	}
+	if q.Max != nil && f > *q.Max {
+		return fmt.Sprintf("%s is above the maximum of %s", text, fmtNum(*q.Max))
+	}
+	return ""
+}
+
+func normalizeMulti(q *Question, v any) (any, bool, string) {
+	var (
+		list    []string
+		changed bool
+	)
+	switch l := v.(type) {
+	case []string:
+		list = l
+	case []any:
+		changed = true
+		list = make([]string, len(l))
+		for i, x := range l {
+			s, ok := x.(string)
+			if !ok {
+				return nil, false, fmt.Sprintf("want a list of choices from %s, but item %d is %s", choiceList(q), i+1, describeValue(x))
+			}
+			list[i] = s
+		}
+	default:
+		return nil, false, "want a list of choices from " + choiceList(q) + " (empty for none), got " + describeValue(v)
+	}
+	for i, s := range list {
+		if !q.hasChoice(s) {
+			return nil, false, fmt.Sprintf("%q is not one of %s", s, choiceList(q))
+		}
+		if slices.Contains(list[:i], s) {
+			return nil, false, fmt.Sprintf("%q is listed twice", s)
+		}
+	}
+	if list == nil {
+		list, changed = []string{}, true
+	}
+	return list, changed, ""
+}
+
+func choiceList(q *Question) string {
+	vals := make([]string, len(q.Choices))
+	for i, c := range q.Choices {
+		vals[i] = c.Value
+	}
+	return strings.Join(vals, ", ")
+}
+
+func describeValue(v any) string {
+	switch x := v.(type) {
+	case string:
+		return fmt.Sprintf("string %q", x)
+	case bool:
+		return fmt.Sprintf("boolean %v", x)
+	case json.Number:
+		return "number " + string(x)
+	case float64, float32, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64:
+		return fmt.Sprintf("number %v", x)
+	case []any, []string:
+		return "a list"
+	case map[string]any:
+		return "an object"
+	}
+	return fmt.Sprintf("a value of type %T", v)
+}

@@ -1,0 +1,224 @@
+package triage
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"cel.dev/cel-go/cel"
+	"cel.dev/cel-go/common/ast"
+	"cel.dev/cel-go/common/cost"
+	"cel.dev/cel-go/common/operators"
+	"cel.dev/cel-go/common/types"
+	"go.yaml.in/yaml/v3"
+)
+
+// condition is one compiled CEL condition: a rule's when or a question's
+// ask_if.
+type condition struct {
+	src   string
+	ast   *cel.Ast
+	reads []int // indices of the questions read, ascending (questionnaire order)
+	// conjuncts are the top-level && operands, printed in canonical form,
+	// used to check that follow-up questions are guarded.
+	conjuncts []string
+	// fast evaluates with every read question answered; partial treats
+	// unanswered questions as unknown. Keeping both lets complete answers
+	// skip the cost of partial evaluation.
+	fast, partial cel.Program
+	// needsCtx is set when the condition has a comprehension, the only
+	// construct that can run long enough for cancellation to matter.
+	needsCtx bool
+	pos      Position
+}
+
+// newEnv declares every question as a typed top-level variable, so every
+// expression is type-checked against the questionnaire.
+func newEnv(qs []*question, o *options) (*cel.Env, error) {
+	opts := []cel.EnvOption{
+		cel.ParserRecursionLimit(o.maxNesting),
+		cel.ParserExpressionSizeLimit(o.maxExprLength),
+	}
+	for _, q := range qs {
+		opts = append(opts, cel.Variable(q.ID, celType(q.Type)))
+	}
+	return cel.NewEnv(opts...)
+}
+
+func celType(t QuestionType) *cel.Type {
+	switch t {
+	case Boolean:
+		return cel.BoolType
+	case Integer:
+		return cel.IntType
+	case Number:
+		return cel.DoubleType
+	case Choice:
+		return cel.StringType
+	case MultiChoice:
+		return cel.ListType(cel.StringType)
+	}
+	panic(fmt.Sprintf("triage: unhandled question type %d", t))
+}
+
+var undeclaredRef = regexp.MustCompile(`^undeclared reference to '([^']*)'`)
+
+// compile parses, type-checks and plans the condition held by node n,
+// reporting every problem at its position in the rule file.
+func (b *builder) compile(d *decoder, n *yaml.Node, id, path string) *condition {
+	src := n.Value
+	start := d.locate(n, 0)
+	if l := len([]rune(src)); l > b.opts.maxExprLength {
+		b.unreadable = true
+		d.errAt(start, id, path, "%s is %d characters long; the limit is %d", describePath(path), l, b.opts.maxExprLength)
+		return nil
+	}
+	if strings.TrimSpace(src) == "" {
+		d.errAt(start, id, path, "%s must not be empty", describePath(path))
+		return nil
+	}
+	checked, iss := b.env.Compile(src)
+	if iss != nil && iss.Err() != nil {
+		b.unreadable = true
+		for _, e := range iss.Errors() {
+			msg := e.Message
+			if m := undeclaredRef.FindStringSubmatch(msg); m != nil {
+				msg = fmt.Sprintf("unknown question %q", m[1])
+				if s := suggest(m[1], b.questionIDs); s != "" {
+					msg += fmt.Sprintf(" (did you mean %q?)", s)
+				}
+			}
+			off := locationOffset(src, e.Location.Line(), e.Location.Column())
+			d.errAt(d.locate(n, off), id, path, "%s: %s", describePath(path), msg)
+		}
+		return nil
+	}
+	if out := checked.OutputType(); !out.IsExactType(types.BoolType) {
+		d.errAt(start, id, path, "%s must be a boolean condition, but it is of type %s", describePath(path), out)
+		return nil
+	}
+
+	c := &condition{src: src, ast: checked, pos: start}
+	native := checked.NativeRep()
+	seen := map[int]bool{}
+	for _, ref := range native.ReferenceMap() {
+		if ref.Value != nil || len(ref.OverloadIDs) > 0 {
+			continue
+		}
+		if qi, ok := b.qIndex[ref.Name]; ok && !seen[qi] {
+			seen[qi] = true
+			c.reads = append(c.reads, qi)
+		}
+	}
+	slices.Sort(c.reads)
+	ast.PreOrderVisit(native.Expr(), ast.NewExprVisitor(func(e ast.Expr) {
+		if e.Kind() == ast.ComprehensionKind {
+			c.needsCtx = true
+		}
+	}))
+	for _, e := range flattenAnd(native.Expr()) {
+		s, err := cel.ExprToString(e, native.SourceInfo())
+		if err != nil {
+			s = fmt.Sprintf("#%d", e.ID()) // unprintable: never equal to a guard
+		}
+		c.conjuncts = append(c.conjuncts, s)
+	}
+
+	est, err := b.env.EstimateCost(checked, &sizeEstimator{qs: b.questions, qIndex: b.qIndex})
+	if err != nil {
+		d.errAt(start, id, path, "%s: cannot estimate cost: %v", describePath(path), err)
+		return nil
+	}
+	if est.Max > b.opts.costLimit {
+		d.errAt(start, id, path, "%s: estimated cost %d exceeds the limit of %d", describePath(path), est.Max, b.opts.costLimit)
+		return nil
+	}
+
+	common := []cel.ProgramOption{cel.CostLimit(b.opts.costLimit), cel.InterruptCheckFrequency(100)}
+	fast, err := b.env.Program(checked, append(common, cel.EvalOptions(cel.OptOptimize))...)
+	if err != nil {
+		d.errAt(start, id, path, "%s: %v", describePath(path), err)
+		return nil
+	}
+	partial, err := b.env.Program(checked, append(common, cel.EvalOptions(cel.OptPartialEval))...)
+	if err != nil {
+		d.errAt(start, id, path, "%s: %v", describePath(path), err)
+		return nil
+	}
+	c.fast, c.partial = fast, partial
+
+	// A condition that is decided with every answer unknown can never
+	// change with the answers: it always or never fires, which in a
+	// clinical rule is a mistake, not a choice.
+	out, _, err := partial.Eval(b.env.UnknownVars())
+	switch {
+	case err != nil:
+		d.errAt(start, id, path, "%s always fails to evaluate: %v", describePath(path), err)
+		return nil
+	case !types.IsUnknown(out):
+		d.errAt(start, id, path, "%s is always %v: it does not depend on any answer", describePath(path), out)
+		return nil
+	}
+	return c
+}
+
+// locationOffset converts a 1-based line and 0-based column within src to a
+// code-point offset.
+func locationOffset(src string, line, col int) int {
+	off := 0
+	for i, l := range strings.Split(src, "\n") {
+		if i+1 == line {
+			return off + col
+		}
+		off += len([]rune(l)) + 1
+	}
+	return off
+}
+
+// flattenAnd returns the operands of a chain of && at the top of e.
+func flattenAnd(e ast.Expr) []ast.Expr {
+	if e.Kind() == ast.CallKind && e.AsCall().FunctionName() == operators.LogicalAnd {
+		var out []ast.Expr
+		for _, arg := range e.AsCall().Args() {
+			out = append(out, flattenAnd(arg)...)
+		}
+		return out
+	}
+	return []ast.Expr{e}
+}
+
+// sizeEstimator tells the cost estimator how large answers can be: a
+// multichoice list holds at most its number of choices, a choice string is
+// at most as long as its longest value.
+type sizeEstimator struct {
+	qs     []*question
+	qIndex map[string]int
+}
+
+func (s *sizeEstimator) EstimateSize(n cost.AstNode) *cost.SizeEstimate {
+	p := n.Path()
+	if len(p) == 0 {
+		return nil
+	}
+	qi, ok := s.qIndex[p[0]]
+	if !ok {
+		return nil
+	}
+	q := s.qs[qi]
+	switch {
+	case len(p) == 1 && q.Type == MultiChoice:
+		return &cost.SizeEstimate{Min: 0, Max: uint64(len(q.Choices))}
+	case len(p) == 1 && q.Type == Choice, len(p) == 2 && q.Type == MultiChoice && p[1] == "@items":
+		longest := 0
+		for _, c := range q.Choices {
+			longest = max(longest, len([]rune(c.Value)))
+		}
+		return &cost.SizeEstimate{Min: 0, Max: uint64(longest)}
+	}
+	return nil
+}
+
+func (s *sizeEstimator) EstimateCallCost(function, overloadID string, target *cost.AstNode, args []cost.AstNode) *cost.CallEstimate {
+	return nil
+}

@@ -1,0 +1,218 @@
+package triage
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Sentinel errors for errors.Is. Every error returned by Load wraps
+// ErrInvalidRuleSet; every answer-validation error returned by Evaluate
+// wraps ErrInvalidAnswers; a failure while evaluating a rule wraps
+// ErrEvaluation. None of them ever comes with a verdict.
+var (
+	ErrInvalidRuleSet = errors.New("invalid rule set")
+	ErrInvalidAnswers = errors.New("invalid answers")
+	ErrEvaluation     = errors.New("rule evaluation failed")
+)
+
+// Position is a place in a rule file. Line and Column are 1-based; Column
+// counts Unicode code points. A zero Line means the whole file.
+type Position struct {
+	File   string `json:"file"`
+	Line   int    `json:"line,omitempty"`
+	Column int    `json:"column,omitempty"`
+}
+
+// String returns "file:line:column", "file:line" or "file".
+func (p Position) String() string {
+	switch {
+	case p.Line == 0:
+		return p.File
+	case p.Column == 0:
+		return fmt.Sprintf("%s:%d", p.File, p.Line)
+	default:
+		return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Column)
+	}
+}
+
+func (p Position) compare(o Position) int {
+	return cmp.Or(cmp.Compare(p.File, o.File), cmp.Compare(p.Line, o.Line), cmp.Compare(p.Column, o.Column))
+}
+
+// Error is one problem found while loading a rule set.
+type Error struct {
+	Pos Position
+	// ID is the id of the rule, question, source or guidance involved, or ""
+	// when the problem is not about one item.
+	ID string
+	// Path locates the value in the document, like "rules[2].when".
+	Path string
+	// Msg describes the problem.
+	Msg string
+
+	line string // the source line at Pos, for ErrorWithSnippet
+}
+
+// Error returns the one-line form "file:line:col: [id: ]message".
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Pos.String())
+	b.WriteString(": ")
+	if e.ID != "" {
+		b.WriteString(e.ID)
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Msg)
+	return b.String()
+}
+
+// Unwrap returns ErrInvalidRuleSet.
+func (e *Error) Unwrap() error { return ErrInvalidRuleSet }
+
+// ErrorWithSnippet returns Error followed by the offending source line and a
+// caret under the column, when they are known:
+//
+//	rules/fever.yaml:4:11: fever: undeclared reference to 'fevr' (did you mean 'fever'?)
+//	    when: fevr
+//	          ^
+func (e *Error) ErrorWithSnippet() string {
+	s := e.Error()
+	if e.line == "" || e.Pos.Column == 0 {
+		return s
+	}
+	var b strings.Builder
+	b.WriteString(s)
+	b.WriteString("\n    ")
+	b.WriteString(strings.ReplaceAll(e.line, "\t", " "))
+	b.WriteString("\n    ")
+	col := 1
+	for _, r := range e.line {
+		if col >= e.Pos.Column {
+			break
+		}
+		if r == '\t' {
+			b.WriteByte(' ')
+		} else {
+			b.WriteByte(' ')
+		}
+		col++
+	}
+	b.WriteByte('^')
+	return b.String()
+}
+
+// ErrorList is the error Load returns: every problem found, sorted by
+// position. Reach it with errors.As:
+//
+//	var list triage.ErrorList
+//	if errors.As(err, &list) { for _, e := range list { ... } }
+type ErrorList []*Error
+
+// Error returns the first error and a count of the others, on one line.
+func (l ErrorList) Error() string {
+	switch len(l) {
+	case 0:
+		return "no errors"
+	case 1:
+		return l[0].Error()
+	}
+	return fmt.Sprintf("%s (and %d more errors)", l[0].Error(), len(l)-1)
+}
+
+// Unwrap returns the individual errors, so errors.Is(err,
+// ErrInvalidRuleSet) and errors.As(err, new(*Error)) work.
+func (l ErrorList) Unwrap() []error {
+	out := make([]error, len(l))
+	for i, e := range l {
+		out[i] = e
+	}
+	return out
+}
+
+// Sort orders the list by file, line and column, keeping the discovery
+// order of errors at the same position, and drops exact duplicates.
+func (l *ErrorList) Sort() {
+	slices.SortStableFunc(*l, func(a, b *Error) int { return a.Pos.compare(b.Pos) })
+	*l = slices.CompactFunc(*l, func(a, b *Error) bool {
+		return a.Pos == b.Pos && a.ID == b.ID && a.Msg == b.Msg
+	})
+}
+
+// Err returns l as an error, or nil when l is empty.
+func (l ErrorList) Err() error {
+	if len(l) == 0 {
+		return nil
+	}
+	return l
+}
+
+// ErrorsWithSnippets renders every error with ErrorWithSnippet, one after
+// the other, each followed by a newline.
+func (l ErrorList) ErrorsWithSnippets() string {
+	var b strings.Builder
+	for _, e := range l {
+		b.WriteString(e.ErrorWithSnippet())
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// AnswerError is one problem with one answer.
+type AnswerError struct {
+	// Question is the id the answer was given under.
+	Question string
+	// Value is the offending value as given.
+	Value any
+	// Msg describes the problem.
+	Msg string
+}
+
+// Error returns "question: message".
+func (e *AnswerError) Error() string { return e.Question + ": " + e.Msg }
+
+// Unwrap returns ErrInvalidAnswers.
+func (e *AnswerError) Unwrap() error { return ErrInvalidAnswers }
+
+// AnswerErrors is the error Evaluate returns when answers do not fit the
+// questionnaire: one entry per offending question, in questionnaire order
+// (unknown question ids last, sorted). Reach it with errors.As.
+type AnswerErrors []*AnswerError
+
+// Error lists every problem on one line.
+func (l AnswerErrors) Error() string {
+	parts := make([]string, len(l))
+	for i, e := range l {
+		parts[i] = e.Error()
+	}
+	return "invalid answers: " + strings.Join(parts, "; ")
+}
+
+// Unwrap returns the individual errors.
+func (l AnswerErrors) Unwrap() []error {
+	out := make([]error, len(l))
+	for i, e := range l {
+		out[i] = e
+	}
+	return out
+}
+
+// EvalError reports a rule or ask_if condition that failed at run time, for
+// example by exceeding the cost limit. Evaluate never turns such a failure
+// into a verdict.
+type EvalError struct {
+	// ID is the rule id, or the question id for an ask_if condition.
+	ID  string
+	Pos Position
+	Err error
+}
+
+// Error returns "file:line:col: id: evaluation failed: cause".
+func (e *EvalError) Error() string {
+	return fmt.Sprintf("%s: %s: %v: %v", e.Pos, e.ID, ErrEvaluation, e.Err)
+}
+
+// Unwrap returns ErrEvaluation and the cause.
+func (e *EvalError) Unwrap() []error { return []error{ErrEvaluation, e.Err} }

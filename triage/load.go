@@ -1,0 +1,682 @@
+package triage
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"math"
+	"path"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"cel.dev/cel-go/cel"
+	"go.yaml.in/yaml/v3"
+)
+
+// Engine is a loaded, checked rule set, ready to evaluate answers.
+//
+// An Engine is immutable once Load returns it and is safe for concurrent use
+// by any number of goroutines: prepare it once, evaluate many times.
+type Engine struct {
+	info        RuleSetInfo
+	description string
+	sources     []Source
+	questions   []*question
+	qIndex      map[string]int
+	// rules are in evaluation and reporting order: refer rules, then
+	// caution rules, each in rule-set order.
+	rules    []*rule
+	guidance []Guidance
+	env      *cel.Env
+	opts     options
+}
+
+type question struct {
+	Question
+	askIf *condition
+	pos   Position
+}
+
+type rule struct {
+	Rule
+	when *condition
+}
+
+// RuleSet returns the name, version, title and content hash of the loaded
+// rule set.
+func (e *Engine) RuleSet() RuleSetInfo { return e.info }
+
+// Description returns the rule set's optional description.
+func (e *Engine) Description() string { return e.description }
+
+// Sources returns the documents the rule set cites, in declaration order.
+func (e *Engine) Sources() []Source { return slices.Clone(e.sources) }
+
+// Questions returns the questionnaire in order. The slice and its elements
+// are copies.
+func (e *Engine) Questions() []Question {
+	out := make([]Question, len(e.questions))
+	for i, q := range e.questions {
+		out[i] = q.clone()
+	}
+	return out
+}
+
+// Question returns the question with the given id.
+func (e *Engine) Question(id string) (Question, bool) {
+	i, ok := e.qIndex[id]
+	if !ok {
+		return Question{}, false
+	}
+	return e.questions[i].clone(), true
+}
+
+// Rules returns the rules in reporting order: refer rules, then caution
+// rules, each in rule-set order (files by name, then order within a file).
+func (e *Engine) Rules() []Rule {
+	out := make([]Rule, len(e.rules))
+	for i, r := range e.rules {
+		out[i] = r.clone()
+	}
+	return out
+}
+
+// SelfCareGuidance returns the rule set's self-care guidance.
+func (e *Engine) SelfCareGuidance() []Guidance { return cloneGuidance(e.guidance) }
+
+func cloneGuidance(gs []Guidance) []Guidance {
+	out := slices.Clone(gs)
+	for i := range out {
+		out[i].SeeAlso = slices.Clone(out[i].SeeAlso)
+	}
+	return out
+}
+
+// isRuleFile reports whether name is a rule file: *.yaml or *.yml, but not a
+// test-case file (*_test.yaml, *_test.yml).
+func isRuleFile(name string) bool {
+	ext := path.Ext(name)
+	if ext != ".yaml" && ext != ".yml" {
+		return false
+	}
+	return !strings.HasSuffix(strings.TrimSuffix(name, ext), "_test")
+}
+
+// Load reads every rule file (*.yaml, *.yml; not *_test.yaml) at the root of
+// fsys, in name order, and checks the rule set as a whole.
+//
+// If anything is wrong, Load returns no Engine and an ErrorList holding
+// every problem found, sorted by position; the error wraps
+// ErrInvalidRuleSet. Problems include unknown or missing keys, YAML type
+// errors, CEL syntax and type errors (at their position in the YAML file),
+// references to unknown questions, non-boolean conditions, duplicate ids,
+// citations of undeclared sources, ask_if conditions that read later
+// questions, follow-up questions read without their guard, conditions that
+// do not depend on any answer, conditions over the cost limit, and questions
+// that nothing reads.
+func Load(fsys fs.FS, opts ...Option) (*Engine, error) {
+	o := defaultOptions()
+	for _, opt := range opts {
+		if err := opt(&o); err != nil {
+			return nil, err
+		}
+	}
+	b := &builder{opts: o, qIndex: map[string]int{}}
+	return b.load(fsys)
+}
+
+type builder struct {
+	opts        options
+	errs        ErrorList
+	env         *cel.Env
+	questions   []*question
+	qIndex      map[string]int
+	questionIDs []string
+	// unreadable is set when some condition could not be parsed, so which
+	// questions are read is unknown and "unused question" would be noise.
+	unreadable bool
+}
+
+// item pairs raw decoded data with the decoder of the file it came from.
+type item[T any] struct {
+	raw T
+	d   *decoder
+}
+
+func (b *builder) load(fsys fs.FS) (*Engine, error) {
+	entries, err := fs.ReadDir(fsys, ".")
+	if err != nil {
+		return nil, ErrorList{{Pos: Position{File: "."}, Msg: fmt.Sprintf("cannot read rule directory: %v", err)}}
+	}
+	var (
+		hash      = sha256.New()
+		headers   []item[rawFile]
+		sources   []item[rawSource]
+		questions []item[rawQuestion]
+		rules     []item[rawRule]
+		guidance  []item[rawGuidance]
+		firstFile string
+	)
+	for _, ent := range entries {
+		if ent.IsDir() || !isRuleFile(ent.Name()) {
+			continue
+		}
+		name := ent.Name()
+		src, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			b.errs = append(b.errs, &Error{Pos: Position{File: name}, Msg: fmt.Sprintf("cannot read rule file: %v", err)})
+			continue
+		}
+		if firstFile == "" {
+			firstFile = name
+		}
+		fmt.Fprintf(hash, "%s\x00%d\x00", name, len(src))
+		hash.Write(src)
+
+		d := newDecoder(name, src, &b.errs)
+		f := d.decodeFile(d.parse())
+		if f.name.node != nil || f.version.node != nil || f.title.node != nil || f.description.node != nil {
+			headers = append(headers, item[rawFile]{f, d})
+		}
+		for _, s := range f.sources {
+			sources = append(sources, item[rawSource]{s, d})
+		}
+		for _, q := range f.questions {
+			questions = append(questions, item[rawQuestion]{q, d})
+		}
+		for _, r := range f.rules {
+			rules = append(rules, item[rawRule]{r, d})
+		}
+		for _, g := range f.selfCare {
+			guidance = append(guidance, item[rawGuidance]{g, d})
+		}
+	}
+	if firstFile == "" {
+		b.errs = append(b.errs, &Error{Pos: Position{File: "."}, Msg: "no rule files found (want *.yaml files other than *_test.yaml)"})
+		return nil, b.errs
+	}
+
+	eng := &Engine{opts: b.opts}
+	eng.info.Hash = "sha256:" + hex.EncodeToString(hash.Sum(nil))
+	b.header(eng, headers, firstFile)
+	srcByID := b.sources(eng, sources)
+	b.questionnaire(questions)
+
+	env, err := newEnv(b.questions, &b.opts)
+	if err != nil {
+		// Only reachable through a bug: every declaration was validated.
+		return nil, fmt.Errorf("triage: creating CEL environment: %w", err)
+	}
+	b.env, eng.env = env, env
+	read := make([]bool, len(b.questions))
+	b.askIfs(questions, read)
+	eng.rules = b.rules(rules, srcByID, read)
+	eng.guidance = b.guidance(guidance, srcByID)
+
+	for i, q := range b.questions {
+		if !read[i] && !b.unreadable {
+			b.errs = append(b.errs, &Error{Pos: q.pos, ID: q.ID, Msg: "no rule or ask_if reads this question, so it would be asked for nothing"})
+		}
+	}
+	if len(rules) == 0 {
+		b.errs = append(b.errs, &Error{Pos: Position{File: firstFile}, Msg: "the rule set has no rules"})
+	}
+	if len(b.errs) > 0 {
+		b.errs.Sort()
+		return nil, b.errs
+	}
+	eng.questions, eng.qIndex = b.questions, b.qIndex
+	return eng, nil
+}
+
+var (
+	semverRe   = regexp.MustCompile(`^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$`)
+	setNameRe  = regexp.MustCompile(`^[a-z0-9]+(?:[-_.][a-z0-9]+)*$`)
+	identRe    = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+	sourceIDRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
+	// CEL reserves these words; a question cannot be named after one.
+	celReserved = []string{"as", "break", "const", "continue", "else", "false", "for", "function", "if", "import",
+		"in", "let", "loop", "package", "namespace", "null", "return", "true", "var", "void", "while"}
+)
+
+func (b *builder) header(eng *Engine, headers []item[rawFile], firstFile string) {
+	if len(headers) == 0 {
+		b.errs = append(b.errs, &Error{Pos: Position{File: firstFile}, Msg: "the rule set has no header: one file must declare name, version and title"})
+		return
+	}
+	h := headers[0]
+	for _, other := range headers[1:] {
+		n := other.raw.name.node
+		if n == nil {
+			n = firstNode(other.raw.version, other.raw.title, other.raw.description)
+		}
+		other.d.errorf(n, "", "name", "the rule set header is declared twice (first in %s); declare name, version, title and description in one file", h.d.file)
+	}
+	f, d := h.raw, h.d
+	need := func(s str, key string) bool {
+		if s.bad {
+			return false
+		}
+		if !s.present() {
+			d.errAt(Position{File: d.file, Line: 1, Column: 1}, "", key, "missing required key %q in the rule set header", key)
+			return false
+		}
+		return true
+	}
+	if need(f.name, "name") {
+		if !setNameRe.MatchString(f.name.v) {
+			d.errorf(f.name.node, "", "name", "name %q must be lower-case letters and digits separated by '-', '_' or '.'", f.name.v)
+		}
+		eng.info.Name = f.name.v
+	}
+	if need(f.version, "version") {
+		if !semverRe.MatchString(f.version.v) {
+			d.errorf(f.version.node, "", "version", "version %q is not a semantic version like 1.2.0", f.version.v)
+		}
+		eng.info.Version = f.version.v
+	}
+	if need(f.title, "title") {
+		b.nonEmpty(d, f.title, "", "title")
+		eng.info.Title = strings.TrimSpace(f.title.v)
+	}
+	eng.description = strings.TrimSpace(f.description.v)
+}
+
+func firstNode(ss ...str) *yaml.Node {
+	for _, s := range ss {
+		if s.node != nil {
+			return s.node
+		}
+	}
+	return nil
+}
+
+// required reports a missing key of the item at node n.
+func (b *builder) required(d *decoder, s str, n *yaml.Node, id, path, key string) bool {
+	if s.bad {
+		return false
+	}
+	if s.node == nil {
+		d.errorf(n, id, path, "missing required key %q", key)
+		return false
+	}
+	return true
+}
+
+// nonEmpty reports a present but blank string.
+func (b *builder) nonEmpty(d *decoder, s str, id, path string) bool {
+	if strings.TrimSpace(s.v) == "" {
+		d.errorf(s.node, id, path, "%s must not be blank", describePath(path))
+		return false
+	}
+	return true
+}
+
+func (b *builder) sources(eng *Engine, items []item[rawSource]) map[string]Source {
+	byID := map[string]Source{}
+	firstPos := map[string]Position{}
+	for _, it := range items {
+		s, d := it.raw, it.d
+		ok := b.required(d, s.id, s.node, s.id.v, "sources", "id")
+		ok = b.required(d, s.title, s.node, s.id.v, "sources", "title") && ok
+		if !ok {
+			continue
+		}
+		if !sourceIDRe.MatchString(s.id.v) {
+			d.errorf(s.id.node, s.id.v, "sources.id", "source id %q must start with a letter or digit and hold only letters, digits, '.', '_' and '-'", s.id.v)
+			continue
+		}
+		if p, dup := firstPos[s.id.v]; dup {
+			d.errorf(s.id.node, s.id.v, "sources.id", "duplicate source id %q (first declared at %s)", s.id.v, p)
+			continue
+		}
+		b.nonEmpty(d, s.title, s.id.v, "sources.title")
+		firstPos[s.id.v] = d.pos(s.id.node)
+		src := Source{ID: s.id.v, Title: strings.TrimSpace(s.title.v), URL: strings.TrimSpace(s.url.v)}
+		byID[src.ID] = src
+		eng.sources = append(eng.sources, src)
+	}
+	return byID
+}
+
+func (b *builder) questionnaire(items []item[rawQuestion]) {
+	firstPos := map[string]Position{}
+	for _, it := range items {
+		q, d := it.raw, it.d
+		id := q.id.v
+		ok := b.required(d, q.id, q.node, id, q.path, "id")
+		ok = b.required(d, q.text, q.node, id, q.path, "text") && ok
+		ok = b.required(d, q.typ, q.node, id, q.path, "type") && ok
+		if !ok {
+			continue
+		}
+		if !identRe.MatchString(id) || slices.Contains(celReserved, id) {
+			d.errorf(q.id.node, id, q.path+".id", "question id %q must be a snake_case identifier (a-z, 0-9, _) and not a CEL reserved word", id)
+			continue
+		}
+		if p, dup := firstPos[id]; dup {
+			d.errorf(q.id.node, id, q.path+".id", "duplicate question id %q (first declared at %s)", id, p)
+			continue
+		}
+		firstPos[id] = d.pos(q.id.node)
+		b.nonEmpty(d, q.text, id, q.path+".text")
+		typ, valid := parseQuestionType(q.typ.v)
+		if !valid {
+			msg := fmt.Sprintf("unknown question type %q; want boolean, integer, number, choice or multichoice", q.typ.v)
+			if s := suggest(q.typ.v, questionTypeNames[1:]); s != "" {
+				msg = fmt.Sprintf("unknown question type %q (did you mean %q?); want boolean, integer, number, choice or multichoice", q.typ.v, s)
+			}
+			d.errorf(q.typ.node, id, q.path+".type", "%s", msg)
+			continue
+		}
+		out := &question{Question: Question{
+			ID: id, Text: strings.TrimSpace(q.text.v), Help: strings.TrimSpace(q.help.v),
+			Type: typ, Unit: strings.TrimSpace(q.unit.v),
+		}, pos: d.pos(q.id.node)}
+		numeric := typ == Integer || typ == Number
+		choice := typ == Choice || typ == MultiChoice
+		switch {
+		case choice && q.choicesNode == nil:
+			d.errorf(q.node, id, q.path, "missing required key \"choices\" for a %s question", typ)
+		case !choice && q.choicesNode != nil:
+			d.errorf(q.choicesNode, id, q.path+".choices", "choices apply only to choice and multichoice questions, not %s", typ)
+		case choice && len(q.choices) == 0 && q.choicesNode.Kind == yaml.SequenceNode:
+			d.errorf(q.choicesNode, id, q.path+".choices", "a %s question needs at least one choice", typ)
+		}
+		if choice {
+			for _, c := range q.choices {
+				if !c.value.present() {
+					if c.node.Kind == yaml.MappingNode {
+						d.errorf(c.node, id, q.path+".choices", "missing required key \"value\"")
+					}
+					continue
+				}
+				if !b.nonEmpty(d, c.value, id, q.path+".choices") {
+					continue
+				}
+				if out.hasChoice(c.value.v) {
+					d.errorf(c.value.node, id, q.path+".choices", "duplicate choice %q", c.value.v)
+					continue
+				}
+				label := strings.TrimSpace(c.label.v)
+				if label == "" {
+					label = c.value.v
+				}
+				out.Choices = append(out.Choices, ChoiceOption{Value: c.value.v, Label: label})
+			}
+		}
+		for _, m := range []struct {
+			n   *num
+			key string
+			dst **float64
+		}{{q.min, "min", &out.Min}, {q.max, "max", &out.Max}} {
+			if m.n == nil {
+				continue
+			}
+			if !numeric {
+				d.errorf(m.n.node, id, q.path+"."+m.key, "%s applies only to integer and number questions, not %s", m.key, typ)
+				continue
+			}
+			if typ == Integer && (m.n.v != math.Trunc(m.n.v) || math.Abs(m.n.v) > 1<<53) {
+				d.errorf(m.n.node, id, q.path+"."+m.key, "%s of an integer question must be a whole number, got %s", m.key, m.n.node.Value)
+				continue
+			}
+			v := m.n.v
+			*m.dst = &v
+		}
+		if out.Min != nil && out.Max != nil && *out.Min > *out.Max {
+			d.errorf(q.max.node, id, q.path+".max", "max %s is less than min %s", fmtNum(*out.Max), fmtNum(*out.Min))
+		}
+		if q.unit.present() && !numeric {
+			d.errorf(q.unit.node, id, q.path+".unit", "unit applies only to integer and number questions, not %s", typ)
+		}
+		if q.askIf.present() {
+			out.AskIf = q.askIf.v
+		}
+		b.qIndex[id] = len(b.questions)
+		b.questions = append(b.questions, out)
+		b.questionIDs = append(b.questionIDs, id)
+	}
+}
+
+func fmtNum(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
+
+// askIfs compiles the ask_if conditions. A condition may read only earlier
+// questions, so the questionnaire can always be asked top to bottom.
+func (b *builder) askIfs(items []item[rawQuestion], read []bool) {
+	for _, it := range items {
+		q, d := it.raw, it.d
+		qi, ok := b.qIndex[q.id.v]
+		if !ok || !q.askIf.present() || b.questions[qi].pos != d.pos(q.id.node) {
+			continue
+		}
+		c := b.compile(d, q.askIf.node, q.id.v, q.path+".ask_if")
+		if c == nil {
+			continue
+		}
+		valid := true
+		for _, ri := range c.reads {
+			read[ri] = true
+			if ri >= qi {
+				where := "a later question"
+				if ri == qi {
+					where = "the question itself"
+				}
+				d.errAt(b.refPos(d, q.askIf.node, c, b.questions[ri].ID), q.id.v, q.path+".ask_if",
+					"ask_if reads %q, which is %s; ask_if may read only earlier questions", b.questions[ri].ID, where)
+				valid = false
+			}
+		}
+		if valid && b.guarded(d, q.askIf.node, q.id.v, q.path+".ask_if", c) {
+			b.questions[qi].askIf = c
+		}
+	}
+}
+
+// guarded checks that a condition reading a follow-up question also
+// requires that question's ask_if, as top-level && operands. Without the
+// guard, the condition could stay undecided for ever once the follow-up is
+// no longer asked, and the verdict could never leave Incomplete.
+func (b *builder) guarded(d *decoder, n *yaml.Node, id, path string, c *condition) bool {
+	ok := true
+	for _, ri := range c.reads {
+		f := b.questions[ri]
+		if f.AskIf == "" {
+			continue
+		}
+		if f.askIf == nil {
+			ok = false // its ask_if is broken and already reported
+			continue
+		}
+		for _, g := range f.askIf.conjuncts {
+			if !slices.Contains(c.conjuncts, g) {
+				d.errAt(b.refPos(d, n, c, f.ID), id, path,
+					"reads follow-up question %q without its guard: add `%s && ...` so the condition is decided when %q is not asked",
+					f.ID, strings.TrimSpace(f.AskIf), f.ID)
+				ok = false
+				break
+			}
+		}
+	}
+	return ok
+}
+
+// refPos returns the file position of the first reference to question qid
+// in condition c, or the condition's start.
+func (b *builder) refPos(d *decoder, n *yaml.Node, c *condition, qid string) Position {
+	native := c.ast.NativeRep()
+	best := -1
+	for exprID, ref := range native.ReferenceMap() {
+		if ref.Name != qid {
+			continue
+		}
+		if r, ok := native.SourceInfo().GetOffsetRange(exprID); ok && (best < 0 || int(r.Start) < best) {
+			best = int(r.Start)
+		}
+	}
+	if best < 0 {
+		return c.pos
+	}
+	return d.locate(n, best)
+}
+
+var ruleIDRe = regexp.MustCompile(`^[a-z][a-z0-9_]*(?:[-.][a-z0-9_]+)*$`)
+
+func (b *builder) rules(items []item[rawRule], srcByID map[string]Source, read []bool) []*rule {
+	var refer, caution []*rule
+	firstPos := map[string]Position{}
+	for _, it := range items {
+		r, d := it.raw, it.d
+		id := r.id.v
+		ok := b.required(d, r.id, r.node, id, r.path, "id")
+		if !r.when.present() {
+			b.unreadable = true
+		}
+		for _, f := range []struct {
+			s   str
+			key string
+		}{{r.title, "title"}, {r.when, "when"}, {r.action, "action"}, {r.advice, "advice"}} {
+			ok = b.required(d, f.s, r.node, id, r.path, f.key) && ok
+		}
+		if r.cite == nil {
+			d.errorf(r.node, id, r.path, "missing required key \"cite\": every rule must cite its source")
+			ok = false
+		}
+		if r.id.present() {
+			if !ruleIDRe.MatchString(id) {
+				d.errorf(r.id.node, id, r.path+".id", "rule id %q must be lower-case letters, digits and '_', optionally separated by '-' or '.'", id)
+				ok = false
+			} else if p, dup := firstPos[id]; dup {
+				d.errorf(r.id.node, id, r.path+".id", "duplicate rule id %q (first declared at %s)", id, p)
+				ok = false
+			} else {
+				firstPos[id] = d.pos(r.id.node)
+			}
+		}
+		var action Action
+		if r.action.present() {
+			if err := action.UnmarshalText([]byte(r.action.v)); err != nil {
+				d.errorf(r.action.node, id, r.path+".action", "unknown action %q; want refer or caution", r.action.v)
+				ok = false
+			}
+		}
+		if r.title.present() {
+			ok = b.nonEmpty(d, r.title, id, r.path+".title") && ok
+		}
+		if r.advice.present() {
+			ok = b.nonEmpty(d, r.advice, id, r.path+".advice") && ok
+		}
+		var when *condition
+		if r.when.present() {
+			when = b.compile(d, r.when.node, id, r.path+".when")
+			if when != nil {
+				for _, ri := range when.reads {
+					read[ri] = true
+				}
+				if !b.guarded(d, r.when.node, id, r.path+".when", when) {
+					when = nil
+				}
+			}
+			ok = ok && when != nil
+		}
+		cite, citeOK := b.citation(d, r.cite, srcByID, id, r.path+".cite")
+		seeAlso, seeOK := b.citations(d, r.seeAlso, srcByID, id, r.path+".see_also")
+		if !ok || !citeOK || !seeOK {
+			continue
+		}
+		out := &rule{Rule: Rule{
+			ID: id, Title: strings.TrimSpace(r.title.v), Action: action, When: r.when.v,
+			Advice: strings.TrimSpace(r.advice.v), Note: strings.TrimSpace(r.note.v),
+			Source: cite, SeeAlso: seeAlso, Pos: d.pos(r.id.node),
+		}, when: when}
+		for _, ri := range when.reads {
+			out.Reads = append(out.Reads, b.questions[ri].ID)
+		}
+		if action == Refer {
+			refer = append(refer, out)
+		} else {
+			caution = append(caution, out)
+		}
+	}
+	return append(refer, caution...)
+}
+
+func (b *builder) citation(d *decoder, c *rawCite, srcByID map[string]Source, id, path string) (Citation, bool) {
+	if c == nil || c.bad {
+		return Citation{}, false
+	}
+	ok := b.required(d, c.source, c.node, id, path, "source")
+	ok = b.required(d, c.section, c.node, id, path, "section") && ok
+	if !ok {
+		return Citation{}, false
+	}
+	src, found := srcByID[c.source.v]
+	if !found {
+		msg := fmt.Sprintf("cites undeclared source %q", c.source.v)
+		ids := make([]string, 0, len(srcByID))
+		for k := range srcByID {
+			ids = append(ids, k)
+		}
+		slices.Sort(ids)
+		if s := suggest(c.source.v, ids); s != "" {
+			msg += fmt.Sprintf(" (did you mean %q?)", s)
+		}
+		d.errorf(c.source.node, id, path+".source", "%s", msg)
+		return Citation{}, false
+	}
+	if !b.nonEmpty(d, c.section, id, path+".section") {
+		return Citation{}, false
+	}
+	return Citation{SourceID: src.ID, Title: src.Title, URL: src.URL, Section: strings.TrimSpace(c.section.v)}, true
+}
+
+func (b *builder) citations(d *decoder, cs []rawCite, srcByID map[string]Source, id, path string) ([]Citation, bool) {
+	var out []Citation
+	ok := true
+	for i := range cs {
+		c, cok := b.citation(d, &cs[i], srcByID, id, fmt.Sprintf("%s[%d]", path, i))
+		ok = ok && cok
+		out = append(out, c)
+	}
+	return out, ok
+}
+
+func (b *builder) guidance(items []item[rawGuidance], srcByID map[string]Source) []Guidance {
+	var out []Guidance
+	firstPos := map[string]Position{}
+	for _, it := range items {
+		g, d := it.raw, it.d
+		id := g.id.v
+		ok := b.required(d, g.id, g.node, id, g.path, "id")
+		ok = b.required(d, g.title, g.node, id, g.path, "title") && ok
+		ok = b.required(d, g.advice, g.node, id, g.path, "advice") && ok
+		if g.cite == nil {
+			d.errorf(g.node, id, g.path, "missing required key \"cite\": self-care guidance must cite its source")
+			ok = false
+		}
+		if g.id.present() {
+			if !ruleIDRe.MatchString(id) {
+				d.errorf(g.id.node, id, g.path+".id", "guidance id %q must be lower-case letters, digits and '_', optionally separated by '-' or '.'", id)
+				ok = false
+			} else if p, dup := firstPos[id]; dup {
+				d.errorf(g.id.node, id, g.path+".id", "duplicate self_care id %q (first declared at %s)", id, p)
+				ok = false
+			} else {
+				firstPos[id] = d.pos(g.id.node)
+			}
+		}
+		cite, citeOK := b.citation(d, g.cite, srcByID, id, g.path+".cite")
+		seeAlso, seeOK := b.citations(d, g.seeAlso, srcByID, id, g.path+".see_also")
+		if !ok || !citeOK || !seeOK {
+			continue
+		}
+		if !b.nonEmpty(d, g.title, id, g.path+".title") || !b.nonEmpty(d, g.advice, id, g.path+".advice") {
+			continue
+		}
+		out = append(out, Guidance{ID: id, Title: strings.TrimSpace(g.title.v), Advice: strings.TrimSpace(g.advice.v), Source: cite, SeeAlso: seeAlso})
+	}
+	return out
+}

@@ -1,0 +1,202 @@
+package triage
+
+import (
+	"fmt"
+)
+
+// Disclaimer is the reminder that every human-readable rendering of a
+// verdict carries. Apps that show verdicts to people should show it too.
+const Disclaimer = "This supports triage; it is not a diagnosis. If you are worried, or your symptoms change, contact a health professional."
+
+// Outcome is the overall result of a triage evaluation.
+//
+// The zero value is deliberately not a valid outcome, so an Outcome that was
+// never set can never be mistaken for SelfCare.
+type Outcome int
+
+const (
+	// SelfCare means no referral rule fired and every referral rule could be
+	// decided from the answers: self-care is reasonable.
+	SelfCare Outcome = iota + 1
+	// SeeProfessional means at least one referral rule fired.
+	SeeProfessional
+	// Incomplete means no referral rule fired, but at least one could still
+	// fire depending on questions that were not answered. Verdict.Missing
+	// lists them.
+	Incomplete
+)
+
+var outcomeNames = [...]string{SelfCare: "self_care", SeeProfessional: "see_professional", Incomplete: "incomplete"}
+
+// String returns the snake_case name of o ("self_care", "see_professional",
+// "incomplete"), or "Outcome(N)" for an invalid value.
+func (o Outcome) String() string {
+	if o.valid() {
+		return outcomeNames[o]
+	}
+	return fmt.Sprintf("Outcome(%d)", int(o))
+}
+
+func (o Outcome) valid() bool { return o >= SelfCare && o <= Incomplete }
+
+// MarshalText implements encoding.TextMarshaler. Invalid outcomes (including
+// the zero value) are an error rather than an empty or default string.
+func (o Outcome) MarshalText() ([]byte, error) {
+	if !o.valid() {
+		return nil, fmt.Errorf("triage: cannot marshal invalid outcome %d", int(o))
+	}
+	return []byte(outcomeNames[o]), nil
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler; it accepts exactly the
+// names String returns for valid outcomes.
+func (o *Outcome) UnmarshalText(b []byte) error {
+	for i, name := range outcomeNames {
+		if name != "" && name == string(b) {
+			*o = Outcome(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("triage: unknown outcome %q (want self_care, see_professional or incomplete)", b)
+}
+
+// Action is what a rule asks for when it fires.
+//
+// The zero value is not a valid action.
+type Action int
+
+const (
+	// Refer means the person should see a professional. A firing Refer rule
+	// makes the outcome SeeProfessional.
+	Refer Action = iota + 1
+	// Caution means self-care can continue but something should stop or
+	// change. Caution rules are reported as reasons and never change the
+	// outcome.
+	Caution
+)
+
+var actionNames = [...]string{Refer: "refer", Caution: "caution"}
+
+// String returns "refer" or "caution", or "Action(N)" for an invalid value.
+func (a Action) String() string {
+	if a.valid() {
+		return actionNames[a]
+	}
+	return fmt.Sprintf("Action(%d)", int(a))
+}
+
+func (a Action) valid() bool { return a == Refer || a == Caution }
+
+// MarshalText implements encoding.TextMarshaler.
+func (a Action) MarshalText() ([]byte, error) {
+	if !a.valid() {
+		return nil, fmt.Errorf("triage: cannot marshal invalid action %d", int(a))
+	}
+	return []byte(actionNames[a]), nil
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (a *Action) UnmarshalText(b []byte) error {
+	switch string(b) {
+	case "refer":
+		*a = Refer
+	case "caution":
+		*a = Caution
+	default:
+		return fmt.Errorf("triage: unknown action %q (want refer or caution)", b)
+	}
+	return nil
+}
+
+// Verdict is the result of evaluating one set of answers.
+type Verdict struct {
+	// Outcome is SelfCare, SeeProfessional or Incomplete; never zero.
+	Outcome Outcome `json:"outcome"`
+	// Reasons lists every rule that fired: Refer rules first, then Caution
+	// rules, each group in rule-set order.
+	Reasons []Reason `json:"reasons"`
+	// Missing lists, in questionnaire order, the unanswered questions that
+	// could still change the outcome and can be asked now. It is non-empty
+	// exactly when Outcome is Incomplete.
+	Missing []string `json:"missing"`
+	// SelfCare is the rule set's self-care guidance. It is set only when
+	// Outcome is SelfCare.
+	SelfCare []Guidance `json:"self_care,omitempty"`
+	// RuleSet identifies the rule set that produced this verdict, so a stored
+	// verdict can be audited later.
+	RuleSet RuleSetInfo `json:"rule_set"`
+	// Notice is Disclaimer, carried in the verdict so that every rendering of
+	// it, including JSON, keeps the reminder.
+	Notice string `json:"notice"`
+}
+
+// Reason is one rule that fired.
+type Reason struct {
+	RuleID string `json:"rule_id"`
+	Title  string `json:"title"`
+	Action Action `json:"action"`
+	// Advice is the rule's advice for the person, in plain language.
+	Advice string `json:"advice"`
+	// Source is the rule's primary citation.
+	Source Citation `json:"source"`
+	// SeeAlso holds further citations for the same criterion, if any.
+	SeeAlso []Citation `json:"see_also,omitempty"`
+	// Evidence holds the answers the rule read, in questionnaire order.
+	// Questions the rule reads that were unanswered are not listed.
+	Evidence []Evidence `json:"evidence"`
+}
+
+// Evidence is one answer that a rule read.
+type Evidence struct {
+	Question string `json:"question"`
+	// Value is the normalised answer: bool, int64, float64, string or
+	// []string, depending on the question type.
+	Value any `json:"value"`
+}
+
+// Guidance is one piece of self-care advice from the rule set.
+type Guidance struct {
+	ID      string     `json:"id"`
+	Title   string     `json:"title"`
+	Advice  string     `json:"advice"`
+	Source  Citation   `json:"source"`
+	SeeAlso []Citation `json:"see_also,omitempty"`
+}
+
+// Citation points at the section of a source document that a rule or piece
+// of guidance comes from.
+type Citation struct {
+	// SourceID is the id of a source declared by the rule set.
+	SourceID string `json:"source_id"`
+	// Title is the source's title.
+	Title string `json:"title"`
+	// URL is the source's URL, when the rule set knows one.
+	URL string `json:"url,omitempty"`
+	// Section is the heading of the cited section.
+	Section string `json:"section"`
+}
+
+// String renders c as `Title (source_id), section "Section"`.
+func (c Citation) String() string {
+	s := fmt.Sprintf("%s (%s), section %q", c.Title, c.SourceID, c.Section)
+	if c.URL != "" {
+		s += " " + c.URL
+	}
+	return s
+}
+
+// RuleSetInfo identifies a loaded rule set.
+type RuleSetInfo struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+	Title   string `json:"title"`
+	// Hash is "sha256:" followed by the hex SHA-256 of the rule files, in
+	// name order, each preceded by its name and length. Two engines with the
+	// same Hash were loaded from identical files.
+	Hash string `json:"hash"`
+}
+
+// String renders the rule set as "name version (hash)".
+func (r RuleSetInfo) String() string {
+	return fmt.Sprintf("%s %s (%s)", r.Name, r.Version, r.Hash)
+}
