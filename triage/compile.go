@@ -94,11 +94,6 @@ func (b *builder) compile(d *decoder, n *yaml.Node, id, path string) *condition 
 		}
 		return nil
 	}
-	if out := checked.OutputType(); !out.IsExactType(types.BoolType) {
-		d.errAt(start, id, path, "%s must be a boolean condition, but it is of type %s", describePath(path), out)
-		return nil
-	}
-
 	c := &condition{src: src, ast: checked, pos: start}
 	native := checked.NativeRep()
 	seen := map[int]bool{}
@@ -112,6 +107,13 @@ func (b *builder) compile(d *decoder, n *yaml.Node, id, path string) *condition 
 		}
 	}
 	slices.Sort(c.reads)
+	for _, qi := range c.reads {
+		b.read[qi] = true // even if a later check fails, the question is not unused
+	}
+	if out := checked.OutputType(); !out.IsExactType(types.BoolType) {
+		d.errAt(start, id, path, "%s must be a boolean condition, but it is of type %s", describePath(path), out)
+		return nil
+	}
 	ast.PreOrderVisit(native.Expr(), ast.NewExprVisitor(func(e ast.Expr) {
 		if e.Kind() == ast.ComprehensionKind {
 			c.needsCtx = true

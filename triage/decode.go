@@ -189,7 +189,10 @@ func kindName(n *yaml.Node) string {
 		case "!!null":
 			return "null"
 		}
-		return "a " + strings.TrimPrefix(n.ShortTag(), "!!")
+		if strings.HasPrefix(n.ShortTag(), "!!") {
+			return "a " + strings.TrimPrefix(n.ShortTag(), "!!")
+		}
+		return "a value tagged " + n.ShortTag()
 	}
 	return "nothing"
 }
@@ -244,15 +247,15 @@ func (d *decoder) mapping(n *yaml.Node, id, path string, known []string, fn func
 }
 
 // sequence calls fn for every item of a list node.
-func (d *decoder) sequence(n *yaml.Node, path string, fn func(i int, item *yaml.Node)) {
-	if !d.noAlias(n, "", path) {
+func (d *decoder) sequence(n *yaml.Node, id, path string, fn func(i int, item *yaml.Node)) {
+	if !d.noAlias(n, id, path) {
 		return
 	}
 	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" {
 		return // "rules:" with nothing after it is an empty list
 	}
 	if n.Kind != yaml.SequenceNode {
-		d.errorf(n, "", path, "%s must be a list, got %s", describePath(path), kindName(n))
+		d.errorf(n, id, path, "%s must be a list, got %s", describePath(path), kindName(n))
 		return
 	}
 	for i, item := range n.Content {
@@ -339,19 +342,19 @@ func (d *decoder) decodeFile(root *yaml.Node) rawFile {
 		case "description":
 			f.description = d.str(v, "", key)
 		case "sources":
-			d.sequence(v, key, func(i int, item *yaml.Node) {
+			d.sequence(v, "", key, func(i int, item *yaml.Node) {
 				f.sources = append(f.sources, d.decodeSource(item, fmt.Sprintf("sources[%d]", i)))
 			})
 		case "questions":
-			d.sequence(v, key, func(i int, item *yaml.Node) {
+			d.sequence(v, "", key, func(i int, item *yaml.Node) {
 				f.questions = append(f.questions, d.decodeQuestion(item, fmt.Sprintf("questions[%d]", i)))
 			})
 		case "rules":
-			d.sequence(v, key, func(i int, item *yaml.Node) {
+			d.sequence(v, "", key, func(i int, item *yaml.Node) {
 				f.rules = append(f.rules, d.decodeRule(item, fmt.Sprintf("rules[%d]", i)))
 			})
 		case "self_care":
-			d.sequence(v, key, func(i int, item *yaml.Node) {
+			d.sequence(v, "", key, func(i int, item *yaml.Node) {
 				f.selfCare = append(f.selfCare, d.decodeGuidance(item, fmt.Sprintf("self_care[%d]", i)))
 			})
 		}
@@ -400,7 +403,7 @@ func (d *decoder) decodeQuestion(n *yaml.Node, path string) rawQuestion {
 			q.max = d.number(v, id, p)
 		case "choices":
 			q.choicesNode = v
-			d.sequence(v, p, func(i int, item *yaml.Node) {
+			d.sequence(v, id, p, func(i int, item *yaml.Node) {
 				q.choices = append(q.choices, d.decodeChoice(item, id, fmt.Sprintf("%s[%d]", p, i)))
 			})
 		}
@@ -489,7 +492,7 @@ func (d *decoder) decodeCite(n *yaml.Node, id, path string) *rawCite {
 
 func (d *decoder) decodeCites(n *yaml.Node, id, path string) []rawCite {
 	var out []rawCite
-	d.sequence(n, path, func(i int, item *yaml.Node) {
+	d.sequence(n, id, path, func(i int, item *yaml.Node) {
 		out = append(out, *d.decodeCite(item, id, fmt.Sprintf("%s[%d]", path, i)))
 	})
 	return out
@@ -535,6 +538,11 @@ func suggest(s string, candidates []string) string {
 	limit := max(1, min(3, len(s)/3))
 	if bestDist <= limit {
 		return best
+	}
+	for _, c := range candidates { // "bool" for "boolean"
+		if len(s) >= 3 && strings.HasPrefix(c, s) {
+			return c
+		}
 	}
 	return ""
 }

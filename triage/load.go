@@ -138,6 +138,8 @@ type builder struct {
 	// unreadable is set when some condition could not be parsed, so which
 	// questions are read is unknown and "unused question" would be noise.
 	unreadable bool
+	// read marks the questions some condition reads.
+	read []bool
 }
 
 // item pairs raw decoded data with the decoder of the file it came from.
@@ -211,13 +213,13 @@ func (b *builder) load(fsys fs.FS) (*Engine, error) {
 		return nil, fmt.Errorf("triage: creating CEL environment: %w", err)
 	}
 	b.env, eng.env = env, env
-	read := make([]bool, len(b.questions))
-	b.askIfs(questions, read)
-	eng.rules = b.rules(rules, srcByID, read)
+	b.read = make([]bool, len(b.questions))
+	b.askIfs(questions)
+	eng.rules = b.rules(rules, srcByID)
 	eng.guidance = b.guidance(guidance, srcByID)
 
 	for i, q := range b.questions {
-		if !read[i] && !b.unreadable {
+		if !b.read[i] && !b.unreadable {
 			b.errs = append(b.errs, &Error{Pos: q.pos, ID: q.ID, Msg: "no rule or ask_if reads this question, so it would be asked for nothing"})
 		}
 	}
@@ -446,7 +448,7 @@ func fmtNum(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
 
 // askIfs compiles the ask_if conditions. A condition may read only earlier
 // questions, so the questionnaire can always be asked top to bottom.
-func (b *builder) askIfs(items []item[rawQuestion], read []bool) {
+func (b *builder) askIfs(items []item[rawQuestion]) {
 	for _, it := range items {
 		q, d := it.raw, it.d
 		qi, ok := b.qIndex[q.id.v]
@@ -459,7 +461,6 @@ func (b *builder) askIfs(items []item[rawQuestion], read []bool) {
 		}
 		valid := true
 		for _, ri := range c.reads {
-			read[ri] = true
 			if ri >= qi {
 				where := "a later question"
 				if ri == qi {
@@ -525,7 +526,7 @@ func (b *builder) refPos(d *decoder, n *yaml.Node, c *condition, qid string) Pos
 
 var ruleIDRe = regexp.MustCompile(`^[a-z][a-z0-9_]*(?:[-.][a-z0-9_]+)*$`)
 
-func (b *builder) rules(items []item[rawRule], srcByID map[string]Source, read []bool) []*rule {
+func (b *builder) rules(items []item[rawRule], srcByID map[string]Source) []*rule {
 	var refer, caution []*rule
 	firstPos := map[string]Position{}
 	for _, it := range items {
@@ -573,9 +574,6 @@ func (b *builder) rules(items []item[rawRule], srcByID map[string]Source, read [
 		if r.when.present() {
 			when = b.compile(d, r.when.node, id, r.path+".when")
 			if when != nil {
-				for _, ri := range when.reads {
-					read[ri] = true
-				}
 				if !b.guarded(d, r.when.node, id, r.path+".when", when) {
 					when = nil
 				}

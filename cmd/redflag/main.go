@@ -1,0 +1,212 @@
+// Command redflag evaluates red-flag symptom questionnaires against a CEL
+// rule set: by default the embedded rule set about self-adjusting
+// ("popping") the upper back.
+//
+// Usage:
+//
+//	redflag check [--rules DIR] [--json] [FILE|-]
+//
+// check reads one JSON object of answers (from FILE, or standard input when
+// FILE is "-" or absent) and prints the verdict.
+//
+// Exit codes:
+//
+//	0  self-care is OK
+//	3  see a professional
+//	4  incomplete: more answers are needed
+//	2  bad input or bad rules (the error is on standard error)
+//	1  anything else
+//
+// redflag supports triage; it is not a diagnosis.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/signal"
+
+	"github.com/redflagkit/redflag/rules"
+	"github.com/redflagkit/redflag/triage"
+)
+
+// Exit codes.
+const (
+	exitSelfCare   = 0
+	exitFailure    = 1
+	exitBadInput   = 2
+	exitSeePro     = 3
+	exitIncomplete = 4
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+const usage = `redflag — red-flag symptom triage with CEL rules
+
+Usage:
+  redflag check [--rules DIR] [--json] [FILE|-]   evaluate one answers JSON object
+  redflag help                                     show this help
+
+check reads answers from FILE, or from standard input when FILE is "-" or
+absent, and prints the verdict. --rules loads a rule set from DIR instead of
+the embedded default (self-adjusting the upper back).
+
+Exit codes: 0 self-care, 3 see a professional, 4 incomplete,
+2 bad input or bad rules, 1 anything else.
+
+` + triage.Disclaimer + "\n"
+
+// run is the whole program, minus process exit, so tests can call it.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitBadInput
+	}
+	switch args[0] {
+	case "check":
+		return check(ctx, args[1:], stdin, stdout, stderr)
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return exitSelfCare
+	default:
+		fmt.Fprintf(stderr, "redflag: unknown command %q\n\n%s", args[0], usage)
+		return exitBadInput
+	}
+}
+
+func check(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fset := flag.NewFlagSet("redflag check", flag.ContinueOnError)
+	fset.SetOutput(stderr)
+	rulesDir := fset.String("rules", "", "load the rule set from `DIR` instead of the embedded default")
+	asJSON := fset.Bool("json", false, "print the verdict as JSON")
+	fset.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: redflag check [--rules DIR] [--json] [FILE|-]")
+		fset.PrintDefaults()
+	}
+	positional, err := parseInterspersed(fset, args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitSelfCare
+		}
+		return exitBadInput
+	}
+	if len(positional) > 1 {
+		fmt.Fprintf(stderr, "redflag check: want at most one answers file, got %d\n", len(positional))
+		return exitBadInput
+	}
+
+	eng, code := loadEngine(*rulesDir, stderr)
+	if eng == nil {
+		return code
+	}
+
+	in, name := stdin, "standard input"
+	if len(positional) == 1 && positional[0] != "-" {
+		f, err := os.Open(positional[0])
+		if err != nil {
+			fmt.Fprintf(stderr, "redflag check: %v\n", err)
+			return exitBadInput
+		}
+		defer f.Close()
+		in, name = f, positional[0]
+	}
+	answers, err := triage.DecodeAnswers(in)
+	if err != nil {
+		fmt.Fprintf(stderr, "redflag check: %s: %v\n", name, err)
+		return exitBadInput
+	}
+	v, err := eng.Evaluate(ctx, answers)
+	if err != nil {
+		var aerrs triage.AnswerErrors
+		if errors.As(err, &aerrs) {
+			fmt.Fprintf(stderr, "redflag check: %s: invalid answers:\n", name)
+			for _, e := range aerrs {
+				fmt.Fprintf(stderr, "  %s\n", e)
+			}
+			return exitBadInput
+		}
+		fmt.Fprintf(stderr, "redflag check: %v\n", err)
+		return exitFailure
+	}
+
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(v); err != nil {
+			fmt.Fprintf(stderr, "redflag check: %v\n", err)
+			return exitFailure
+		}
+	} else if err := writeVerdict(stdout, eng, v); err != nil {
+		fmt.Fprintf(stderr, "redflag check: %v\n", err)
+		return exitFailure
+	}
+	switch v.Outcome {
+	case triage.SelfCare:
+		return exitSelfCare
+	case triage.SeeProfessional:
+		return exitSeePro
+	case triage.Incomplete:
+		return exitIncomplete
+	}
+	return exitFailure
+}
+
+// loadEngine loads the embedded rule set, or the one in dir.
+func loadEngine(dir string, stderr io.Writer) (*triage.Engine, int) {
+	var fsys fs.FS = rules.FS
+	where := "embedded rule set"
+	if dir != "" {
+		st, err := os.Stat(dir)
+		if err != nil {
+			fmt.Fprintf(stderr, "redflag: --rules: %v\n", err)
+			return nil, exitBadInput
+		}
+		if !st.IsDir() {
+			fmt.Fprintf(stderr, "redflag: --rules: %s is not a directory\n", dir)
+			return nil, exitBadInput
+		}
+		fsys, where = os.DirFS(dir), dir
+	}
+	eng, err := triage.Load(fsys)
+	if err != nil {
+		var list triage.ErrorList
+		if errors.As(err, &list) {
+			fmt.Fprintf(stderr, "redflag: the rules in %s do not load (%d problems):\n", where, len(list))
+			fmt.Fprint(stderr, list.ErrorsWithSnippets())
+			return nil, exitBadInput
+		}
+		fmt.Fprintf(stderr, "redflag: loading %s: %v\n", where, err)
+		return nil, exitBadInput
+	}
+	return eng, exitSelfCare
+}
+
+// parseInterspersed parses flags that may come before or after positional
+// arguments ("check answers.json --json"), as people type them.
+func parseInterspersed(fset *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fset.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fset.Args()
+		if len(args) == 0 {
+			return positional, nil
+		}
+		if args[0] == "--" {
+			return append(positional, args[1:]...), nil
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+}

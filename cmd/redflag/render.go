@@ -1,0 +1,90 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/redflagkit/redflag/triage"
+)
+
+var headlines = map[triage.Outcome]string{
+	triage.SelfCare:        "SELF-CARE IS OK — no red flag in your answers",
+	triage.SeeProfessional: "SEE A PROFESSIONAL — stop self-adjusting and get checked",
+	triage.Incomplete:      "INCOMPLETE — a few more answers are needed before self-care can be cleared",
+}
+
+// writeVerdict prints a verdict for a person to read. Plain text only: no
+// colours, so it reads the same in a terminal, a log or a file.
+func writeVerdict(w io.Writer, eng *triage.Engine, v *triage.Verdict) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Outcome: %s\n", headlines[v.Outcome])
+
+	var refer, caution []triage.Reason
+	for _, r := range v.Reasons {
+		if r.Action == triage.Refer {
+			refer = append(refer, r)
+		} else {
+			caution = append(caution, r)
+		}
+	}
+	writeReasons(&b, "Red flags", refer)
+	writeReasons(&b, "Cautions (self-care can continue, but change this)", caution)
+
+	if len(v.Missing) > 0 {
+		b.WriteString("\nStill to answer (any of these could change the outcome):\n")
+		for _, id := range v.Missing {
+			text := id
+			if q, ok := eng.Question(id); ok {
+				text = q.Text
+			}
+			fmt.Fprintf(&b, "  - %s  [%s]\n", text, id)
+		}
+	}
+	if len(v.SelfCare) > 0 {
+		b.WriteString("\nSelf-care guidance:\n")
+		for _, g := range v.SelfCare {
+			fmt.Fprintf(&b, "  - %s: %s\n", g.Title, g.Advice)
+			fmt.Fprintf(&b, "    Source: %s\n", g.Source)
+		}
+	}
+	fmt.Fprintf(&b, "\nRule set: %s %s (%s)\n", v.RuleSet.Name, v.RuleSet.Version, v.RuleSet.Hash)
+	fmt.Fprintf(&b, "Note: %s\n", v.Notice)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func writeReasons(b *strings.Builder, heading string, rs []triage.Reason) {
+	if len(rs) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "\n%s:\n", heading)
+	for i, r := range rs {
+		fmt.Fprintf(b, "  %d. %s  [%s: %s]\n", i+1, r.Title, r.Action, r.RuleID)
+		fmt.Fprintf(b, "     %s\n", r.Advice)
+		if len(r.Evidence) > 0 {
+			parts := make([]string, len(r.Evidence))
+			for j, e := range r.Evidence {
+				parts[j] = fmt.Sprintf("%s = %s", e.Question, formatValue(e.Value))
+			}
+			fmt.Fprintf(b, "     Because: %s\n", strings.Join(parts, ", "))
+		}
+		fmt.Fprintf(b, "     Source: %s\n", r.Source)
+		for _, c := range r.SeeAlso {
+			fmt.Fprintf(b, "     See also: %s\n", c)
+		}
+	}
+}
+
+func formatValue(v any) string {
+	switch x := v.(type) {
+	case []string:
+		if len(x) == 0 {
+			return "none"
+		}
+		return strings.Join(x, ", ")
+	case string:
+		return fmt.Sprintf("%q", x)
+	}
+	return fmt.Sprint(v)
+}
