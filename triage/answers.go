@@ -101,50 +101,52 @@ func describeToken(tok json.Token) string {
 // questions are answered. When every value already has its CEL-native Go
 // type, the caller's map is used as it is, so complete, well-typed answers
 // cost no copy.
-func (e *Engine) prepare(a Answers) (map[string]any, []bool, error) {
-	answered := make([]bool, len(e.questions))
+//
+// answered must have one element per question, all false; it is filled in.
+func (e *Engine) prepare(a Answers, answered []bool) (map[string]any, error) {
 	var errs AnswerErrors
 	copyNeeded := false
-	for k, v := range a {
-		qi, ok := e.qIndex[k]
+	found := 0
+	// Walk the questionnaire rather than the map: lookups are cheaper than
+	// map iteration, and errors come out in questionnaire order.
+	for qi, q := range e.questions {
+		v, ok := a[q.ID]
 		if !ok {
-			msg := "unknown question"
-			if s := suggest(k, e.questionIDs()); s != "" {
-				msg += fmt.Sprintf(" (did you mean %q?)", s)
-			}
-			errs = append(errs, &AnswerError{Question: k, Value: v, Msg: msg})
 			continue
 		}
+		found++
 		if v == nil {
 			copyNeeded = true // unanswered: must not appear in the activation
 			continue
 		}
-		_, changed, msg := normalize(&e.questions[qi].Question, v)
+		changed, msg := check(&q.Question, v)
 		if msg != "" {
-			errs = append(errs, &AnswerError{Question: k, Value: v, Msg: msg})
+			errs = append(errs, &AnswerError{Question: q.ID, Value: v, Msg: msg})
 			continue
 		}
 		answered[qi] = true
 		copyNeeded = copyNeeded || changed
 	}
-	if len(errs) > 0 {
-		slices.SortFunc(errs, func(x, y *AnswerError) int {
-			xi, xok := e.qIndex[x.Question]
-			yi, yok := e.qIndex[y.Question]
-			switch {
-			case xok && yok:
-				return xi - yi
-			case xok:
-				return -1
-			case yok:
-				return 1
+	if found != len(a) {
+		var unknown AnswerErrors
+		for k, v := range a {
+			if _, ok := e.qIndex[k]; ok {
+				continue
 			}
-			return strings.Compare(x.Question, y.Question)
-		})
-		return nil, nil, errs
+			msg := "unknown question"
+			if s := suggest(k, e.questionIDs()); s != "" {
+				msg += fmt.Sprintf(" (did you mean %q?)", s)
+			}
+			unknown = append(unknown, &AnswerError{Question: k, Value: v, Msg: msg})
+		}
+		slices.SortFunc(unknown, func(x, y *AnswerError) int { return strings.Compare(x.Question, y.Question) })
+		errs = append(errs, unknown...)
+	}
+	if len(errs) > 0 {
+		return nil, errs
 	}
 	if !copyNeeded {
-		return a, answered, nil
+		return a, nil
 	}
 	vars := make(map[string]any, len(a))
 	for k, v := range a {
@@ -154,7 +156,7 @@ func (e *Engine) prepare(a Answers) (map[string]any, []bool, error) {
 		nv, _, _ := normalize(&e.questions[e.qIndex[k]].Question, v)
 		vars[k] = nv
 	}
-	return vars, answered, nil
+	return vars, nil
 }
 
 func (e *Engine) questionIDs() []string {
@@ -163,6 +165,32 @@ func (e *Engine) questionIDs() []string {
 		ids[i] = q.ID
 	}
 	return ids
+}
+
+// check validates v against q without building the normalised value. It
+// reports whether normalising would change v, and a message when v is
+// invalid.
+func check(q *Question, v any) (changed bool, msg string) {
+	switch q.Type {
+	case Boolean:
+		if _, ok := v.(bool); ok {
+			return false, ""
+		}
+	case Integer:
+		if i, ok := v.(int64); ok {
+			return false, checkRange(q, float64(i), false)
+		}
+	case Choice:
+		if s, ok := v.(string); ok && q.hasChoice(s) {
+			return false, ""
+		}
+	case MultiChoice:
+		if l, ok := v.([]string); ok && l != nil {
+			return false, checkMulti(q, l)
+		}
+	}
+	_, changed, msg = normalize(q, v)
+	return changed, msg
 }
 
 // normalize checks v against q. It returns the value in a form CEL takes
@@ -182,7 +210,7 @@ func normalize(q *Question, v any) (out any, changed bool, msg string) {
 		if !ok {
 			return nil, false, m
 		}
-		if m := checkRange(q, f, fmtNum(f)); m != "" {
+		if m := checkRange(q, f, true); m != "" {
 			return nil, false, m
 		}
 		_, isF64 := v.(float64)
@@ -245,7 +273,7 @@ func normalizeInt(q *Question, v any) (any, bool, string) {
 	default:
 		return nil, false, "want a whole number, got " + describeValue(v)
 	}
-	if m := checkRange(q, float64(i), strconv.FormatInt(i, 10)); m != "" {
+	if m := checkRange(q, float64(i), false); m != "" {
 		return nil, false, m
 	}
 	return i, changed, ""
@@ -285,14 +313,22 @@ func toFloat(v any) (float64, bool, string) {
 	return f, true, ""
 }
 
-func checkRange(q *Question, f float64, text string) string {
-	if q.Min != nil && f < *q.Min {
+// checkRange checks f against q's bounds. The message is built only on
+// failure: this runs for every numeric answer of every evaluation.
+func checkRange(q *Question, f float64, isFloat bool) string {
+	below := q.Min != nil && f < *q.Min
+	above := q.Max != nil && f > *q.Max
+	if !below && !above {
+		return ""
+	}
+	text := fmtNum(f)
+	if !isFloat {
+		text = strconv.FormatInt(int64(f), 10)
+	}
+	if below {
 		return fmt.Sprintf("%s is below the minimum of %s", text, fmtNum(*q.Min))
 	}
-	if q.Max != nil && f > *q.Max {
-		return fmt.Sprintf("%s is above the maximum of %s", text, fmtNum(*q.Max))
-	}
-	return ""
+	return fmt.Sprintf("%s is above the maximum of %s", text, fmtNum(*q.Max))
 }
 
 func normalizeMulti(q *Question, v any) (any, bool, string) {
@@ -316,18 +352,25 @@ func normalizeMulti(q *Question, v any) (any, bool, string) {
 	default:
 		return nil, false, "want a list of choices from " + choiceList(q) + " (empty for none), got " + describeValue(v)
 	}
-	for i, s := range list {
-		if !q.hasChoice(s) {
-			return nil, false, fmt.Sprintf("%q is not one of %s", s, choiceList(q))
-		}
-		if slices.Contains(list[:i], s) {
-			return nil, false, fmt.Sprintf("%q is listed twice", s)
-		}
+	if m := checkMulti(q, list); m != "" {
+		return nil, false, m
 	}
 	if list == nil {
 		list, changed = []string{}, true
 	}
 	return list, changed, ""
+}
+
+func checkMulti(q *Question, list []string) string {
+	for i, s := range list {
+		if !q.hasChoice(s) {
+			return fmt.Sprintf("%q is not one of %s", s, choiceList(q))
+		}
+		if slices.Contains(list[:i], s) {
+			return fmt.Sprintf("%q is listed twice", s)
+		}
+	}
+	return ""
 }
 
 func choiceList(q *Question) string {

@@ -137,13 +137,24 @@ func (b *builder) compile(d *decoder, n *yaml.Node, id, path string) *condition 
 		return nil
 	}
 
-	common := []cel.ProgramOption{cel.CostLimit(b.opts.costLimit), cel.InterruptCheckFrequency(100)}
-	fast, err := b.env.Program(checked, append(common, cel.EvalOptions(cel.OptOptimize))...)
+	// The runtime cost limit backs up the static estimate wherever cost
+	// can depend on the data: in comprehensions, and on the partial path.
+	// A condition without a comprehension has no loop: each node runs at
+	// most once over answers whose sizes Evaluate has bounded, so its
+	// actual cost cannot exceed the estimate just checked, and tracking it
+	// would only slow the complete-answers path (cost tracking is most of
+	// the time of a small CEL evaluation).
+	limited := []cel.ProgramOption{cel.CostLimit(b.opts.costLimit), cel.InterruptCheckFrequency(100)}
+	fastOpts := []cel.ProgramOption{cel.EvalOptions(cel.OptOptimize)}
+	if c.needsCtx {
+		fastOpts = append(fastOpts, limited...)
+	}
+	fast, err := b.env.Program(checked, fastOpts...)
 	if err != nil {
 		d.errAt(start, id, path, "%s: %v", describePath(path), err)
 		return nil
 	}
-	partial, err := b.env.Program(checked, append(common, cel.EvalOptions(cel.OptPartialEval))...)
+	partial, err := b.env.Program(checked, append(limited, cel.EvalOptions(cel.OptPartialEval))...)
 	if err != nil {
 		d.errAt(start, id, path, "%s: %v", describePath(path), err)
 		return nil

@@ -118,33 +118,35 @@ func (d *decoder) errorf(n *yaml.Node, id, path, format string, args ...any) {
 
 var yamlLineErr = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
-// parse decodes the YAML document. A file may hold only one document: a
-// second one would otherwise be ignored without a word.
-func (d *decoder) parse() *yaml.Node {
+// parse decodes the YAML document; ok is false when the file could not be
+// parsed. A file may hold only one document: a second one would otherwise be
+// ignored without a word.
+func (d *decoder) parse() (root *yaml.Node, ok bool) {
 	if !utf8.Valid(d.src) {
 		line := 1 + bytes.Count(d.src[:firstInvalidUTF8(d.src)], []byte("\n"))
 		d.errAt(Position{File: d.file, Line: line}, "", "", "file is not valid UTF-8")
-		return nil
+		return nil, false
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(d.src))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
-			return nil // an empty file, or one with only comments
+			return nil, true // an empty file, or one with only comments
 		}
 		d.yamlError(err)
-		return nil
+		return nil, false
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
 		d.errorf(&extra, "", "", "a rule file must hold a single YAML document; split rule sets across files instead")
 	} else if !errors.Is(err, io.EOF) {
 		d.yamlError(err)
+		return nil, false
 	}
 	if doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 {
-		return doc.Content[0]
+		return doc.Content[0], true
 	}
-	return nil
+	return nil, true
 }
 
 func (d *decoder) yamlError(err error) {

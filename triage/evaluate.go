@@ -36,14 +36,25 @@ func (e *Engine) Evaluate(ctx context.Context, answers Answers) (*Verdict, error
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	vars, answered, err := e.prepare(answers)
+	// Small fixed buffers keep the common case free of allocations: the
+	// default rule set has 21 questions and 20 rules.
+	var answeredBuf [64]bool
+	answered := answeredBuf[:0]
+	if len(e.questions) <= len(answeredBuf) {
+		answered = answeredBuf[:len(e.questions)]
+	} else {
+		answered = make([]bool, len(e.questions))
+	}
+	vars, err := e.prepare(answers, answered)
 	if err != nil {
 		return nil, err
 	}
 	s := evalState{e: e, vars: vars, answered: answered}
-	v := &Verdict{RuleSet: e.info, Notice: Disclaimer, Reasons: []Reason{}, Missing: []string{}}
+	v := &Verdict{RuleSet: e.info, Notice: Disclaimer, Missing: []string{}}
 
 	referFired := false
+	var firedBuf [32]*rule
+	fired := firedBuf[:0]
 	var undecided []int // questions read by undecided refer rules, unsorted
 	for _, r := range e.rules {
 		if err := ctx.Err(); err != nil {
@@ -56,13 +67,14 @@ func (e *Engine) Evaluate(ctx context.Context, answers Answers) (*Verdict, error
 		switch res {
 		case yes:
 			referFired = referFired || r.Action == Refer
-			v.Reasons = append(v.Reasons, s.reason(r))
+			fired = append(fired, r)
 		case unknownResult:
 			if r.Action == Refer {
 				undecided = append(undecided, unknown...)
 			}
 		}
 	}
+	v.Reasons = s.reasons(fired)
 
 	switch {
 	case referFired:
@@ -207,22 +219,43 @@ func (s *evalState) represent(ctx context.Context, qi int, set []bool) error {
 	return nil
 }
 
-// reason builds the Reason for a rule that fired, with the answers it read.
-func (s *evalState) reason(r *rule) Reason {
-	rs := Reason{
-		RuleID: r.ID, Title: r.Title, Action: r.Action, Advice: r.Advice,
-		Source: r.Source, SeeAlso: slices.Clone(r.SeeAlso), Evidence: []Evidence{},
-	}
-	for _, qi := range r.when.reads {
-		if !s.answered[qi] {
-			continue
+// reasons builds the Reasons for the rules that fired, with the answers
+// each read. All evidence shares one backing array: one allocation instead
+// of one per reason.
+func (s *evalState) reasons(fired []*rule) []Reason {
+	out := make([]Reason, len(fired))
+	n := 0
+	for _, r := range fired {
+		for _, qi := range r.when.reads {
+			if s.answered[qi] {
+				n++
+			}
 		}
-		q := s.e.questions[qi]
-		val, _, _ := normalize(&q.Question, s.vars[q.ID])
-		if l, ok := val.([]string); ok {
-			val = slices.Clone(l) // the verdict must not share the caller's slice
-		}
-		rs.Evidence = append(rs.Evidence, Evidence{Question: q.ID, Value: val})
 	}
-	return rs
+	evidence := make([]Evidence, 0, n)
+	for i, r := range fired {
+		start := len(evidence)
+		for _, qi := range r.when.reads {
+			if !s.answered[qi] {
+				continue
+			}
+			q := s.e.questions[qi]
+			val := s.vars[q.ID]
+			switch x := val.(type) {
+			case bool, int64, float64, string:
+				// already normalised
+			case []string:
+				val = slices.Clone(x) // the verdict must not share the caller's slice
+			default:
+				val, _, _ = normalize(&q.Question, val)
+			}
+			evidence = append(evidence, Evidence{Question: q.ID, Value: val})
+		}
+		out[i] = Reason{
+			RuleID: r.ID, Title: r.Title, Action: r.Action, Advice: r.Advice,
+			Source: r.Source, SeeAlso: slices.Clone(r.SeeAlso),
+			Evidence: evidence[start:len(evidence):len(evidence)],
+		}
+	}
+	return out
 }

@@ -135,8 +135,9 @@ type builder struct {
 	questions   []*question
 	qIndex      map[string]int
 	questionIDs []string
-	// unreadable is set when some condition could not be parsed, so which
-	// questions are read is unknown and "unused question" would be noise.
+	// unreadable is set when some file or condition could not be parsed,
+	// so what the rule set holds is not fully known and errors such as
+	// "unused question" or "no rules" would be noise.
 	unreadable bool
 	// read marks the questions some condition reads.
 	read []bool
@@ -179,7 +180,9 @@ func (b *builder) load(fsys fs.FS) (*Engine, error) {
 		hash.Write(src)
 
 		d := newDecoder(name, src, &b.errs)
-		f := d.decodeFile(d.parse())
+		root, parsed := d.parse()
+		b.unreadable = b.unreadable || !parsed
+		f := d.decodeFile(root)
 		if f.name.node != nil || f.version.node != nil || f.title.node != nil || f.description.node != nil {
 			headers = append(headers, item[rawFile]{f, d})
 		}
@@ -203,7 +206,9 @@ func (b *builder) load(fsys fs.FS) (*Engine, error) {
 
 	eng := &Engine{opts: b.opts}
 	eng.info.Hash = "sha256:" + hex.EncodeToString(hash.Sum(nil))
-	b.header(eng, headers, firstFile)
+	if len(headers) > 0 || !b.unreadable {
+		b.header(eng, headers, firstFile)
+	}
 	srcByID := b.sources(eng, sources)
 	b.questionnaire(questions)
 
@@ -223,7 +228,7 @@ func (b *builder) load(fsys fs.FS) (*Engine, error) {
 			b.errs = append(b.errs, &Error{Pos: q.pos, ID: q.ID, Msg: "no rule or ask_if reads this question, so it would be asked for nothing"})
 		}
 	}
-	if len(rules) == 0 {
+	if len(rules) == 0 && !b.unreadable {
 		b.errs = append(b.errs, &Error{Pos: Position{File: firstFile}, Msg: "the rule set has no rules"})
 	}
 	if len(b.errs) > 0 {

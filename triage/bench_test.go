@@ -1,0 +1,196 @@
+package triage_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"cel.dev/cel-go/cel"
+	"github.com/stretchr/testify/require"
+
+	"github.com/redflagkit/redflag/rules"
+	"github.com/redflagkit/redflag/triage"
+)
+
+// benchAnswers are complete answers for the default rule set in the types
+// CEL takes natively, with one referral and one caution firing.
+func benchAnswers() triage.Answers {
+	return triage.Answers{
+		"shooting_arm_pain": false, "numbness_tingling": []string{}, "electric_pain": false,
+		"needle_like_pain": false, "worsening_pain": false, "pain_wraps_to_chest": false,
+		"deep_breath_pain": false, "clunking": false, "grinding": false, "self_pops": true,
+		"pops_per_day": int64(12), "relief_minutes": int64(3), "constant_stiffness": false,
+		"pain_days": int64(2), "fever": false, "unexplained_weight_loss": false, "night_pain": false,
+		"systemic_symptoms": false, "severe_osteoporosis": false, "inflammatory_condition": false,
+		"recent_trauma": false,
+	}
+}
+
+// benchMissing leaves three questions unanswered, so partial evaluation
+// runs and the verdict is Incomplete.
+func benchMissing() triage.Answers {
+	a := benchAnswers()
+	a["relief_minutes"] = int64(30)
+	delete(a, "fever")
+	delete(a, "night_pain")
+	delete(a, "pain_days")
+	return a
+}
+
+// BenchmarkEvaluate measures Evaluate on the default rule set. Compare it
+// with BenchmarkCELFloor in the same run:
+//
+//	go test ./triage -run '^$' -bench 'Evaluate|CELFloor' -benchmem
+func BenchmarkEvaluate(b *testing.B) {
+	eng, err := triage.Load(rules.FS)
+	require.NoError(b, err)
+	ctx := context.Background()
+	for _, bc := range []struct {
+		name    string
+		answers triage.Answers
+		want    triage.Outcome
+	}{
+		{"complete", benchAnswers(), triage.SeeProfessional},
+		{"missing", benchMissing(), triage.Incomplete},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			v, err := eng.Evaluate(ctx, bc.answers)
+			require.NoError(b, err)
+			require.Equal(b, bc.want, v.Outcome)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := eng.Evaluate(ctx, bc.answers); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// celFloor holds the default rule set's conditions as plain cel-go
+// programs: the bare-CEL floor that Evaluate is measured against.
+type celFloor struct {
+	env           *cel.Env
+	fast, partial []cel.Program
+}
+
+func newCELFloor(b *testing.B, eng *triage.Engine) *celFloor {
+	var opts []cel.EnvOption
+	for _, q := range eng.Questions() {
+		t := map[triage.QuestionType]*cel.Type{
+			triage.Boolean: cel.BoolType, triage.Integer: cel.IntType, triage.Number: cel.DoubleType,
+			triage.Choice: cel.StringType, triage.MultiChoice: cel.ListType(cel.StringType),
+		}[q.Type]
+		opts = append(opts, cel.Variable(q.ID, t))
+	}
+	env, err := cel.NewEnv(opts...)
+	require.NoError(b, err)
+	f := &celFloor{env: env}
+	for _, r := range eng.Rules() {
+		ast, iss := env.Compile(r.When)
+		require.NoError(b, iss.Err())
+		p, err := env.Program(ast)
+		require.NoError(b, err)
+		f.fast = append(f.fast, p)
+		pp, err := env.Program(ast, cel.EvalOptions(cel.OptPartialEval))
+		require.NoError(b, err)
+		f.partial = append(f.partial, pp)
+	}
+	return f
+}
+
+// complete evaluates every condition over complete answers.
+func (f *celFloor) complete(b *testing.B, in map[string]any) {
+	for _, p := range f.fast {
+		if _, _, err := p.Eval(in); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// missing evaluates every condition with partial evaluation, as a plain
+// cel-go user would when some answers are absent.
+func (f *celFloor) missing(b *testing.B, in map[string]any) {
+	act, err := f.env.PartialVars(in)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, p := range f.partial {
+		if _, _, err := p.Eval(act); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkCELFloor is the bare-CEL floor: the same rule conditions as
+// plain cel-go programs over the same input, with nothing around them — no
+// validation, no reasons, no verdict.
+func BenchmarkCELFloor(b *testing.B) {
+	eng, err := triage.Load(rules.FS)
+	require.NoError(b, err)
+	f := newCELFloor(b, eng)
+	b.Run("complete", func(b *testing.B) {
+		in := map[string]any(benchAnswers())
+		b.ReportAllocs()
+		for b.Loop() {
+			f.complete(b, in)
+		}
+	})
+	b.Run("missing", func(b *testing.B) {
+		in := map[string]any(benchMissing())
+		b.ReportAllocs()
+		for b.Loop() {
+			f.missing(b, in)
+		}
+	})
+}
+
+// BenchmarkEvaluateVsFloor runs Evaluate and the bare-CEL floor interleaved,
+// in batches, on the same input, and reports how many times the floor's
+// time Evaluate takes ("x-floor"). Interleaving makes the ratio far less
+// sensitive to a noisy machine than two separate benchmarks. The target for
+// complete answers is at most 2.
+func BenchmarkEvaluateVsFloor(b *testing.B) {
+	eng, err := triage.Load(rules.FS)
+	require.NoError(b, err)
+	f := newCELFloor(b, eng)
+	ctx := context.Background()
+	for _, bc := range []struct {
+		name    string
+		answers triage.Answers
+		floor   func(*testing.B, map[string]any)
+	}{
+		{"complete", benchAnswers(), f.complete},
+		{"missing", benchMissing(), f.missing},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			const batch = 50
+			var tEval, tFloor time.Duration
+			for b.Loop() {
+				t0 := time.Now()
+				for range batch {
+					if _, err := eng.Evaluate(ctx, bc.answers); err != nil {
+						b.Fatal(err)
+					}
+				}
+				t1 := time.Now()
+				for range batch {
+					bc.floor(b, bc.answers)
+				}
+				tEval += t1.Sub(t0)
+				tFloor += time.Since(t1)
+			}
+			b.ReportMetric(float64(tEval)/float64(tFloor), "x-floor")
+		})
+	}
+}
+
+// BenchmarkLoad measures loading and checking the default rule set.
+func BenchmarkLoad(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := triage.Load(rules.FS); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
