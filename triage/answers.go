@@ -102,11 +102,13 @@ func describeToken(tok json.Token) string {
 // type, the caller's map is used as it is, so complete, well-typed answers
 // cost no copy.
 //
-// answered must have one element per question, all false; it is filled in.
-func (e *Engine) prepare(a Answers, answered []bool) (map[string]any, error) {
+// given must have one element per question, all nil; prepare stores each
+// valid answer there, as given. complete reports that every question is
+// answered.
+func (e *Engine) prepare(a Answers, given []any) (vars map[string]any, complete bool, err error) {
 	var errs AnswerErrors
 	copyNeeded := false
-	found := 0
+	found, answered := 0, 0
 	// Walk the questionnaire rather than the map: lookups are cheaper than
 	// map iteration, and errors come out in questionnaire order.
 	for qi, q := range e.questions {
@@ -124,7 +126,8 @@ func (e *Engine) prepare(a Answers, answered []bool) (map[string]any, error) {
 			errs = append(errs, &AnswerError{Question: q.ID, Value: v, Msg: msg})
 			continue
 		}
-		answered[qi] = true
+		given[qi] = v
+		answered++
 		copyNeeded = copyNeeded || changed
 	}
 	if found != len(a) {
@@ -143,12 +146,13 @@ func (e *Engine) prepare(a Answers, answered []bool) (map[string]any, error) {
 		errs = append(errs, unknown...)
 	}
 	if len(errs) > 0 {
-		return nil, errs
+		return nil, false, errs
 	}
+	complete = answered == len(e.questions)
 	if !copyNeeded {
-		return a, nil
+		return a, complete, nil
 	}
-	vars := make(map[string]any, len(a))
+	vars = make(map[string]any, len(a))
 	for k, v := range a {
 		if v == nil {
 			continue
@@ -156,7 +160,7 @@ func (e *Engine) prepare(a Answers, answered []bool) (map[string]any, error) {
 		nv, _, _ := normalize(&e.questions[e.qIndex[k]].Question, v)
 		vars[k] = nv
 	}
-	return vars, nil
+	return vars, complete, nil
 }
 
 func (e *Engine) questionIDs() []string {

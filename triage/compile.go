@@ -235,3 +235,43 @@ func (s *sizeEstimator) EstimateSize(n cost.AstNode) *cost.SizeEstimate {
 func (s *sizeEstimator) EstimateCallCost(function, overloadID string, target *cost.AstNode, args []cost.AstNode) *cost.CallEstimate {
 	return nil
 }
+
+// batch compiles every rule's condition into one CEL list, so that complete
+// answers are evaluated in a single pass. Each condition is wrapped in
+// parentheses on lines of its own, so comments and newlines inside it stay
+// harmless. It returns nil if the batch cannot be built; Evaluate then
+// evaluates rule by rule, which is always correct.
+func (b *builder) batch(rules []*rule) (cel.Program, bool) {
+	if len(rules) == 0 {
+		return nil, false
+	}
+	var src strings.Builder
+	needsCtx := false
+	src.WriteString("[")
+	for i, r := range rules {
+		if i > 0 {
+			src.WriteString(",")
+		}
+		src.WriteString("(\n")
+		src.WriteString(r.when.src)
+		src.WriteString("\n)")
+		needsCtx = needsCtx || r.when.needsCtx
+	}
+	src.WriteString("]")
+	checked, iss := b.env.Compile(src.String())
+	if iss != nil && iss.Err() != nil {
+		return nil, false
+	}
+	if !checked.OutputType().IsExactType(cel.ListType(cel.BoolType)) {
+		return nil, false
+	}
+	opts := []cel.ProgramOption{cel.EvalOptions(cel.OptOptimize)}
+	if needsCtx {
+		opts = append(opts, cel.CostLimit(b.opts.costLimit*uint64(len(rules))), cel.InterruptCheckFrequency(100))
+	}
+	prg, err := b.env.Program(checked, opts...)
+	if err != nil {
+		return nil, false
+	}
+	return prg, needsCtx
+}

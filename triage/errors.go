@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // Sentinel errors for errors.Is. Every error returned by Load wraps
@@ -75,7 +76,7 @@ func (e *Error) Unwrap() error { return ErrInvalidRuleSet }
 // ErrorWithSnippet returns Error followed by the offending source line and a
 // caret under the column, when they are known:
 //
-//	rules/fever.yaml:4:11: fever: undeclared reference to 'fevr' (did you mean 'fever'?)
+//	rules/fever.yaml:4:11: fever: when: unknown question "fevr" (did you mean "fever"?)
 //	    when: fevr
 //	          ^
 func (e *Error) ErrorWithSnippet() string {
@@ -86,20 +87,9 @@ func (e *Error) ErrorWithSnippet() string {
 	var b strings.Builder
 	b.WriteString(s)
 	b.WriteString("\n    ")
-	b.WriteString(strings.ReplaceAll(e.line, "\t", " "))
+	b.WriteString(strings.ReplaceAll(e.line, "\t", " ")) // one column per tab, so the caret lines up
 	b.WriteString("\n    ")
-	col := 1
-	for _, r := range e.line {
-		if col >= e.Pos.Column {
-			break
-		}
-		if r == '\t' {
-			b.WriteByte(' ')
-		} else {
-			b.WriteByte(' ')
-		}
-		col++
-	}
+	b.WriteString(strings.Repeat(" ", min(e.Pos.Column-1, utf8.RuneCountInString(e.line))))
 	b.WriteByte('^')
 	return b.String()
 }

@@ -8,6 +8,7 @@ import (
 	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/common/types/ref"
+	"cel.dev/cel-go/common/types/traits"
 )
 
 // Evaluate validates answers against the questionnaire and evaluates every
@@ -26,41 +27,59 @@ import (
 //   - else the outcome is SelfCare.
 //
 // Caution rules that fire are reported as reasons and never change the
-// outcome. A rule whose answers are all given is evaluated without partial
-// evaluation, so complete answers pay nothing for the support of missing
-// ones.
+// outcome. Complete answers pay nothing for the support of missing ones:
+// when every question is answered, all conditions run as a single CEL
+// program (one list of booleans), and otherwise each rule whose answers are
+// all given runs without partial evaluation.
 //
-// Evaluate honours ctx between rules and inside long-running comprehensions.
-// Any failure is returned as an error, never as a verdict.
+// Evaluate honours ctx before it starts, between rules, and inside
+// comprehensions (cel-go's interrupt check). Any failure is returned as an
+// error, never as a verdict.
 func (e *Engine) Evaluate(ctx context.Context, answers Answers) (*Verdict, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	// Small fixed buffers keep the common case free of allocations: the
 	// default rule set has 21 questions and 20 rules.
-	var answeredBuf [64]bool
-	answered := answeredBuf[:0]
-	if len(e.questions) <= len(answeredBuf) {
-		answered = answeredBuf[:len(e.questions)]
+	var givenBuf [64]any
+	var given []any
+	if len(e.questions) <= len(givenBuf) {
+		given = givenBuf[:len(e.questions)]
 	} else {
-		answered = make([]bool, len(e.questions))
+		given = make([]any, len(e.questions))
 	}
-	vars, err := e.prepare(answers, answered)
+	vars, complete, err := e.prepare(answers, given)
 	if err != nil {
 		return nil, err
 	}
-	s := evalState{e: e, vars: vars, answered: answered}
-	v := &Verdict{RuleSet: e.info, Notice: Disclaimer, Missing: []string{}}
+	// given stays out of evalState: the state's contents reach cel-go's
+	// interfaces, which would move the buffer to the heap.
+	s := evalState{e: e, vars: vars, complete: complete}
+	done := ctx.Done() // nil for a context that can never be cancelled
 
 	referFired := false
 	var firedBuf [32]*rule
 	fired := firedBuf[:0]
 	var undecided []int // questions read by undecided refer rules, unsorted
-	for _, r := range e.rules {
-		if err := ctx.Err(); err != nil {
-			return nil, err
+	batched := false
+	if complete && e.batch != nil {
+		fired, batched = s.evalBatch(ctx, fired)
+		for _, r := range fired {
+			referFired = referFired || r.Action == Refer
 		}
-		res, unknown, err := s.eval(ctx, r.when)
+	}
+	for _, r := range e.rules {
+		if batched {
+			break
+		}
+		if done != nil {
+			select {
+			case <-done:
+				return nil, ctx.Err()
+			default:
+			}
+		}
+		res, unknown, err := s.eval(ctx, r.when, given)
 		if err != nil {
 			return nil, &EvalError{ID: r.ID, Pos: r.when.pos, Err: err}
 		}
@@ -74,14 +93,14 @@ func (e *Engine) Evaluate(ctx context.Context, answers Answers) (*Verdict, error
 			}
 		}
 	}
-	v.Reasons = s.reasons(fired)
+	v := s.newVerdict(fired, given)
 
 	switch {
 	case referFired:
 		v.Outcome = SeeProfessional
 	case len(undecided) > 0:
 		v.Outcome = Incomplete
-		missing, err := s.missing(ctx, undecided)
+		missing, err := s.missing(ctx, undecided, given)
 		if err != nil {
 			return nil, err
 		}
@@ -93,6 +112,46 @@ func (e *Engine) Evaluate(ctx context.Context, answers Answers) (*Verdict, error
 		v.SelfCare = cloneGuidance(e.guidance)
 	}
 	return v, nil
+}
+
+// evalBatch evaluates every rule in one CEL program, for complete answers.
+// It reports false when the batch did not produce a clean list of booleans
+// (a rule failed, say); the caller then evaluates rule by rule, which
+// finds and reports the failing rule.
+func (s *evalState) evalBatch(ctx context.Context, fired []*rule) ([]*rule, bool) {
+	var (
+		out ref.Val
+		err error
+	)
+	if s.e.batchNeedsCtx {
+		out, _, err = s.e.batch.ContextEval(ctx, s.vars)
+	} else {
+		out, _, err = s.e.batch.Eval(s.vars)
+	}
+	if err != nil {
+		return fired, false
+	}
+	list, ok := out.(traits.Lister)
+	if !ok || list.Size() != types.Int(len(s.e.rules)) {
+		return fired, false
+	}
+	// The list literal's native value is its []ref.Val; reading it directly
+	// avoids boxing an index per element.
+	vals, ok := list.Value().([]ref.Val)
+	if !ok || len(vals) != len(s.e.rules) {
+		return fired, false
+	}
+	start := len(fired)
+	for i, r := range s.e.rules {
+		b, ok := vals[i].(types.Bool)
+		if !ok {
+			return fired[:start], false
+		}
+		if b {
+			fired = append(fired, r)
+		}
+	}
+	return fired, true
 }
 
 type result int8
@@ -107,17 +166,22 @@ const (
 type evalState struct {
 	e        *Engine
 	vars     map[string]any
-	answered []bool
 	partial  cel.PartialActivation // built on first need
+	complete bool                  // every question is answered
 }
 
 // eval evaluates one condition. For an undecided condition it also returns
 // the questions whose answers it still needs.
-func (s *evalState) eval(ctx context.Context, c *condition) (result, []int, error) {
+// given holds each question's answer as given, by question index; nil means
+// unanswered.
+func (s *evalState) eval(ctx context.Context, c *condition, given []any) (result, []int, error) {
 	prg := c.fast
 	var input any = s.vars
 	for _, qi := range c.reads {
-		if !s.answered[qi] {
+		if s.complete {
+			break // every question answered: no need to look
+		}
+		if given[qi] == nil {
 			if s.partial == nil {
 				act, err := s.e.env.PartialVars(s.vars)
 				if err != nil {
@@ -152,7 +216,7 @@ func (s *evalState) eval(ctx context.Context, c *condition) (result, []int, erro
 		for _, id := range val.IDs() {
 			trails, _ := val.GetAttributeTrails(id)
 			for _, t := range trails {
-				if qi, ok := s.e.qIndex[t.Variable()]; ok && !s.answered[qi] {
+				if qi, ok := s.e.qIndex[t.Variable()]; ok && given[qi] == nil {
 					qs = append(qs, qi)
 				}
 			}
@@ -168,10 +232,10 @@ func (s *evalState) eval(ctx context.Context, c *condition) (result, []int, erro
 
 // missing turns the questions read by undecided refer rules into the ones
 // that can be asked now, in questionnaire order.
-func (s *evalState) missing(ctx context.Context, needed []int) ([]int, error) {
+func (s *evalState) missing(ctx context.Context, needed []int, given []any) ([]int, error) {
 	set := make([]bool, len(s.e.questions))
 	for _, qi := range needed {
-		if err := s.represent(ctx, qi, set); err != nil {
+		if err := s.represent(ctx, qi, set, given); err != nil {
 			return nil, err
 		}
 	}
@@ -193,8 +257,8 @@ func (s *evalState) missing(ctx context.Context, needed []int) ([]int, error) {
 // represent adds to set the questions to ask so that question qi can be
 // answered: qi itself when it can be asked now, nothing when its ask_if is
 // false, and the questions its ask_if still needs when that is undecided.
-func (s *evalState) represent(ctx context.Context, qi int, set []bool) error {
-	if s.answered[qi] || set[qi] {
+func (s *evalState) represent(ctx context.Context, qi int, set []bool, given []any) error {
+	if given[qi] != nil || set[qi] {
 		return nil
 	}
 	q := s.e.questions[qi]
@@ -202,7 +266,7 @@ func (s *evalState) represent(ctx context.Context, qi int, set []bool) error {
 		set[qi] = true
 		return nil
 	}
-	res, needs, err := s.eval(ctx, q.askIf)
+	res, needs, err := s.eval(ctx, q.askIf, given)
 	if err != nil {
 		return &EvalError{ID: q.ID, Pos: q.askIf.pos, Err: err}
 	}
@@ -211,7 +275,7 @@ func (s *evalState) represent(ctx context.Context, qi int, set []bool) error {
 		set[qi] = true
 	case unknownResult:
 		for _, d := range needs {
-			if err := s.represent(ctx, d, set); err != nil {
+			if err := s.represent(ctx, d, set, given); err != nil {
 				return err
 			}
 		}
@@ -219,43 +283,55 @@ func (s *evalState) represent(ctx context.Context, qi int, set []bool) error {
 	return nil
 }
 
-// reasons builds the Reasons for the rules that fired, with the answers
-// each read. All evidence shares one backing array: one allocation instead
-// of one per reason.
-func (s *evalState) reasons(fired []*rule) []Reason {
-	out := make([]Reason, len(fired))
+// newVerdict builds the verdict and the Reasons for the rules that fired,
+// with the answers each read. All evidence shares one backing array: one
+// allocation instead of one per reason.
+func (s *evalState) newVerdict(fired []*rule, given []any) *Verdict {
 	n := 0
 	for _, r := range fired {
 		for _, qi := range r.when.reads {
-			if s.answered[qi] {
+			if given[qi] != nil {
 				n++
 			}
 		}
 	}
+	reasons := make([]Reason, len(fired))
 	evidence := make([]Evidence, 0, n)
 	for i, r := range fired {
 		start := len(evidence)
 		for _, qi := range r.when.reads {
-			if !s.answered[qi] {
-				continue
+			if given[qi] == nil {
+				continue // unanswered: not evidence
 			}
-			q := s.e.questions[qi]
-			val := s.vars[q.ID]
-			switch x := val.(type) {
-			case bool, int64, float64, string:
-				// already normalised
-			case []string:
-				val = slices.Clone(x) // the verdict must not share the caller's slice
-			default:
-				val, _, _ = normalize(&q.Question, val)
-			}
-			evidence = append(evidence, Evidence{Question: q.ID, Value: val})
+			q := &s.e.questions[qi].Question
+			evidence = append(evidence, Evidence{Question: q.ID, Value: evidenceValue(q, given[qi])})
 		}
-		out[i] = Reason{
+		reasons[i] = Reason{
 			RuleID: r.ID, Title: r.Title, Action: r.Action, Advice: r.Advice,
 			Source: r.Source, SeeAlso: slices.Clone(r.SeeAlso),
 			Evidence: evidence[start:len(evidence):len(evidence)],
 		}
 	}
-	return out
+	return &Verdict{RuleSet: s.e.info, Notice: Disclaimer, Reasons: reasons, Missing: []string{}}
+}
+
+// evidenceValue returns a valid answer in its normalised form, without
+// sharing the caller's slices.
+func evidenceValue(q *Question, v any) any {
+	switch x := v.(type) {
+	case bool, string:
+		return v
+	case int64:
+		if q.Type == Integer {
+			return v
+		}
+	case float64:
+		if q.Type == Number {
+			return v
+		}
+	case []string:
+		return slices.Clone(x)
+	}
+	nv, _, _ := normalize(q, v)
+	return nv
 }

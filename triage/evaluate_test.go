@@ -433,3 +433,34 @@ func TestVerdictJSON(t *testing.T) {
 	assert.Equal(t, "refer", reasons[0].(map[string]any)["action"])
 	assert.Equal(t, "caution", reasons[1].(map[string]any)["action"])
 }
+
+func TestEvaluateComprehension(t *testing.T) {
+	fsys := demoFS()
+	fsys["z.yaml"] = mapFS(map[string]string{"x": lines(
+		"rules:",
+		"  - id: arms_only",
+		"    title: Numb arms but not fingers",
+		"    when: where.exists(x, x == 'arms') && !where.exists(x, x == 'fingers')",
+		"    action: caution",
+		"    advice: Keep an eye on it.",
+		"    cite: {source: doc, section: S}",
+	)})["x"]
+	eng := mustLoad(t, fsys)
+	for _, tc := range []struct {
+		where  []string
+		reason string
+		want   []string
+	}{
+		{[]string{"arms"}, "arms alone fires the comprehension rule (and numb)", []string{"numb", "arms_only"}},
+		{[]string{"arms", "fingers"}, "fingers present: the second exists blocks it", []string{"numb"}},
+		{[]string{}, "nothing listed: neither fires", []string{}},
+	} {
+		v, err := eng.Evaluate(context.Background(), with(negative(), "where", tc.where))
+		require.NoError(t, err, tc.reason)
+		assert.Equal(t, tc.want, ruleIDs(v), tc.reason)
+	}
+	v, err := eng.Evaluate(context.Background(), with(negative(), "where", deleted))
+	require.NoError(t, err)
+	assert.Equal(t, triage.Incomplete, v.Outcome, "an unknown list leaves comprehensions undecided")
+	assert.Equal(t, []string{"where"}, v.Missing)
+}

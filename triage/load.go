@@ -28,10 +28,14 @@ type Engine struct {
 	qIndex      map[string]int
 	// rules are in evaluation and reporting order: refer rules, then
 	// caution rules, each in rule-set order.
-	rules    []*rule
-	guidance []Guidance
-	env      *cel.Env
-	opts     options
+	rules []*rule
+	// batch evaluates every rule's condition as one list, for complete
+	// answers: one CEL evaluation instead of one per rule.
+	batch         cel.Program
+	batchNeedsCtx bool
+	guidance      []Guidance
+	env           *cel.Env
+	opts          options
 }
 
 type question struct {
@@ -236,6 +240,7 @@ func (b *builder) load(fsys fs.FS) (*Engine, error) {
 		return nil, b.errs
 	}
 	eng.questions, eng.qIndex = b.questions, b.qIndex
+	eng.batch, eng.batchNeedsCtx = b.batch(eng.rules)
 	return eng, nil
 }
 

@@ -178,7 +178,7 @@ type Citation struct {
 
 // String renders c as `Title (source_id), section "Section"`.
 func (c Citation) String() string {
-	s := fmt.Sprintf("%s (%s), section %q", c.Title, c.SourceID, c.Section)
+	s := fmt.Sprintf("%s (%s), section \"%s\"", c.Title, c.SourceID, c.Section)
 	if c.URL != "" {
 		s += " " + c.URL
 	}

@@ -30,6 +30,7 @@ import (
 	"io/fs"
 	"os"
 	"os/signal"
+	"path/filepath"
 
 	"github.com/redflagkit/redflag/rules"
 	"github.com/redflagkit/redflag/triage"
@@ -181,8 +182,18 @@ func loadEngine(dir string, stderr io.Writer) (*triage.Engine, int) {
 	if err != nil {
 		var list triage.ErrorList
 		if errors.As(err, &list) {
-			fmt.Fprintf(stderr, "redflag: the rules in %s do not load (%d problems):\n", where, len(list))
-			fmt.Fprint(stderr, list.ErrorsWithSnippets())
+			problems := "problems"
+			if len(list) == 1 {
+				problems = "problem"
+			}
+			fmt.Fprintf(stderr, "redflag: the rules in %s do not load (%d %s):\n", where, len(list), problems)
+			for _, e := range list {
+				if dir != "" && e.Pos.File != "" {
+					// Name files as the user can open them from here.
+					e.Pos.File = filepath.Join(dir, filepath.FromSlash(e.Pos.File))
+				}
+				fmt.Fprintln(stderr, e.ErrorWithSnippet())
+			}
 			return nil, exitBadInput
 		}
 		fmt.Fprintf(stderr, "redflag: loading %s: %v\n", where, err)
