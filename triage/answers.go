@@ -13,7 +13,13 @@ import (
 )
 
 // Answers maps question ids to answers. A question that is absent, or whose
-// value is nil (JSON null), is unanswered: unknown, never "no".
+// value is nil (JSON null) or a nil slice, is unanswered: unknown, never
+// "no". An empty, non-nil list answers a multichoice question with "none of
+// these".
+//
+// An answer to a follow-up question whose ask_if is false is accepted; it
+// has no effect, because every condition that reads a follow-up also
+// requires its ask_if.
 //
 // Accepted values, by question type:
 //   - boolean: bool
@@ -117,7 +123,7 @@ func (e *Engine) prepare(a Answers, given []any) (vars map[string]any, complete 
 			continue
 		}
 		found++
-		if v == nil {
+		if unanswered(v) {
 			copyNeeded = true // unanswered: must not appear in the activation
 			continue
 		}
@@ -154,13 +160,28 @@ func (e *Engine) prepare(a Answers, given []any) (vars map[string]any, complete 
 	}
 	vars = make(map[string]any, len(a))
 	for k, v := range a {
-		if v == nil {
+		if unanswered(v) {
 			continue
 		}
 		nv, _, _ := normalize(&e.questions[e.qIndex[k]].Question, v)
 		vars[k] = nv
 	}
 	return vars, complete, nil
+}
+
+// unanswered reports an answer that is nil, or a nil slice: a Go form field
+// that was never filled in ("var picked []string") must not read as "none of
+// these". An empty, non-nil list is an answer.
+func unanswered(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return true
+	case []string:
+		return x == nil
+	case []any:
+		return x == nil
+	}
+	return false
 }
 
 func (e *Engine) questionIDs() []string {
@@ -189,7 +210,7 @@ func check(q *Question, v any) (changed bool, msg string) {
 			return false, ""
 		}
 	case MultiChoice:
-		if l, ok := v.([]string); ok && l != nil {
+		if l, ok := v.([]string); ok {
 			return false, checkMulti(q, l)
 		}
 	}
@@ -358,9 +379,6 @@ func normalizeMulti(q *Question, v any) (any, bool, string) {
 	}
 	if m := checkMulti(q, list); m != "" {
 		return nil, false, m
-	}
-	if list == nil {
-		list, changed = []string{}, true
 	}
 	return list, changed, ""
 }

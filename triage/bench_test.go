@@ -2,6 +2,7 @@ package triage_test
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -45,12 +46,19 @@ func BenchmarkEvaluate(b *testing.B) {
 	eng, err := triage.Load(rules.FS)
 	require.NoError(b, err)
 	ctx := context.Background()
+	raw, err := json.Marshal(benchAnswers())
+	require.NoError(b, err)
+	fromJSON, err := triage.ParseAnswers(raw)
+	require.NoError(b, err)
 	for _, bc := range []struct {
 		name    string
 		answers triage.Answers
 		want    triage.Outcome
 	}{
 		{"complete", benchAnswers(), triage.SeeProfessional},
+		// As decoded from JSON: numbers arrive as json.Number, so the
+		// answers are normalised into a copy first.
+		{"complete-json", fromJSON, triage.SeeProfessional},
 		{"missing", benchMissing(), triage.Incomplete},
 	} {
 		b.Run(bc.name, func(b *testing.B) {

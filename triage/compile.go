@@ -35,13 +35,23 @@ type condition struct {
 
 // newEnv declares every question as a typed top-level variable, so every
 // expression is type-checked against the questionnaire.
-func newEnv(qs []*question, o *options) (*cel.Env, error) {
+//
+// placeholders are ids of questions whose declaration is broken (and
+// already reported); they are declared as dyn so that every rule reading
+// them does not also report an "unknown question".
+func newEnv(qs []*question, placeholders []string, o *options) (*cel.Env, error) {
 	opts := []cel.EnvOption{
 		cel.ParserRecursionLimit(o.maxNesting),
 		cel.ParserExpressionSizeLimit(o.maxExprLength),
+		// Let "temp >= 38" compare a number question with an integer
+		// literal, as clinicians write it, instead of demanding 38.0.
+		cel.CrossTypeNumericComparisons(true),
 	}
 	for _, q := range qs {
 		opts = append(opts, cel.Variable(q.ID, celType(q.Type)))
+	}
+	for _, id := range placeholders {
+		opts = append(opts, cel.Variable(id, cel.DynType))
 	}
 	return cel.NewEnv(opts...)
 }
@@ -112,6 +122,9 @@ func (b *builder) compile(d *decoder, n *yaml.Node, id, path string) *condition 
 	}
 	if out := checked.OutputType(); !out.IsExactType(types.BoolType) {
 		d.errAt(start, id, path, "%s must be a boolean condition, but it is of type %s", describePath(path), out)
+		return nil
+	}
+	if !b.checkChoiceLiterals(d, n, id, path, c) {
 		return nil
 	}
 	ast.PreOrderVisit(native.Expr(), ast.NewExprVisitor(func(e ast.Expr) {
@@ -274,4 +287,118 @@ func (b *builder) batch(rules []*rule) (cel.Program, bool) {
 		return nil, false
 	}
 	return prg, needsCtx
+}
+
+// checkChoiceLiterals reports string literals compared with a choice or
+// multichoice question that are not among its choices. A misspelled choice
+// ("stif_neck") would otherwise load and silently never match: a red flag
+// switched off by a typo. It covers q == "x", q != "x", q in ["x", "y"],
+// "x" in m, and comprehension variables over m (m.exists(s, s == "x")).
+func (b *builder) checkChoiceLiterals(d *decoder, n *yaml.Node, id, path string, c *condition) bool {
+	native := c.ast.NativeRep()
+	info := native.SourceInfo()
+	ok := true
+	report := func(lit ast.Expr, q *question) {
+		s, _ := lit.AsLiteral().Value().(string)
+		values := make([]string, len(q.Choices))
+		for i, ch := range q.Choices {
+			values[i] = ch.Value
+		}
+		msg := fmt.Sprintf("%q is not a choice of question %q (choices: %s)", s, q.ID, strings.Join(values, ", "))
+		if sug := suggest(s, values); sug != "" {
+			msg = fmt.Sprintf("%q is not a choice of question %q (did you mean %q?)", s, q.ID, sug)
+		}
+		pos := c.pos
+		if r, found := info.GetOffsetRange(lit.ID()); found {
+			pos = d.locate(n, int(r.Start))
+		}
+		d.errAt(pos, id, path, "%s: %s", describePath(path), msg)
+		ok = false
+	}
+	// check reports lit if it is a string literal that q does not offer.
+	check := func(lit ast.Expr, q *question) {
+		if q == nil || lit.Kind() != ast.LiteralKind {
+			return
+		}
+		if s, isStr := lit.AsLiteral().Value().(string); isStr && !q.hasChoice(s) {
+			report(lit, q)
+		}
+	}
+	var visit func(e ast.Expr, scope map[string]*question)
+	// element returns the question whose single choice value e holds: a
+	// choice question, or a comprehension variable over a multichoice one.
+	element := func(e ast.Expr, scope map[string]*question) *question {
+		if e.Kind() != ast.IdentKind {
+			return nil
+		}
+		if q, inScope := scope[e.AsIdent()]; inScope {
+			return q
+		}
+		if qi, found := b.qIndex[e.AsIdent()]; found && b.questions[qi].Type == Choice {
+			return b.questions[qi]
+		}
+		return nil
+	}
+	multi := func(e ast.Expr) *question {
+		if e.Kind() != ast.IdentKind {
+			return nil
+		}
+		if qi, found := b.qIndex[e.AsIdent()]; found && b.questions[qi].Type == MultiChoice {
+			return b.questions[qi]
+		}
+		return nil
+	}
+	visit = func(e ast.Expr, scope map[string]*question) {
+		switch e.Kind() {
+		case ast.CallKind:
+			call := e.AsCall()
+			args := call.Args()
+			switch fn := call.FunctionName(); {
+			case (fn == operators.Equals || fn == operators.NotEquals) && len(args) == 2:
+				check(args[1], element(args[0], scope))
+				check(args[0], element(args[1], scope))
+			case fn == operators.In && len(args) == 2:
+				check(args[0], multi(args[1]))
+				if q := element(args[0], scope); q != nil && args[1].Kind() == ast.ListKind {
+					for _, el := range args[1].AsList().Elements() {
+						check(el, q)
+					}
+				}
+			}
+			if call.IsMemberFunction() {
+				visit(call.Target(), scope)
+			}
+			for _, a := range args {
+				visit(a, scope)
+			}
+		case ast.ComprehensionKind:
+			comp := e.AsComprehension()
+			inner := scope
+			if q := multi(comp.IterRange()); q != nil && !comp.HasIterVar2() {
+				inner = map[string]*question{}
+				for k, v := range scope {
+					inner[k] = v
+				}
+				inner[comp.IterVar()] = q
+			}
+			visit(comp.IterRange(), scope)
+			visit(comp.AccuInit(), scope)
+			visit(comp.LoopCondition(), inner)
+			visit(comp.LoopStep(), inner)
+			visit(comp.Result(), scope)
+		case ast.ListKind:
+			for _, el := range e.AsList().Elements() {
+				visit(el, scope)
+			}
+		case ast.SelectKind:
+			visit(e.AsSelect().Operand(), scope)
+		case ast.MapKind:
+			for _, en := range e.AsMap().Entries() {
+				visit(en.AsMapEntry().Key(), scope)
+				visit(en.AsMapEntry().Value(), scope)
+			}
+		}
+	}
+	visit(native.Expr(), nil)
+	return ok
 }

@@ -118,6 +118,11 @@ func (d *decoder) errorf(n *yaml.Node, id, path, format string, args ...any) {
 
 var yamlLineErr = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
+// yamlParserErr matches the problems yaml.v3's parser (not its scanner)
+// reports. For those, the line in the message is 0-based and marks where
+// the enclosing block or flow collection starts.
+var yamlParserErr = regexp.MustCompile(`^(did not find expected|found duplicate|found incompatible|found undefined tag)`)
+
 // parse decodes the YAML document; ok is false when the file could not be
 // parsed. A file may hold only one document: a second one would otherwise be
 // ignored without a word.
@@ -153,7 +158,12 @@ func (d *decoder) yamlError(err error) {
 	msg := err.Error()
 	if m := yamlLineErr.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
-		d.errAt(Position{File: d.file, Line: line}, "", "", "YAML syntax error: %s", m[2])
+		problem := m[2]
+		if yamlParserErr.MatchString(problem) {
+			line++
+			problem += " (in the block that starts on this line)"
+		}
+		d.errAt(Position{File: d.file, Line: line}, "", "", "YAML syntax error: %s", problem)
 		return
 	}
 	d.errAt(Position{File: d.file}, "", "", "YAML syntax error: %s", strings.TrimPrefix(msg, "yaml: "))
@@ -254,7 +264,10 @@ func (d *decoder) sequence(n *yaml.Node, id, path string, fn func(i int, item *y
 		return
 	}
 	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" {
-		return // "rules:" with nothing after it is an empty list
+		// "rules:" with nothing after it (every item commented out, say)
+		// is refused: write [] to mean an empty list.
+		d.errorf(n, id, path, "%s is empty; write [] for an empty list, or remove the key", describePath(path))
+		return
 	}
 	if n.Kind != yaml.SequenceNode {
 		d.errorf(n, id, path, "%s must be a list, got %s", describePath(path), kindName(n))
@@ -275,6 +288,9 @@ func (d *decoder) str(n *yaml.Node, id, path string) str {
 		hint := ""
 		if n.Kind == yaml.ScalarNode && n.ShortTag() != "!!null" {
 			hint = " (quote it to make it a string)"
+			if path == "version" {
+				hint = ` (write a quoted semantic version, like "1.0.0")`
+			}
 		}
 		if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" {
 			d.errorf(n, id, path, "%s must not be empty", describePath(path))
@@ -600,6 +616,7 @@ func (d *decoder) locate(n *yaml.Node, offset int) Position {
 	// A value never spans more raw lines than it has characters.
 	lastLine := min(len(d.lines), startLine+len(value)+1)
 	var raw []at
+	double := n.Style&yaml.DoubleQuotedStyle != 0
 	for l := startLine; l <= lastLine; l++ {
 		rs := []rune(strings.TrimSuffix(d.lines[l-1], "\r"))
 		c0 := 1
@@ -607,6 +624,15 @@ func (d *decoder) locate(n *yaml.Node, offset int) Position {
 			c0 = startCol
 		}
 		for c := c0; c <= len(rs); c++ {
+			if double && rs[c-1] == '\\' && c < len(rs) {
+				// An escape stands for one character of the value, found
+				// at its backslash.
+				if r, width, ok := unescape(rs[c:]); ok {
+					raw = append(raw, at{r, l, c})
+					c += width
+					continue
+				}
+			}
 			raw = append(raw, at{rs[c-1], l, c})
 		}
 		raw = append(raw, at{'\n', l, len(rs) + 1})
@@ -627,8 +653,37 @@ func (d *decoder) locate(n *yaml.Node, offset int) Position {
 		}
 		i++
 	}
-	if offset >= len(value) && i < len(raw) {
-		return Position{File: d.file, Line: raw[i].line, Column: raw[i].col}
+	if offset >= len(value) && i > 0 {
+		// Just past the last character of the value, on its line: where
+		// an expression that ends too early needs more.
+		k := i - 1
+		for k > 0 && strings.ContainsRune(" \t\n", raw[k].r) {
+			k--
+		}
+		return Position{File: d.file, Line: raw[k].line, Column: raw[k].col + 1}
 	}
 	return fallback
+}
+
+// unescape decodes the YAML double-quoted escape whose text (after the
+// backslash) starts rs. It returns the character and how many runes after
+// the backslash the escape uses.
+func unescape(rs []rune) (rune, int, bool) {
+	simple := map[rune]rune{
+		'0': 0, 'a': '\a', 'b': '\b', 't': '\t', '\t': '\t', 'n': '\n', 'v': '\v', 'f': '\f',
+		'r': '\r', 'e': 0x1b, ' ': ' ', '"': '"', '/': '/', '\\': '\\', 'N': 0x85,
+		'_': 0xa0, 'L': 0x2028, 'P': 0x2029,
+	}
+	if r, ok := simple[rs[0]]; ok {
+		return r, 1, true
+	}
+	digits := map[rune]int{'x': 2, 'u': 4, 'U': 8}[rs[0]]
+	if digits == 0 || len(rs) < 1+digits {
+		return 0, 0, false
+	}
+	v, err := strconv.ParseUint(string(rs[1:1+digits]), 16, 32)
+	if err != nil {
+		return 0, 0, false
+	}
+	return rune(v), 1 + digits, true
 }

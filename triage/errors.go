@@ -9,10 +9,11 @@ import (
 	"unicode/utf8"
 )
 
-// Sentinel errors for errors.Is. Every error returned by Load wraps
-// ErrInvalidRuleSet; every answer-validation error returned by Evaluate
-// wraps ErrInvalidAnswers; a failure while evaluating a rule wraps
-// ErrEvaluation. None of them ever comes with a verdict.
+// Sentinel errors for errors.Is. Every error Load returns for a bad rule set
+// wraps ErrInvalidRuleSet (an invalid Option is a programming error and does
+// not); every answer-validation error wraps ErrInvalidAnswers; a failure
+// while evaluating a rule wraps ErrEvaluation. None of them ever comes with
+// a verdict.
 var (
 	ErrInvalidRuleSet = errors.New("invalid rule set")
 	ErrInvalidAnswers = errors.New("invalid answers")
@@ -22,9 +23,12 @@ var (
 // Position is a place in a rule file. Line and Column are 1-based; Column
 // counts Unicode code points. A zero Line means the whole file.
 type Position struct {
-	File   string `json:"file"`
-	Line   int    `json:"line,omitempty"`
-	Column int    `json:"column,omitempty"`
+	// File is the file's path within the rule set's fs.FS.
+	File string `json:"file"`
+	// Line is 1-based; 0 means the whole file.
+	Line int `json:"line,omitempty"`
+	// Column is 1-based, in code points; 0 means the whole line.
+	Column int `json:"column,omitempty"`
 }
 
 // String returns "file:line:column", "file:line" or "file".
@@ -109,7 +113,11 @@ func (l ErrorList) Error() string {
 	case 1:
 		return l[0].Error()
 	}
-	return fmt.Sprintf("%s (and %d more errors)", l[0].Error(), len(l)-1)
+	more := "errors"
+	if len(l) == 2 {
+		more = "error"
+	}
+	return fmt.Sprintf("%s (and %d more %s)", l[0].Error(), len(l)-1, more)
 }
 
 // Unwrap returns the individual errors, so errors.Is(err,
@@ -194,8 +202,10 @@ func (l AnswerErrors) Unwrap() []error {
 // into a verdict.
 type EvalError struct {
 	// ID is the rule id, or the question id for an ask_if condition.
-	ID  string
+	ID string
+	// Pos is where the condition is written.
 	Pos Position
+	// Err is the cause reported by CEL.
 	Err error
 }
 

@@ -81,6 +81,9 @@ func (e *Engine) Evaluate(ctx context.Context, answers Answers) (*Verdict, error
 		}
 		res, unknown, err := s.eval(ctx, r.when, given)
 		if err != nil {
+			if ctxErr := ctx.Err(); ctxErr != nil {
+				return nil, ctxErr // interrupted, not broken
+			}
 			return nil, &EvalError{ID: r.ID, Pos: r.when.pos, Err: err}
 		}
 		switch res {

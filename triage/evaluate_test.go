@@ -464,3 +464,79 @@ func TestEvaluateComprehension(t *testing.T) {
 	assert.Equal(t, triage.Incomplete, v.Outcome, "an unknown list leaves comprehensions undecided")
 	assert.Equal(t, []string{"where"}, v.Missing)
 }
+
+func TestEvaluateNilSliceIsUnanswered(t *testing.T) {
+	eng := mustLoad(t, demoFS())
+	for _, v := range []any{[]string(nil), []any(nil)} {
+		verdict, err := eng.Evaluate(context.Background(), with(negative(), "where", v))
+		require.NoError(t, err)
+		assert.Equal(t, triage.Incomplete, verdict.Outcome, "a nil %T is a field never filled in, not 'none'", v)
+		assert.Equal(t, []string{"where"}, verdict.Missing)
+	}
+	verdict, err := eng.Evaluate(context.Background(), with(negative(), "where", []string{}))
+	require.NoError(t, err)
+	assert.Equal(t, triage.SelfCare, verdict.Outcome, "an empty, non-nil list answers 'none of these'")
+}
+
+func TestEvaluateCrossTypeNumericComparison(t *testing.T) {
+	fsys := demoFS()
+	fsys["z.yaml"] = mapFS(map[string]string{"x": lines(
+		"rules:",
+		"  - id: very_hot",
+		"    title: Very high temperature",
+		"    when: temp >= 40",
+		"    action: refer",
+		"    advice: See a professional.",
+		"    cite: {source: doc, section: S}",
+	)})["x"]
+	eng := mustLoad(t, fsys)
+	for _, tc := range []struct {
+		temp   any
+		want   triage.Outcome
+		reason string
+	}{
+		{39.9, triage.SelfCare, "just below an integer threshold on a number question"},
+		{40, triage.SeeProfessional, "an integer answer meets an integer literal on a number question"},
+		{40.5, triage.SeeProfessional, "above the threshold"},
+	} {
+		v, err := eng.Evaluate(context.Background(), with(negative(), "temp", tc.temp))
+		require.NoError(t, err, tc.reason)
+		assert.Equal(t, tc.want, v.Outcome, tc.reason)
+	}
+}
+
+// cancelAfterStart is a context that is live when Evaluate starts and
+// cancelled as soon as anything waits on it.
+type cancelAfterStart struct {
+	context.Context
+	errCalls int
+	done     chan struct{}
+}
+
+func (c *cancelAfterStart) Done() <-chan struct{} { return c.done }
+
+func (c *cancelAfterStart) Err() error {
+	c.errCalls++
+	if c.errCalls == 1 {
+		return nil
+	}
+	return context.Canceled
+}
+
+func TestEvaluateCancelledBetweenRules(t *testing.T) {
+	eng := mustLoad(t, demoFS())
+	done := make(chan struct{})
+	close(done)
+
+	ctx := &cancelAfterStart{Context: context.Background(), done: done}
+	v, err := eng.Evaluate(ctx, with(negative(), "fever", deleted))
+	assert.Nil(t, v, "a context cancelled between rules gives no verdict")
+	assert.ErrorIs(t, err, context.Canceled)
+
+	// Complete answers run every rule in one CEL evaluation: there is no
+	// "between rules", so a context live at the start gets its answer.
+	ctx = &cancelAfterStart{Context: context.Background(), done: done}
+	v, err = eng.Evaluate(ctx, negative())
+	require.NoError(t, err)
+	assert.Equal(t, triage.SelfCare, v.Outcome)
+}

@@ -145,6 +145,8 @@ type builder struct {
 	unreadable bool
 	// read marks the questions some condition reads.
 	read []bool
+	// placeholders are ids of questions whose declaration is broken.
+	placeholders []string
 }
 
 // item pairs raw decoded data with the decoder of the file it came from.
@@ -166,6 +168,7 @@ func (b *builder) load(fsys fs.FS) (*Engine, error) {
 		rules     []item[rawRule]
 		guidance  []item[rawGuidance]
 		firstFile string
+		fileLines = map[string][]string{}
 	)
 	for _, ent := range entries {
 		if ent.IsDir() || !isRuleFile(ent.Name()) {
@@ -177,6 +180,7 @@ func (b *builder) load(fsys fs.FS) (*Engine, error) {
 			b.errs = append(b.errs, &Error{Pos: Position{File: name}, Msg: fmt.Sprintf("cannot read rule file: %v", err)})
 			continue
 		}
+		b.strayFiles(fsys)
 		if firstFile == "" {
 			firstFile = name
 		}
@@ -184,6 +188,7 @@ func (b *builder) load(fsys fs.FS) (*Engine, error) {
 		hash.Write(src)
 
 		d := newDecoder(name, src, &b.errs)
+		fileLines[name] = d.lines
 		root, parsed := d.parse()
 		b.unreadable = b.unreadable || !parsed
 		f := d.decodeFile(root)
@@ -216,7 +221,7 @@ func (b *builder) load(fsys fs.FS) (*Engine, error) {
 	srcByID := b.sources(eng, sources)
 	b.questionnaire(questions)
 
-	env, err := newEnv(b.questions, &b.opts)
+	env, err := newEnv(b.questions, b.placeholders, &b.opts)
 	if err != nil {
 		// Only reachable through a bug: every declaration was validated.
 		return nil, fmt.Errorf("triage: creating CEL environment: %w", err)
@@ -237,6 +242,13 @@ func (b *builder) load(fsys fs.FS) (*Engine, error) {
 	}
 	if len(b.errs) > 0 {
 		b.errs.Sort()
+		for _, e := range b.errs {
+			if e.line == "" && e.Pos.Line > 0 {
+				if lines := fileLines[e.Pos.File]; e.Pos.Line <= len(lines) {
+					e.line = strings.TrimRight(lines[e.Pos.Line-1], "\r")
+				}
+			}
+		}
 		return nil, b.errs
 	}
 	eng.questions, eng.qIndex = b.questions, b.qIndex
@@ -253,6 +265,36 @@ var (
 	celReserved = []string{"as", "break", "const", "continue", "else", "false", "for", "function", "if", "import",
 		"in", "let", "loop", "package", "namespace", "null", "return", "true", "var", "void", "while"}
 )
+
+// strayFiles reports YAML files that look like rule files but would not be
+// loaded: in a subdirectory, or with an upper-case extension. Ignoring them
+// silently could drop a red flag. Hidden directories and testdata are
+// skipped.
+func (b *builder) strayFiles(fsys fs.FS) {
+	_ = fs.WalkDir(fsys, ".", func(p string, de fs.DirEntry, err error) error {
+		if err != nil || p == "." {
+			return nil // unreadable parts were reported, or will be, by ReadDir
+		}
+		if de.IsDir() {
+			if strings.HasPrefix(de.Name(), ".") || de.Name() == "testdata" {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		ext := path.Ext(p)
+		lower := strings.ToLower(ext)
+		if lower != ".yaml" && lower != ".yml" || strings.HasSuffix(strings.ToLower(strings.TrimSuffix(p, ext)), "_test") {
+			return nil
+		}
+		switch {
+		case path.Dir(p) != ".":
+			b.errs = append(b.errs, &Error{Pos: Position{File: p}, Msg: "rule files must be at the root of the rule set; this one is in a subdirectory and would not be loaded"})
+		case ext != lower:
+			b.errs = append(b.errs, &Error{Pos: Position{File: p}, Msg: "rule files must end in lower-case .yaml or .yml; rename it, or it is not loaded"})
+		}
+		return nil
+	})
+}
 
 func (b *builder) header(eng *Engine, headers []item[rawFile], firstFile string) {
 	if len(headers) == 0 {
@@ -382,6 +424,7 @@ func (b *builder) questionnaire(items []item[rawQuestion]) {
 				msg = fmt.Sprintf("unknown question type %q (did you mean %q?); want boolean, integer, number, choice or multichoice", q.typ.v, s)
 			}
 			d.errorf(q.typ.node, id, q.path+".type", "%s", msg)
+			b.placeholders = append(b.placeholders, id)
 			continue
 		}
 		out := &question{Question: Question{
@@ -395,7 +438,7 @@ func (b *builder) questionnaire(items []item[rawQuestion]) {
 			d.errorf(q.node, id, q.path, "missing required key \"choices\" for a %s question", typ)
 		case !choice && q.choicesNode != nil:
 			d.errorf(q.choicesNode, id, q.path+".choices", "choices apply only to choice and multichoice questions, not %s", typ)
-		case choice && len(q.choices) == 0 && q.choicesNode.Kind == yaml.SequenceNode:
+		case choice && len(q.choices) == 0 && q.choicesNode.Kind == yaml.SequenceNode && len(q.choicesNode.Content) == 0:
 			d.errorf(q.choicesNode, id, q.path+".choices", "a %s question needs at least one choice", typ)
 		}
 		if choice {
@@ -505,7 +548,7 @@ func (b *builder) guarded(d *decoder, n *yaml.Node, id, path string, c *conditio
 		for _, g := range f.askIf.conjuncts {
 			if !slices.Contains(c.conjuncts, g) {
 				d.errAt(b.refPos(d, n, c, f.ID), id, path,
-					"reads follow-up question %q without its guard: add `%s && ...` so the condition is decided when %q is not asked",
+					"reads follow-up question %q without its guard: the condition must have the form `%s && ...`, with the guard as a top-level && operand (split an || into separate rules), so it is decided when %q is not asked",
 					f.ID, strings.TrimSpace(f.AskIf), f.ID)
 				ok = false
 				break
@@ -570,7 +613,11 @@ func (b *builder) rules(items []item[rawRule], srcByID map[string]Source) []*rul
 		var action Action
 		if r.action.present() {
 			if err := action.UnmarshalText([]byte(r.action.v)); err != nil {
-				d.errorf(r.action.node, id, r.path+".action", "unknown action %q; want refer or caution", r.action.v)
+				msg := fmt.Sprintf("unknown action %q", r.action.v)
+				if s := suggest(r.action.v, []string{"refer", "caution"}); s != "" {
+					msg += fmt.Sprintf(" (did you mean %q?)", s)
+				}
+				d.errorf(r.action.node, id, r.path+".action", "%s; want refer or caution", msg)
 				ok = false
 			}
 		}

@@ -140,7 +140,7 @@ func TestLoadErrors(t *testing.T) {
 			files:  map[string]string{"r.yaml": "name: other\nversion: 1.0\n"},
 			want: []string{
 				`r.yaml:1:7: the rule set header is declared twice (first in 0.yaml); declare name, version, title and description in one file`,
-				`r.yaml:2:10: version must be a string, got a number (quote it to make it a string)`,
+				`r.yaml:2:10: version must be a string, got a number (write a quoted semantic version, like "1.0.0")`,
 			},
 		},
 		{
@@ -160,6 +160,105 @@ func TestLoadErrors(t *testing.T) {
 				"    choices: fingers",
 			) + rule("numb", "size(where) > 0")},
 			want: []string{`r.yaml:5:14: where: choices must be a list, got a string`},
+		},
+		{
+			name:   "misspelled choice compared with ==",
+			reason: "a choice literal that is not a choice could never match: a red flag switched off by a typo",
+			files: map[string]string{"r.yaml": lines(
+				"questions:",
+				"  - id: side",
+				"    text: Side?",
+				"    type: choice",
+				"    choices: [left, right]",
+			) + rule("left", `fever && side == "lefft"`)},
+			want: []string{`r.yaml:9:28: left: when: "lefft" is not a choice of question "side" (did you mean "left"?)`},
+		},
+		{
+			name:   "misspelled choices in every comparison form",
+			reason: "in-lists, membership in a multichoice and comprehension variables are checked too",
+			files: map[string]string{"r.yaml": lines(
+				"questions:",
+				"  - id: side",
+				"    text: Side?",
+				"    type: choice",
+				"    choices: [left, right]",
+				"  - id: where",
+				"    text: Where?",
+				"    type: multichoice",
+				"    choices: [fingers, arms]",
+			) + rule("numb", `side in ["left", "rigth"] || "fingres" in where || where.exists(w, w != "chest")`)},
+			want: []string{
+				`r.yaml:13:28: numb: when: "rigth" is not a choice of question "side" (did you mean "right"?)`,
+				`r.yaml:13:40: numb: when: "fingres" is not a choice of question "where" (did you mean "fingers"?)`,
+				`r.yaml:13:83: numb: when: "chest" is not a choice of question "where" (choices: fingers, arms)`,
+			},
+		},
+		{
+			name:   "broken question type does not cascade",
+			reason: "rules reading a question with a bad type must not also claim the question is unknown",
+			files:  map[string]string{"r.yaml": "questions:\n  - id: chills\n    text: Chills?\n    type: bool\n" + rule("chills", "chills && fever")},
+			want:   []string{`r.yaml:4:11: chills: unknown question type "bool" (did you mean "boolean"?); want boolean, integer, number, choice or multichoice`},
+		},
+		{
+			name:   "expression that ends too early in a block scalar",
+			reason: "the error points just past the expression, not at the next key",
+			files: map[string]string{"r.yaml": lines(
+				"rules:",
+				"  - id: chills",
+				"    title: Chills",
+				"    when: |",
+				"      fever &&",
+				"    action: refer",
+				"    advice: See someone.",
+				"    cite: {source: doc, section: S}",
+			)},
+			want: []string{`r.yaml:5:15: chills: when: Syntax error: mismatched input '<EOF>' expecting {'[', '{', '(', '.', '-', '!', 'true', 'false', 'null', NUM_FLOAT, NUM_INT, NUM_UINT, STRING, BYTES, IDENTIFIER}`},
+		},
+		{
+			name:   "rule file in a subdirectory",
+			reason: "a rule file that would be ignored must not be ignored silently",
+			files:  map[string]string{"more/extra.yaml": rule("chills", "fever"), "UPPER.YAML": rule("rash", "fever"), ".git/x.yaml": "x", "testdata/x.yaml": "x"},
+			want: []string{
+				`UPPER.YAML: rule files must end in lower-case .yaml or .yml; rename it, or it is not loaded`,
+				`more/extra.yaml: rule files must be at the root of the rule set; this one is in a subdirectory and would not be loaded`,
+			},
+		},
+		{
+			name:   "YAML syntax error: bad indentation",
+			reason: "the line named is where the broken block starts",
+			files:  map[string]string{"r.yaml": "rules:\n  - id: x\n    title: T\n   when: y\n"},
+			want:   []string{`r.yaml:2: YAML syntax error: did not find expected '-' indicator (in the block that starts on this line)`},
+		},
+		{
+			name:   "choices left empty",
+			reason: "a choice question whose choices are all commented out must not load with none",
+			files: map[string]string{"r.yaml": lines(
+				"questions:",
+				"  - id: where",
+				"    text: Where?",
+				"    type: multichoice",
+				"    choices:",
+				"    # - fingers",
+			) + rule("numb", "size(where) > 0")},
+			want: []string{`r.yaml:5:13: where: choices is empty; write [] for an empty list, or remove the key`},
+		},
+		{
+			name:   "empty list of choices",
+			reason: "a choice question needs something to choose",
+			files:  map[string]string{"r.yaml": "questions:\n  - id: where\n    text: Where?\n    type: choice\n    choices: []\n" + rule("numb", "size(where) > 0")},
+			want:   []string{`r.yaml:5:14: where: a choice question needs at least one choice`},
+		},
+		{
+			name:   "rules key left empty",
+			reason: "a rules: key whose items are all commented out is refused, not read as no rules",
+			files:  map[string]string{"r.yaml": "rules:\n# - id: gone\n"},
+			want:   []string{`r.yaml:1:7: rules is empty; write [] for an empty list, or remove the key`},
+		},
+		{
+			name:   "escape in a double-quoted condition",
+			reason: "positions stay exact after an escape sequence",
+			files:  map[string]string{"r.yaml": rule("chills", `"fever &&\n fevr"`)},
+			want:   []string{`r.yaml:4:23: chills: when: unknown question "fevr" (did you mean "fever"?)`},
 		},
 		{
 			name:   "YAML tag where a condition belongs",
@@ -291,7 +390,7 @@ func TestLoadErrors(t *testing.T) {
 			reason: "an unguarded follow-up could leave the verdict undecided for ever",
 			files: map[string]string{"r.yaml": "questions:\n" + qPops + qPainDays + "    ask_if: pops\n" +
 				rule("days", "fever || pain_days > 3")},
-			want: []string{"r.yaml:12:20: days: reads follow-up question \"pain_days\" without its guard: add `pops && ...` so the condition is decided when \"pain_days\" is not asked"},
+			want: []string{"r.yaml:12:20: days: reads follow-up question \"pain_days\" without its guard: the condition must have the form `pops && ...`, with the guard as a top-level && operand (split an || into separate rules), so it is decided when \"pain_days\" is not asked"},
 		},
 		{
 			name:   "header declared twice",
@@ -366,7 +465,7 @@ func TestLoadErrors(t *testing.T) {
 			name:   "YAML syntax error",
 			reason: "broken YAML names its line",
 			files:  map[string]string{"r.yaml": "rules:\n  - id: x\n    title: [unclosed\n"},
-			want:   []string{`r.yaml:2: YAML syntax error: did not find expected ',' or ']'`},
+			want:   []string{`r.yaml:3: YAML syntax error: did not find expected ',' or ']' (in the block that starts on this line)`},
 		},
 		{
 			name:   "not UTF-8",
@@ -438,7 +537,7 @@ func TestLoadErrors(t *testing.T) {
 				"    advice: See someone.",
 				"    cite: {source: doc, section: S}",
 			)},
-			want: []string{`r.yaml:5:13: chills: unknown action "refr"; want refer or caution`},
+			want: []string{`r.yaml:5:13: chills: unknown action "refr" (did you mean "refer"?); want refer or caution`},
 		},
 		{
 			name:   "empty values",
@@ -495,7 +594,7 @@ func TestLoadErrorsAreSortedAcrossFiles(t *testing.T) {
 	assert.Equal(t, triage.Position{File: "a.yaml", Line: 4, Column: 13}, one.Pos)
 	assert.Equal(t, "early", one.ID)
 	assert.Equal(t, "rules[0].when", one.Path)
-	assert.Equal(t, `a.yaml:4:13: early: when: unknown question "fevr" (did you mean "fever"?) (and 1 more errors)`, err.Error(),
+	assert.Equal(t, `a.yaml:4:13: early: when: unknown question "fevr" (did you mean "fever"?) (and 1 more error)`, err.Error(),
 		"Error() is one line")
 }
 
@@ -517,11 +616,13 @@ func TestLoadSkipsTestFilesAndSubdirectories(t *testing.T) {
 		"cases_test.yaml": "not: [valid",
 		"cases_test.yml":  "not: [valid",
 		"notes.txt":       "not yaml",
-		"sub/broken.yaml": "not: [valid",
+		"testdata/x.yaml": "not: [valid",
+		".hidden/x.yaml":  "not: [valid",
+		"sub/a_test.yaml": "not: [valid",
 		"extra.yml":       "questions:\n" + qPops + "rules:\n  - {id: popping, title: P, when: pops, action: caution, advice: A, cite: {source: doc, section: S}}\n",
 	})
 	eng, err := triage.Load(fsys)
-	require.NoError(t, err, "*_test.yaml, other extensions and subdirectories are not rule files; .yml is")
+	require.NoError(t, err, "*_test.yaml, other extensions, testdata and hidden directories are not rule files; .yml is")
 	assert.Len(t, eng.Rules(), 2)
 }
 

@@ -116,22 +116,31 @@ func (q *Question) hasChoice(v string) bool {
 
 // Source is a document that a rule set cites.
 type Source struct {
-	ID    string `json:"id"`
+	// ID is what citations name; for the default rule set, the document's
+	// file name.
+	ID string `json:"id"`
+	// Title is the document's title.
 	Title string `json:"title"`
-	URL   string `json:"url,omitempty"`
+	// URL is where the document can be read, when known.
+	URL string `json:"url,omitempty"`
 }
 
 // Rule describes one loaded rule, for apps and tools that list or document a
 // rule set.
 type Rule struct {
-	ID     string `json:"id"`
-	Title  string `json:"title"`
+	// ID is the rule's stable id.
+	ID string `json:"id"`
+	// Title is the rule's short title.
+	Title string `json:"title"`
+	// Action is Refer or Caution.
 	Action Action `json:"action"`
 	// When is the rule's CEL condition as written in the rule file.
-	When   string `json:"when"`
+	When string `json:"when"`
+	// Advice is the rule's advice for the person.
 	Advice string `json:"advice"`
 	// Note records how the rule reads its source where the source is vague.
-	Note    string     `json:"note,omitempty"`
+	Note string `json:"note,omitempty"`
+	// Source is the primary citation; SeeAlso holds any others.
 	Source  Citation   `json:"source"`
 	SeeAlso []Citation `json:"see_also,omitempty"`
 	// Reads lists the question ids the condition reads, in questionnaire

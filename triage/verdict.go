@@ -132,8 +132,11 @@ type Verdict struct {
 
 // Reason is one rule that fired.
 type Reason struct {
+	// RuleID is the id of the rule that fired.
 	RuleID string `json:"rule_id"`
-	Title  string `json:"title"`
+	// Title is the rule's short title.
+	Title string `json:"title"`
+	// Action is Refer or Caution.
 	Action Action `json:"action"`
 	// Advice is the rule's advice for the person, in plain language.
 	Advice string `json:"advice"`
@@ -148,6 +151,7 @@ type Reason struct {
 
 // Evidence is one answer that a rule read.
 type Evidence struct {
+	// Question is the id of the question answered.
 	Question string `json:"question"`
 	// Value is the normalised answer: bool, int64, float64, string or
 	// []string, depending on the question type.
@@ -176,9 +180,9 @@ type Citation struct {
 	Section string `json:"section"`
 }
 
-// String renders c as `Title (source_id), section "Section"`.
+// String renders c as "Title (source_id), section: Section".
 func (c Citation) String() string {
-	s := fmt.Sprintf("%s (%s), section \"%s\"", c.Title, c.SourceID, c.Section)
+	s := fmt.Sprintf("%s (%s), section: %s", c.Title, c.SourceID, c.Section)
 	if c.URL != "" {
 		s += " " + c.URL
 	}
@@ -187,6 +191,7 @@ func (c Citation) String() string {
 
 // RuleSetInfo identifies a loaded rule set.
 type RuleSetInfo struct {
+	// Name, Version and Title are as declared in the rule set's header.
 	Name    string `json:"name"`
 	Version string `json:"version"`
 	Title   string `json:"title"`

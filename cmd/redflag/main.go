@@ -136,6 +136,10 @@ func check(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 			}
 			return exitBadInput
 		}
+		var ee *triage.EvalError
+		if errors.As(err, &ee) && *rulesDir != "" {
+			ee.Pos.File = filepath.Join(*rulesDir, filepath.FromSlash(ee.Pos.File))
+		}
 		fmt.Fprintf(stderr, "redflag check: %v\n", err)
 		return exitFailure
 	}

@@ -209,9 +209,9 @@ func TestCheckVerdictContent(t *testing.T) {
 			textIncl: []string{
 				"Outcome: SEE A PROFESSIONAL",
 				"\nRed flags:\n  1. Numbness or tingling in the fingers, arms or chest  [refer: numbness_tingling]\n",
-				"     Because: numbness_tingling = fingers\n",
-				"     Source: How to Safely Adjust Your Upper Back (001_0a05b181d71a6c01.txt), section \"Crucial Safety Warnings and When to Seek Professional Help\"\n",
-				"\nCautions (self-care can continue, but change this):\n  1. Popping the back ten or more times a day  [caution: frequent_popping]\n",
+				"     Because: numbness_tingling = [fingers]\n",
+				"     Source: How to Safely Adjust Your Upper Back (001_0a05b181d71a6c01.txt), section: Crucial Safety Warnings and When to Seek Professional Help\n",
+				"\nCautions (also change this):\n  1. Popping the back ten or more times a day  [caution: frequent_popping]\n",
 				"     Because: self_pops = true, pops_per_day = 12\n",
 			},
 			textExclude: []string{"Self-care guidance", "Still to answer"},
@@ -547,7 +547,7 @@ func TestCheckRulesDir(t *testing.T) {
 			want: []string{
 				"Outcome: SEE A PROFESSIONAL",
 				"  1. Fever  [refer: fever]\n     See a professional.\n     Because: fever = true\n",
-				`     Source: A document (doc), section "Fever"`,
+				`     Source: A document (doc), section: Fever`,
 				"  1. Long pain  [caution: long_pain]\n     Keep an eye on it.\n     Because: pain_days = 5\n",
 				"\nRule set: demo 2.1.0 (sha256:",
 			},

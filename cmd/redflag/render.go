@@ -8,9 +8,10 @@ import (
 	"github.com/redflagkit/redflag/triage"
 )
 
+// The headlines name no condition: --rules may load any rule set.
 var headlines = map[triage.Outcome]string{
 	triage.SelfCare:        "SELF-CARE IS OK — no red flag in your answers",
-	triage.SeeProfessional: "SEE A PROFESSIONAL — stop self-adjusting and get checked",
+	triage.SeeProfessional: "SEE A PROFESSIONAL — your answers include a red flag",
 	triage.Incomplete:      "INCOMPLETE — a few more answers are needed before self-care can be cleared",
 }
 
@@ -29,7 +30,11 @@ func writeVerdict(w io.Writer, eng *triage.Engine, v *triage.Verdict) error {
 		}
 	}
 	writeReasons(&b, "Red flags", refer)
-	writeReasons(&b, "Cautions (self-care can continue, but change this)", caution)
+	cautionHeading := "Cautions (self-care can continue, but change this)"
+	if v.Outcome != triage.SelfCare {
+		cautionHeading = "Cautions (also change this)"
+	}
+	writeReasons(&b, cautionHeading, caution)
 
 	if len(v.Missing) > 0 {
 		b.WriteString("\nStill to answer (any of these could change the outcome):\n")
@@ -46,6 +51,9 @@ func writeVerdict(w io.Writer, eng *triage.Engine, v *triage.Verdict) error {
 		for _, g := range v.SelfCare {
 			fmt.Fprintf(&b, "  - %s: %s\n", g.Title, g.Advice)
 			fmt.Fprintf(&b, "    Source: %s\n", g.Source)
+			for _, c := range g.SeeAlso {
+				fmt.Fprintf(&b, "    See also: %s\n", c)
+			}
 		}
 	}
 	fmt.Fprintf(&b, "\nRule set: %s %s (%s)\n", v.RuleSet.Name, v.RuleSet.Version, v.RuleSet.Hash)
@@ -82,7 +90,7 @@ func formatValue(v any) string {
 		if len(x) == 0 {
 			return "none"
 		}
-		return strings.Join(x, ", ")
+		return "[" + strings.Join(x, ", ") + "]"
 	case string:
 		return fmt.Sprintf("%q", x)
 	}
