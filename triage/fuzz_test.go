@@ -1,0 +1,103 @@
+package triage_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/redflagkit/redflag/triage"
+)
+
+// FuzzLoad feeds arbitrary bytes to Load as a second rule file beside a valid
+// one. Load must either succeed or return a non-empty, sorted ErrorList whose
+// entries all name a file, and rendering the errors must not panic.
+func FuzzLoad(f *testing.F) {
+	for _, seed := range []string{
+		rule("chills", "fever"),
+		rule("chills", "fevr"),
+		rule("chills", `"fever &&\n fevr"`),
+		"rules:\n  - id: x\n    title: [unclosed\n",
+		"questions:\n" + qPops + "    ask_if: pops\n",
+		"rules: []\n# \xff\n",
+		"a: &x [1]\nb: *x\n",
+		"rules:\n  - {id: c, title: T, when: \"fever && 'x' in ['a']\", action: refer, advice: A, cite: {source: doc, section: S}}\n",
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		fsys := fstest.MapFS{"0.yaml": {Data: []byte(base0)}, "r.yaml": {Data: []byte(src)}}
+		eng, err := triage.Load(fsys)
+		if err == nil {
+			if eng == nil {
+				t.Fatal("nil engine without an error")
+			}
+			return
+		}
+		if eng != nil {
+			t.Fatal("an engine together with an error")
+		}
+		var list triage.ErrorList
+		if !errors.As(err, &list) || len(list) == 0 {
+			t.Fatalf("Load error is not a non-empty ErrorList: %v", err)
+		}
+		if !errors.Is(err, triage.ErrInvalidRuleSet) {
+			t.Fatalf("Load error does not wrap ErrInvalidRuleSet: %v", err)
+		}
+		for i, e := range list {
+			if e.Pos.File == "" {
+				t.Fatalf("error without a file: %v", e)
+			}
+			if i > 0 && list[i-1].Pos.File == e.Pos.File && list[i-1].Pos.Line > e.Pos.Line {
+				t.Fatalf("errors out of order: %v then %v", list[i-1], e)
+			}
+			if !strings.HasPrefix(e.ErrorWithSnippet(), e.Error()) {
+				t.Fatalf("snippet rendering lost the message: %q", e.ErrorWithSnippet())
+			}
+		}
+	})
+}
+
+// FuzzParseAnswers checks that decoding any bytes either fails with
+// ErrInvalidAnswers or yields answers that Evaluate turns into a valid
+// verdict or an answers error — never a panic, never another kind of error.
+func FuzzParseAnswers(f *testing.F) {
+	for _, seed := range []string{
+		`{}`, `{"fever": true}`, `{"fever": "yes"}`, `{"relief": 4.0, "pops": true}`,
+		`{"where": ["arms", "arms"]}`, `{"temp": 1e400}`, `[1]`, `{"fever": true} {}`, `{"fever": null}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	eng, err := triage.Load(demoFS())
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		a, err := triage.ParseAnswers(data)
+		if err != nil {
+			if !errors.Is(err, triage.ErrInvalidAnswers) {
+				t.Fatalf("ParseAnswers error does not wrap ErrInvalidAnswers: %v", err)
+			}
+			return
+		}
+		v, err := eng.Evaluate(context.Background(), a)
+		if err != nil {
+			if v != nil {
+				t.Fatal("a verdict together with an error")
+			}
+			if !errors.Is(err, triage.ErrInvalidAnswers) {
+				t.Fatalf("Evaluate error is not an answers error: %v", err)
+			}
+			return
+		}
+		switch v.Outcome {
+		case triage.SelfCare, triage.SeeProfessional, triage.Incomplete:
+		default:
+			t.Fatalf("invalid outcome %v", v.Outcome)
+		}
+		if (v.Outcome == triage.Incomplete) != (len(v.Missing) > 0) {
+			t.Fatalf("outcome %v with missing %v", v.Outcome, v.Missing)
+		}
+	})
+}
