@@ -123,7 +123,7 @@ func (e *Engine) prepare(a Answers, given []any) (vars map[string]any, complete 
 			continue
 		}
 		found++
-		if unanswered(v) {
+		if unanswered(&q.Question, v) {
 			copyNeeded = true // unanswered: must not appear in the activation
 			continue
 		}
@@ -160,26 +160,28 @@ func (e *Engine) prepare(a Answers, given []any) (vars map[string]any, complete 
 	}
 	vars = make(map[string]any, len(a))
 	for k, v := range a {
-		if unanswered(v) {
+		qi, known := e.qIndex[k]
+		if !known || unanswered(&e.questions[qi].Question, v) {
 			continue
 		}
-		nv, _, _ := normalize(&e.questions[e.qIndex[k]].Question, v)
+		nv, _, _ := normalize(&e.questions[qi].Question, v)
 		vars[k] = nv
 	}
 	return vars, complete, nil
 }
 
-// unanswered reports an answer that is nil, or a nil slice: a Go form field
-// that was never filled in ("var picked []string") must not read as "none of
-// these". An empty, non-nil list is an answer.
-func unanswered(v any) bool {
+// unanswered reports an answer that is nil, or a nil slice for a
+// multichoice question: a Go form field that was never filled in ("var
+// picked []string") must not read as "none of these". An empty, non-nil list
+// is an answer; a nil slice for any other question is a wrong type.
+func unanswered(q *Question, v any) bool {
 	switch x := v.(type) {
 	case nil:
 		return true
 	case []string:
-		return x == nil
+		return x == nil && q.Type == MultiChoice
 	case []any:
-		return x == nil
+		return x == nil && q.Type == MultiChoice
 	}
 	return false
 }

@@ -2,8 +2,11 @@ package triage
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/stretchr/testify/require"
 
@@ -59,4 +62,51 @@ func TestBatchAgreesWithRuleByRule(t *testing.T) {
 	}
 	require.Positive(t, outcomes[SelfCare], "the random answers must reach self-care too, or the comparison proves little")
 	require.Positive(t, outcomes[SeeProfessional])
+}
+
+// TestBatchIsBuilt checks that the batch is built whatever the
+// per-condition limits and however many rules there are: it is the
+// complete-answers fast path, and losing it would be silent.
+func TestBatchIsBuilt(t *testing.T) {
+	eng, err := Load(rules.FS, WithMaxExpressionLength(40), WithMaxNesting(4))
+	require.NoError(t, err)
+	require.NotNil(t, eng.batch, "tight per-condition limits must not disable the batch")
+
+	var src strings.Builder
+	src.WriteString("name: many\nversion: 1.0.0\ntitle: Many rules\nsources: [{id: doc, title: D}]\n")
+	src.WriteString("questions:\n  - {id: n, text: \"How many?\", type: integer}\nrules:\n")
+	for i := range 300 {
+		fmt.Fprintf(&src, "  - {id: r%d, title: T, when: 'n == %d || n == %d', action: refer, advice: A, cite: {source: doc, section: S}}\n", i, i, i+100000)
+	}
+	eng, err = Load(fstest.MapFS{"many.yaml": {Data: []byte(src.String())}})
+	require.NoError(t, err)
+	require.NotNil(t, eng.batch, "300 rules must still be batched")
+	v, err := eng.Evaluate(context.Background(), Answers{"n": 100007})
+	require.NoError(t, err)
+	require.Equal(t, SeeProfessional, v.Outcome)
+	require.Len(t, v.Reasons, 1)
+	require.Equal(t, "r7", v.Reasons[0].RuleID)
+}
+
+// FuzzBatchAgreesWithRuleByRule derives complete answers for the default
+// rule set from fuzz input and checks that the batched evaluation and the
+// rule-by-rule one give the same verdict.
+func FuzzBatchAgreesWithRuleByRule(f *testing.F) {
+	eng, err := Load(rules.FS)
+	if err != nil {
+		f.Fatal(err)
+	}
+	single := *eng
+	single.batch = nil
+	f.Add(uint64(0), uint64(0))
+	f.Add(uint64(1), uint64(2))
+	f.Add(uint64(0xffffffff), uint64(12345))
+	f.Fuzz(func(t *testing.T, seed1, seed2 uint64) {
+		a := randomAnswers(rand.New(rand.NewPCG(seed1, seed2)), eng.questions)
+		got, err := eng.Evaluate(context.Background(), a)
+		require.NoError(t, err)
+		want, err := single.Evaluate(context.Background(), a)
+		require.NoError(t, err)
+		require.Equal(t, want, got, "answers: %v", a)
+	})
 }

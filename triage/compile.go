@@ -2,6 +2,7 @@ package triage
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
 	"strings"
@@ -46,6 +47,9 @@ func newEnv(qs []*question, placeholders []string, o *options) (*cel.Env, error)
 		// Let "temp >= 38" compare a number question with an integer
 		// literal, as clinicians write it, instead of demanding 38.0.
 		cel.CrossTypeNumericComparisons(true),
+		// Keep the macro calls (filter, exists, ...) in the source info, so
+		// the choice-literal check can see through m.filter(...).
+		cel.EnableMacroCallTracking(),
 	}
 	for _, q := range qs {
 		opts = append(opts, cel.Variable(q.ID, celType(q.Type)))
@@ -271,7 +275,16 @@ func (b *builder) batch(rules []*rule) (cel.Program, bool) {
 		needsCtx = needsCtx || r.when.needsCtx
 	}
 	src.WriteString("]")
-	checked, iss := b.env.Compile(src.String())
+	// Each condition passed the per-condition limits; the list of them may
+	// be longer and one level deeper than any one of them.
+	env, err := b.env.Extend(
+		cel.ParserExpressionSizeLimit(len([]rune(src.String()))+1),
+		cel.ParserRecursionLimit(b.opts.maxNesting+2),
+	)
+	if err != nil {
+		return nil, false
+	}
+	checked, iss := env.Compile(src.String())
 	if iss != nil && iss.Err() != nil {
 		return nil, false
 	}
@@ -280,9 +293,13 @@ func (b *builder) batch(rules []*rule) (cel.Program, bool) {
 	}
 	opts := []cel.ProgramOption{cel.EvalOptions(cel.OptOptimize)}
 	if needsCtx {
-		opts = append(opts, cel.CostLimit(b.opts.costLimit*uint64(len(rules))), cel.InterruptCheckFrequency(100))
+		limit := b.opts.costLimit * uint64(len(rules))
+		if limit/uint64(len(rules)) != b.opts.costLimit {
+			limit = math.MaxUint64 // saturate rather than wrap
+		}
+		opts = append(opts, cel.CostLimit(limit), cel.InterruptCheckFrequency(100))
 	}
-	prg, err := b.env.Program(checked, opts...)
+	prg, err := env.Program(checked, opts...)
 	if err != nil {
 		return nil, false
 	}
@@ -293,13 +310,21 @@ func (b *builder) batch(rules []*rule) (cel.Program, bool) {
 // multichoice question that are not among its choices. A misspelled choice
 // ("stif_neck") would otherwise load and silently never match: a red flag
 // switched off by a typo. It covers q == "x", q != "x", q in ["x", "y"],
-// "x" in m, and comprehension variables over m (m.exists(s, s == "x")).
+// "x" in m, m == ["x"], m[0] == "x", comprehension variables over m or over
+// m.filter(...) (m.exists(s, s == "x")), and literal lists compared with m
+// (["x", "y"].exists(p, p in m)).
 func (b *builder) checkChoiceLiterals(d *decoder, n *yaml.Node, id, path string, c *condition) bool {
 	native := c.ast.NativeRep()
 	info := native.SourceInfo()
 	ok := true
-	report := func(lit ast.Expr, q *question) {
-		s, _ := lit.AsLiteral().Value().(string)
+	check := func(lit ast.Expr, q *question) {
+		if q == nil || lit.Kind() != ast.LiteralKind {
+			return
+		}
+		s, isStr := lit.AsLiteral().Value().(string)
+		if !isStr || q.hasChoice(s) {
+			return
+		}
 		values := make([]string, len(q.Choices))
 		for i, ch := range q.Choices {
 			values[i] = ch.Value
@@ -315,90 +340,137 @@ func (b *builder) checkChoiceLiterals(d *decoder, n *yaml.Node, id, path string,
 		d.errAt(pos, id, path, "%s: %s", describePath(path), msg)
 		ok = false
 	}
-	// check reports lit if it is a string literal that q does not offer.
-	check := func(lit ast.Expr, q *question) {
-		if q == nil || lit.Kind() != ast.LiteralKind {
-			return
-		}
-		if s, isStr := lit.AsLiteral().Value().(string); isStr && !q.hasChoice(s) {
-			report(lit, q)
+	checkAll := func(lits []ast.Expr, q *question) {
+		for _, l := range lits {
+			check(l, q)
 		}
 	}
-	var visit func(e ast.Expr, scope map[string]*question)
-	// element returns the question whose single choice value e holds: a
-	// choice question, or a comprehension variable over a multichoice one.
-	element := func(e ast.Expr, scope map[string]*question) *question {
+
+	// A binding is what a comprehension variable stands for: an element of
+	// a multichoice question (q), an element of a literal list (lits), or
+	// neither (it only shadows any question of the same name).
+	type binding struct {
+		q    *question
+		lits []ast.Expr
+	}
+	type scope map[string]binding
+	questionOf := func(e ast.Expr, sc scope, t QuestionType) *question {
 		if e.Kind() != ast.IdentKind {
 			return nil
 		}
-		if q, inScope := scope[e.AsIdent()]; inScope {
+		if _, shadowed := sc[e.AsIdent()]; shadowed {
+			return nil
+		}
+		if qi, found := b.qIndex[e.AsIdent()]; found && b.questions[qi].Type == t {
+			return b.questions[qi]
+		}
+		return nil
+	}
+	// multi returns the multichoice question whose subset e holds.
+	var multi func(e ast.Expr, sc scope) *question
+	multi = func(e ast.Expr, sc scope) *question {
+		if q := questionOf(e, sc, MultiChoice); q != nil {
 			return q
 		}
-		if qi, found := b.qIndex[e.AsIdent()]; found && b.questions[qi].Type == Choice {
-			return b.questions[qi]
+		if mc, found := info.GetMacroCall(e.ID()); found && mc.Kind() == ast.CallKind &&
+			mc.AsCall().FunctionName() == "filter" && mc.AsCall().IsMemberFunction() {
+			return multi(mc.AsCall().Target(), sc)
 		}
 		return nil
 	}
-	multi := func(e ast.Expr) *question {
-		if e.Kind() != ast.IdentKind {
-			return nil
+	// element returns the question whose single choice value e holds.
+	element := func(e ast.Expr, sc scope) *question {
+		if e.Kind() == ast.IdentKind {
+			if bd, bound := sc[e.AsIdent()]; bound {
+				return bd.q
+			}
+			return questionOf(e, sc, Choice)
 		}
-		if qi, found := b.qIndex[e.AsIdent()]; found && b.questions[qi].Type == MultiChoice {
-			return b.questions[qi]
+		if e.Kind() == ast.CallKind && e.AsCall().FunctionName() == operators.Index && len(e.AsCall().Args()) == 2 {
+			return multi(e.AsCall().Args()[0], sc)
 		}
 		return nil
 	}
-	visit = func(e ast.Expr, scope map[string]*question) {
+	literals := func(e ast.Expr, sc scope) []ast.Expr {
+		if e.Kind() == ast.IdentKind {
+			return sc[e.AsIdent()].lits
+		}
+		return nil
+	}
+	listElems := func(e ast.Expr) []ast.Expr {
+		if e.Kind() == ast.ListKind {
+			return e.AsList().Elements()
+		}
+		return nil
+	}
+
+	var visit func(e ast.Expr, sc scope)
+	visit = func(e ast.Expr, sc scope) {
 		switch e.Kind() {
 		case ast.CallKind:
 			call := e.AsCall()
 			args := call.Args()
 			switch fn := call.FunctionName(); {
 			case (fn == operators.Equals || fn == operators.NotEquals) && len(args) == 2:
-				check(args[1], element(args[0], scope))
-				check(args[0], element(args[1], scope))
-			case fn == operators.In && len(args) == 2:
-				check(args[0], multi(args[1]))
-				if q := element(args[0], scope); q != nil && args[1].Kind() == ast.ListKind {
-					for _, el := range args[1].AsList().Elements() {
-						check(el, q)
+				for _, pair := range [2][2]ast.Expr{{args[0], args[1]}, {args[1], args[0]}} {
+					if q := element(pair[0], sc); q != nil {
+						check(pair[1], q)
+						checkAll(literals(pair[1], sc), q)
 					}
+					if q := multi(pair[0], sc); q != nil {
+						checkAll(listElems(pair[1]), q)
+					}
+				}
+			case fn == operators.In && len(args) == 2:
+				if q := multi(args[1], sc); q != nil {
+					check(args[0], q)
+					checkAll(literals(args[0], sc), q)
+				}
+				if q := element(args[0], sc); q != nil {
+					checkAll(listElems(args[1]), q)
 				}
 			}
 			if call.IsMemberFunction() {
-				visit(call.Target(), scope)
+				visit(call.Target(), sc)
 			}
 			for _, a := range args {
-				visit(a, scope)
+				visit(a, sc)
 			}
 		case ast.ComprehensionKind:
 			comp := e.AsComprehension()
-			inner := scope
-			if q := multi(comp.IterRange()); q != nil && !comp.HasIterVar2() {
-				inner = map[string]*question{}
-				for k, v := range scope {
-					inner[k] = v
-				}
-				inner[comp.IterVar()] = q
+			inner := scope{}
+			for k, v := range sc {
+				inner[k] = v
 			}
-			visit(comp.IterRange(), scope)
-			visit(comp.AccuInit(), scope)
+			var bd binding
+			if q := multi(comp.IterRange(), sc); q != nil && !comp.HasIterVar2() {
+				bd.q = q
+			} else if lits := listElems(comp.IterRange()); lits != nil && !comp.HasIterVar2() {
+				bd.lits = lits
+			}
+			inner[comp.IterVar()] = bd
+			if comp.HasIterVar2() {
+				inner[comp.IterVar2()] = binding{}
+			}
+			inner[comp.AccuVar()] = binding{}
+			visit(comp.IterRange(), sc)
+			visit(comp.AccuInit(), sc)
 			visit(comp.LoopCondition(), inner)
 			visit(comp.LoopStep(), inner)
-			visit(comp.Result(), scope)
+			visit(comp.Result(), inner)
 		case ast.ListKind:
 			for _, el := range e.AsList().Elements() {
-				visit(el, scope)
+				visit(el, sc)
 			}
 		case ast.SelectKind:
-			visit(e.AsSelect().Operand(), scope)
+			visit(e.AsSelect().Operand(), sc)
 		case ast.MapKind:
 			for _, en := range e.AsMap().Entries() {
-				visit(en.AsMapEntry().Key(), scope)
-				visit(en.AsMapEntry().Value(), scope)
+				visit(en.AsMapEntry().Key(), sc)
+				visit(en.AsMapEntry().Value(), sc)
 			}
 		}
 	}
-	visit(native.Expr(), nil)
+	visit(native.Expr(), scope{})
 	return ok
 }

@@ -155,18 +155,60 @@ func (d *decoder) parse() (root *yaml.Node, ok bool) {
 }
 
 func (d *decoder) yamlError(err error) {
-	msg := err.Error()
-	if m := yamlLineErr.FindStringSubmatch(msg); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		problem := m[2]
-		if yamlParserErr.MatchString(problem) {
-			line++
-			problem += " (in the block that starts on this line)"
-		}
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	problem := msg
+	if m := yamlLineErr.FindStringSubmatch(err.Error()); m != nil {
+		problem = m[2]
+	}
+	// yaml.v3 names the line where the enclosing block starts (0-based for
+	// parser errors, sometimes off by one for scanner errors), which can be
+	// far from the mistake. The first prefix of the file that fails with the
+	// same problem ends at the line that is actually wrong.
+	if line := d.firstFailingLine(problem); line > 0 {
 		d.errAt(Position{File: d.file, Line: line}, "", "", "YAML syntax error: %s", problem)
 		return
 	}
-	d.errAt(Position{File: d.file}, "", "", "YAML syntax error: %s", strings.TrimPrefix(msg, "yaml: "))
+	if m := yamlLineErr.FindStringSubmatch(err.Error()); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		if yamlParserErr.MatchString(problem) {
+			line++
+		}
+		d.errAt(Position{File: d.file, Line: max(line, 1)}, "", "", "YAML syntax error: %s", problem)
+		return
+	}
+	d.errAt(Position{File: d.file, Line: 1}, "", "", "YAML syntax error: %s", problem)
+}
+
+// maxSearchLines bounds the search for the failing line: each step parses
+// a prefix of the file, so the search is quadratic in its length.
+const maxSearchLines = 2000
+
+// firstFailingLine returns the first line n such that the file's first n
+// lines fail to parse with the given problem, or 0.
+func (d *decoder) firstFailingLine(problem string) int {
+	if len(d.lines) > maxSearchLines {
+		return 0
+	}
+	for n := 1; n <= len(d.lines); n++ {
+		prefix := strings.Join(d.lines[:n], "\n") + "\n"
+		dec := yaml.NewDecoder(strings.NewReader(prefix))
+		var err error
+		for err == nil {
+			var doc yaml.Node
+			err = dec.Decode(&doc)
+		}
+		if errors.Is(err, io.EOF) {
+			continue
+		}
+		got := strings.TrimPrefix(err.Error(), "yaml: ")
+		if m := yamlLineErr.FindStringSubmatch(err.Error()); m != nil {
+			got = m[2]
+		}
+		if got == problem {
+			return n
+		}
+	}
+	return 0
 }
 
 func firstInvalidUTF8(b []byte) int {
@@ -622,6 +664,15 @@ func (d *decoder) locate(n *yaml.Node, offset int) Position {
 		c0 := 1
 		if l == startLine {
 			c0 = startCol
+			// Skip a tag or an anchor written before the value.
+			for c0 <= len(rs) && (rs[c0-1] == '!' || rs[c0-1] == '&') {
+				for c0 <= len(rs) && rs[c0-1] != ' ' && rs[c0-1] != '\t' {
+					c0++
+				}
+				for c0 <= len(rs) && (rs[c0-1] == ' ' || rs[c0-1] == '\t') {
+					c0++
+				}
+			}
 		}
 		for c := c0; c <= len(rs); c++ {
 			if double && rs[c-1] == '\\' && c < len(rs) {

@@ -78,7 +78,8 @@ func (e *Error) Error() string {
 func (e *Error) Unwrap() error { return ErrInvalidRuleSet }
 
 // ErrorWithSnippet returns Error followed by the offending source line and a
-// caret under the column, when they are known:
+// caret under the column, when they are known. The caret is placed by code
+// points, so it can drift after wide characters (emoji, CJK) in a terminal:
 //
 //	rules/fever.yaml:4:11: fever: when: unknown question "fevr" (did you mean "fever"?)
 //	    when: fevr

@@ -476,6 +476,9 @@ func TestEvaluateNilSliceIsUnanswered(t *testing.T) {
 	verdict, err := eng.Evaluate(context.Background(), with(negative(), "where", []string{}))
 	require.NoError(t, err)
 	assert.Equal(t, triage.SelfCare, verdict.Outcome, "an empty, non-nil list answers 'none of these'")
+
+	_, err = eng.Evaluate(context.Background(), with(negative(), "fever", []string(nil)))
+	assert.ErrorIs(t, err, triage.ErrInvalidAnswers, "a nil slice for a boolean is a wrong type, not unanswered")
 }
 
 func TestEvaluateCrossTypeNumericComparison(t *testing.T) {
@@ -539,4 +542,28 @@ func TestEvaluateCancelledBetweenRules(t *testing.T) {
 	v, err = eng.Evaluate(ctx, negative())
 	require.NoError(t, err)
 	assert.Equal(t, triage.SelfCare, v.Outcome)
+}
+
+func TestChoiceLiteralCheckAllowsValidRules(t *testing.T) {
+	fsys := demoFS()
+	fsys["z.yaml"] = mapFS(map[string]string{"x": lines(
+		"rules:",
+		"  - id: shadowing",
+		"    title: A comprehension variable named like a question",
+		`    when: fever && ["a", "b"].exists(side, side == "a") && where.all(w, w in ["fingers", "arms"])`,
+		"    action: caution",
+		"    advice: Fine.",
+		"    cite: {source: doc, section: S}",
+		"  - id: other_strings",
+		"    title: Strings that are not compared with a choice",
+		`    when: side.startsWith("l") && "x" + side != "xright" && where.exists(w, w == "arms")`,
+		"    action: caution",
+		"    advice: Fine.",
+		"    cite: {source: doc, section: S}",
+	)})["x"]
+	eng := mustLoad(t, fsys)
+	v, err := eng.Evaluate(context.Background(), with(negative(), "fever", true, "side", "left", "where", []string{"arms"}))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"fever", "numb", "shadowing", "other_strings"}, ruleIDs(v),
+		"valid string comparisons load and evaluate as written")
 }

@@ -180,7 +180,6 @@ func (b *builder) load(fsys fs.FS) (*Engine, error) {
 			b.errs = append(b.errs, &Error{Pos: Position{File: name}, Msg: fmt.Sprintf("cannot read rule file: %v", err)})
 			continue
 		}
-		b.strayFiles(fsys)
 		if firstFile == "" {
 			firstFile = name
 		}
@@ -208,6 +207,7 @@ func (b *builder) load(fsys fs.FS) (*Engine, error) {
 			guidance = append(guidance, item[rawGuidance]{g, d})
 		}
 	}
+	b.strayFiles(fsys)
 	if firstFile == "" {
 		b.errs = append(b.errs, &Error{Pos: Position{File: "."}, Msg: "no rule files found (want *.yaml files other than *_test.yaml)"})
 		return nil, b.errs

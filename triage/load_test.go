@@ -194,6 +194,27 @@ func TestLoadErrors(t *testing.T) {
 			},
 		},
 		{
+			name:   "misspelled choices in the other forms",
+			reason: "literal lists tested against a multichoice, whole-list comparisons, indexing and filter are checked too",
+			files: map[string]string{"r.yaml": lines(
+				"questions:",
+				"  - id: side",
+				"    text: Side?",
+				"    type: choice",
+				"    choices: [left, right]",
+				"  - id: where",
+				"    text: Where?",
+				"    type: multichoice",
+				"    choices: [fingers, arms]",
+			) + rule("numb", `'["fingerz"].exists(p, p in where) || where == ["armz"] || where[0] == "fingerz" || where.filter(s, s != "arms").exists(t, t == "fingerz") || side == "left"'`)},
+			want: []string{
+				`r.yaml:13:13: numb: when: "fingerz" is not a choice of question "where" (did you mean "fingers"?)`,
+				`r.yaml:13:59: numb: when: "armz" is not a choice of question "where" (did you mean "arms"?)`,
+				`r.yaml:13:82: numb: when: "fingerz" is not a choice of question "where" (did you mean "fingers"?)`,
+				`r.yaml:13:139: numb: when: "fingerz" is not a choice of question "where" (did you mean "fingers"?)`,
+			},
+		},
+		{
 			name:   "broken question type does not cascade",
 			reason: "rules reading a question with a bad type must not also claim the question is unknown",
 			files:  map[string]string{"r.yaml": "questions:\n  - id: chills\n    text: Chills?\n    type: bool\n" + rule("chills", "chills && fever")},
@@ -227,7 +248,19 @@ func TestLoadErrors(t *testing.T) {
 			name:   "YAML syntax error: bad indentation",
 			reason: "the line named is where the broken block starts",
 			files:  map[string]string{"r.yaml": "rules:\n  - id: x\n    title: T\n   when: y\n"},
-			want:   []string{`r.yaml:2: YAML syntax error: did not find expected '-' indicator (in the block that starts on this line)`},
+			want:   []string{`r.yaml:4: YAML syntax error: did not find expected '-' indicator`},
+		},
+		{
+			name:   "YAML syntax error: a tab for indentation",
+			reason: "the line named is the one with the tab",
+			files:  map[string]string{"r.yaml": "rules:\n  - id: x\n    title: T\n\twhen: y\n"},
+			want:   []string{`r.yaml:4: YAML syntax error: found a tab character that violates indentation`},
+		},
+		{
+			name:   "YAML syntax error on line 1",
+			reason: "an error on the first line still names a line",
+			files:  map[string]string{"r.yaml": "name: demo x: y\n"},
+			want:   []string{`r.yaml:1: YAML syntax error: mapping values are not allowed in this context`},
 		},
 		{
 			name:   "choices left empty",
@@ -253,6 +286,12 @@ func TestLoadErrors(t *testing.T) {
 			reason: "a rules: key whose items are all commented out is refused, not read as no rules",
 			files:  map[string]string{"r.yaml": "rules:\n# - id: gone\n"},
 			want:   []string{`r.yaml:1:7: rules is empty; write [] for an empty list, or remove the key`},
+		},
+		{
+			name:   "tagged and anchored conditions",
+			reason: "positions skip a tag or anchor written before the value",
+			files:  map[string]string{"r.yaml": rule("chills", "!!str fever && fevr")},
+			want:   []string{`r.yaml:4:26: chills: when: unknown question "fevr" (did you mean "fever"?)`},
 		},
 		{
 			name:   "escape in a double-quoted condition",
@@ -465,7 +504,7 @@ func TestLoadErrors(t *testing.T) {
 			name:   "YAML syntax error",
 			reason: "broken YAML names its line",
 			files:  map[string]string{"r.yaml": "rules:\n  - id: x\n    title: [unclosed\n"},
-			want:   []string{`r.yaml:3: YAML syntax error: did not find expected ',' or ']' (in the block that starts on this line)`},
+			want:   []string{`r.yaml:3: YAML syntax error: did not find expected ',' or ']'`},
 		},
 		{
 			name:   "not UTF-8",
