@@ -226,6 +226,7 @@ type sizeEstimator struct {
 	qIndex map[string]int
 }
 
+// EstimateSize implements cost.Estimator.
 func (s *sizeEstimator) EstimateSize(n cost.AstNode) *cost.SizeEstimate {
 	p := n.Path()
 	if len(p) == 0 {
@@ -249,6 +250,7 @@ func (s *sizeEstimator) EstimateSize(n cost.AstNode) *cost.SizeEstimate {
 	return nil
 }
 
+// EstimateCallCost implements cost.Estimator; standard costs apply.
 func (s *sizeEstimator) EstimateCallCost(function, overloadID string, target *cost.AstNode, args []cost.AstNode) *cost.CallEstimate {
 	return nil
 }

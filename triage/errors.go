@@ -49,6 +49,7 @@ func (p Position) compare(o Position) int {
 
 // Error is one problem found while loading a rule set.
 type Error struct {
+	// Pos is where the problem is.
 	Pos Position
 	// ID is the id of the rule, question, source or guidance involved, or ""
 	// when the problem is not about one item.

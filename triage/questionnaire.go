@@ -70,7 +70,8 @@ type Question struct {
 	// Text is the question as a person reads it.
 	Text string `json:"text"`
 	// Help is optional extra explanation.
-	Help string       `json:"help,omitempty"`
+	Help string `json:"help,omitempty"`
+	// Type decides how answers are validated and the variable's CEL type.
 	Type QuestionType `json:"type"`
 	// Choices lists the allowed values of Choice and MultiChoice questions.
 	Choices []ChoiceOption `json:"choices,omitempty"`

@@ -160,10 +160,15 @@ type Evidence struct {
 
 // Guidance is one piece of self-care advice from the rule set.
 type Guidance struct {
-	ID      string     `json:"id"`
-	Title   string     `json:"title"`
-	Advice  string     `json:"advice"`
-	Source  Citation   `json:"source"`
+	// ID is the guidance's id in the rule set.
+	ID string `json:"id"`
+	// Title is a short heading.
+	Title string `json:"title"`
+	// Advice is the guidance itself, in plain language.
+	Advice string `json:"advice"`
+	// Source is the primary citation.
+	Source Citation `json:"source"`
+	// SeeAlso holds further citations, if any.
 	SeeAlso []Citation `json:"see_also,omitempty"`
 }
 
