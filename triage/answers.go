@@ -143,7 +143,7 @@ func (e *Engine) prepare(a Answers, given []any) (vars map[string]any, complete 
 				continue
 			}
 			msg := "unknown question"
-			if s := suggest(k, e.questionIDs()); s != "" {
+			if s := suggest(k, questionIDs(e.questions)); s != "" {
 				msg += fmt.Sprintf(" (did you mean %q?)", s)
 			}
 			unknown = append(unknown, &AnswerError{Question: k, Value: v, Msg: msg})
@@ -186,9 +186,10 @@ func unanswered(q *Question, v any) bool {
 	return false
 }
 
-func (e *Engine) questionIDs() []string {
-	ids := make([]string, len(e.questions))
-	for i, q := range e.questions {
+// questionIDs lists the ids of qs, for "did you mean" suggestions.
+func questionIDs(qs []*question) []string {
+	ids := make([]string, len(qs))
+	for i, q := range qs {
 		ids[i] = q.ID
 	}
 	return ids

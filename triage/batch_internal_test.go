@@ -8,6 +8,8 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"cel.dev/cel-go/cel"
+
 	"github.com/stretchr/testify/require"
 
 	"github.com/redflagkit/redflag/rules"
@@ -109,4 +111,53 @@ func FuzzBatchAgreesWithRuleByRule(f *testing.F) {
 		require.NoError(t, err)
 		require.Equal(t, want, got, "answers: %v", a)
 	})
+}
+
+// TestRuntimeLimitsBackTheEstimate shows the runtime cost limit and the
+// interrupt check in place on a condition with a comprehension: given a
+// list far longer than Evaluate would ever accept (the estimate assumed at
+// most two items), evaluation stops on cost, and a cancelled context stops
+// it too.
+func TestRuntimeLimitsBackTheEstimate(t *testing.T) {
+	src := `name: limits
+version: 1.0.0
+title: Limits
+sources: [{id: doc, title: D}]
+questions:
+  - id: where
+    text: Where?
+    type: multichoice
+    choices: [fingers, arms]
+rules:
+  - id: numb
+    title: Numbness
+    when: where.exists(x, x.startsWith("f"))
+    action: refer
+    advice: A.
+    cite: {source: doc, section: S}
+`
+	eng, err := Load(fstest.MapFS{"r.yaml": {Data: []byte(src)}}, WithCostLimit(50))
+	require.NoError(t, err)
+	c := eng.rules[0].when
+	require.True(t, c.needsCtx)
+
+	huge := make([]string, 10_000)
+	for i := range huge {
+		huge[i] = "arms"
+	}
+	vars := map[string]any{"where": huge}
+	for name, prg := range map[string]cel.Program{"fast": c.fast, "partial": c.partial} { // both are limited
+		_, _, err := prg.ContextEval(context.Background(), vars)
+		require.ErrorContains(t, err, "cost limit exceeded", "%s program", name)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	roomy, err := Load(fstest.MapFS{"r.yaml": {Data: []byte(src)}}, WithCostLimit(1<<40))
+	require.NoError(t, err)
+	_, _, err = roomy.rules[0].when.fast.ContextEval(ctx, vars)
+	require.ErrorContains(t, err, "interrupted", "the interrupt check stops a long comprehension when ctx is done")
+
+	_, err = eng.Evaluate(context.Background(), Answers{"where": huge[:3]})
+	require.ErrorIs(t, err, ErrInvalidAnswers, "Evaluate never lets such a list through")
 }

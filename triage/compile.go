@@ -99,7 +99,7 @@ func (b *builder) compile(d *decoder, n *yaml.Node, id, path string) *condition 
 			msg := e.Message
 			if m := undeclaredRef.FindStringSubmatch(msg); m != nil {
 				msg = fmt.Sprintf("unknown question %q", m[1])
-				if s := suggest(m[1], b.questionIDs); s != "" {
+				if s := suggest(m[1], questionIDs(b.questions)); s != "" {
 					msg += fmt.Sprintf(" (did you mean %q?)", s)
 				}
 			}

@@ -174,27 +174,20 @@ type evalState struct {
 }
 
 // eval evaluates one condition. For an undecided condition it also returns
-// the questions whose answers it still needs.
-// given holds each question's answer as given, by question index; nil means
-// unanswered.
+// the questions whose answers it still needs. given holds each question's
+// answer as given, by question index; nil means unanswered.
 func (s *evalState) eval(ctx context.Context, c *condition, given []any) (result, []int, error) {
 	prg := c.fast
 	var input any = s.vars
-	for _, qi := range c.reads {
-		if s.complete {
-			break // every question answered: no need to look
-		}
-		if given[qi] == nil {
-			if s.partial == nil {
-				act, err := s.e.env.PartialVars(s.vars)
-				if err != nil {
-					return no, nil, err
-				}
-				s.partial = act
+	if !s.complete && readsUnanswered(c, given) {
+		if s.partial == nil {
+			act, err := s.e.env.PartialVars(s.vars)
+			if err != nil {
+				return no, nil, err
 			}
-			prg, input = c.partial, s.partial
-			break
+			s.partial = act
 		}
+		prg, input = c.partial, s.partial
 	}
 	var (
 		out ref.Val
@@ -231,6 +224,16 @@ func (s *evalState) eval(ctx context.Context, c *condition, given []any) (result
 		return unknownResult, qs, nil
 	}
 	return no, nil, fmt.Errorf("condition produced %s, not a boolean", out.Type().TypeName())
+}
+
+// readsUnanswered reports whether c reads a question that is unanswered.
+func readsUnanswered(c *condition, given []any) bool {
+	for _, qi := range c.reads {
+		if given[qi] == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // missing turns the questions read by undecided refer rules into the ones

@@ -35,7 +35,6 @@ type Engine struct {
 	batchNeedsCtx bool
 	guidance      []Guidance
 	env           *cel.Env
-	opts          options
 }
 
 type question struct {
@@ -133,12 +132,11 @@ func Load(fsys fs.FS, opts ...Option) (*Engine, error) {
 }
 
 type builder struct {
-	opts        options
-	errs        ErrorList
-	env         *cel.Env
-	questions   []*question
-	qIndex      map[string]int
-	questionIDs []string
+	opts      options
+	errs      ErrorList
+	env       *cel.Env
+	questions []*question
+	qIndex    map[string]int
 	// unreadable is set when some file or condition could not be parsed,
 	// so what the rule set holds is not fully known and errors such as
 	// "unused question" or "no rules" would be noise.
@@ -213,7 +211,7 @@ func (b *builder) load(fsys fs.FS) (*Engine, error) {
 		return nil, b.errs
 	}
 
-	eng := &Engine{opts: b.opts}
+	eng := &Engine{}
 	eng.info.Hash = "sha256:" + hex.EncodeToString(hash.Sum(nil))
 	if len(headers) > 0 || !b.unreadable {
 		b.header(eng, headers, firstFile)
@@ -493,7 +491,6 @@ func (b *builder) questionnaire(items []item[rawQuestion]) {
 		}
 		b.qIndex[id] = len(b.questions)
 		b.questions = append(b.questions, out)
-		b.questionIDs = append(b.questionIDs, id)
 	}
 }
 
