@@ -15,6 +15,7 @@ import (
 
 	"github.com/redflagkit/redflag/rules"
 	"github.com/redflagkit/redflag/triage"
+	"github.com/redflagkit/redflag/triage/triagetest"
 )
 
 const (
@@ -673,4 +674,12 @@ func TestCitations(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestCases runs the shipped test cases (*_test.yaml) through the
+// triagetest runner, with mutation testing: every case must pass, every
+// rule must fire in some case, and every mutant of every rule must be
+// caught. go test -run 'TestCases/fever' runs one case.
+func TestCases(t *testing.T) {
+	triagetest.Run(t, loadEngine(t), rules.FS, triagetest.WithMutation())
 }

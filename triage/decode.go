@@ -265,11 +265,7 @@ func (d *decoder) noAlias(n *yaml.Node, id, path string) bool {
 // and unknown keys (with a suggestion) and a node that is not a mapping.
 // It calls fn for each known key.
 func (d *decoder) mapping(n *yaml.Node, id, path string, known []string, fn func(key string, k, v *yaml.Node)) bool {
-	if !d.noAlias(n, id, path) {
-		return false
-	}
-	if n.Kind != yaml.MappingNode {
-		d.errorf(n, id, path, "%s must be a mapping, got %s", describePath(path), kindName(n))
+	if !d.isMapping(n, id, path) {
 		return false
 	}
 	seen := make(map[string]*yaml.Node, len(n.Content)/2)
@@ -296,6 +292,18 @@ func (d *decoder) mapping(n *yaml.Node, id, path string, known []string, fn func
 			continue
 		}
 		fn(key, k, v)
+	}
+	return true
+}
+
+// isMapping reports whether n is a mapping, and reports it when it is not.
+func (d *decoder) isMapping(n *yaml.Node, id, path string) bool {
+	if !d.noAlias(n, id, path) {
+		return false
+	}
+	if n.Kind != yaml.MappingNode {
+		d.errorf(n, id, path, "%s must be a mapping, got %s", describePath(path), kindName(n))
+		return false
 	}
 	return true
 }
@@ -363,12 +371,15 @@ func (d *decoder) number(n *yaml.Node, id, path string) *num {
 
 // peekID returns the value of the "id" key of a mapping, if it is a string,
 // so that errors about other keys can name the item.
-func peekID(n *yaml.Node) string {
+func peekID(n *yaml.Node) string { return peekKey(n, "id") }
+
+// peekKey returns the value of key in a mapping, if it is a scalar.
+func peekKey(n *yaml.Node, key string) string {
 	if n.Kind != yaml.MappingNode {
 		return ""
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == "id" && n.Content[i+1].Kind == yaml.ScalarNode {
+		if n.Content[i].Value == key && n.Content[i+1].Kind == yaml.ScalarNode {
 			return n.Content[i+1].Value
 		}
 	}

@@ -56,6 +56,8 @@ const usage = `redflag — red-flag symptom triage with CEL rules
 
 Usage:
   redflag check [--rules DIR] [--json] [FILE|-]   evaluate one answers JSON object
+  redflag test [flags] [DIR]                       run a rule set's test cases (see redflag test -h)
+  redflag lint [DIR]                               check a rule set and its test cases without running them
   redflag help                                     show this help
 
 check reads answers from FILE, or from standard input when FILE is "-" or
@@ -76,6 +78,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	switch args[0] {
 	case "check":
 		return check(ctx, args[1:], stdin, stdout, stderr)
+	case "test":
+		return testRules(ctx, args[1:], stdout, stderr)
+	case "lint":
+		return lint(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitSelfCare
@@ -168,42 +174,75 @@ func check(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 
 // loadEngine loads the embedded rule set, or the one in dir.
 func loadEngine(dir string, stderr io.Writer) (*triage.Engine, int) {
-	var fsys fs.FS = rules.FS
-	where := "embedded rule set"
-	if dir != "" {
-		st, err := os.Stat(dir)
-		if err != nil {
-			fmt.Fprintf(stderr, "redflag: --rules: %v\n", err)
-			return nil, exitBadInput
-		}
-		if !st.IsDir() {
-			fmt.Fprintf(stderr, "redflag: --rules: %s is not a directory\n", dir)
-			return nil, exitBadInput
-		}
-		fsys, where = os.DirFS(dir), dir
+	rs, code := openRules(dir, "redflag: --rules", stderr)
+	if rs == nil {
+		return nil, code
 	}
-	eng, err := triage.Load(fsys)
+	eng, err := triage.Load(rs.fsys)
 	if err != nil {
-		var list triage.ErrorList
-		if errors.As(err, &list) {
-			problems := "problems"
-			if len(list) == 1 {
-				problems = "problem"
-			}
-			fmt.Fprintf(stderr, "redflag: the rules in %s do not load (%d %s):\n", where, len(list), problems)
-			for _, e := range list {
-				if dir != "" && e.Pos.File != "" {
-					// Name files as the user can open them from here.
-					e.Pos.File = filepath.Join(dir, filepath.FromSlash(e.Pos.File))
-				}
-				fmt.Fprintln(stderr, e.ErrorWithSnippet())
-			}
-			return nil, exitBadInput
-		}
-		fmt.Fprintf(stderr, "redflag: loading %s: %v\n", where, err)
+		rs.reportLoadError(stderr, "rules", err)
 		return nil, exitBadInput
 	}
 	return eng, exitSelfCare
+}
+
+// ruleDir is where a rule set comes from: the embedded default or a
+// directory.
+type ruleDir struct {
+	fsys  fs.FS
+	dir   string // "" for the embedded rule set
+	where string // for messages
+}
+
+// openRules opens dir, or the embedded rule set when dir is "". label
+// starts error messages ("redflag: --rules").
+func openRules(dir, label string, stderr io.Writer) (*ruleDir, int) {
+	if dir == "" {
+		return &ruleDir{fsys: rules.FS, where: "embedded rule set"}, exitSelfCare
+	}
+	st, err := os.Stat(dir)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", label, err)
+		return nil, exitBadInput
+	}
+	if !st.IsDir() {
+		fmt.Fprintf(stderr, "%s: %s is not a directory\n", label, dir)
+		return nil, exitBadInput
+	}
+	return &ruleDir{fsys: os.DirFS(dir), dir: dir, where: dir}, exitSelfCare
+}
+
+// path names a file of the rule set as the user can open it from here.
+func (r *ruleDir) path(file string) string {
+	if r.dir == "" || file == "" {
+		return file
+	}
+	return filepath.Join(r.dir, filepath.FromSlash(file))
+}
+
+// pos is p with its file named as the user can open it.
+func (r *ruleDir) pos(p triage.Position) triage.Position {
+	p.File = r.path(p.File)
+	return p
+}
+
+// reportLoadError prints the problems in the rule set's rules or tests
+// (what), each with its source line and a caret.
+func (r *ruleDir) reportLoadError(stderr io.Writer, what string, err error) {
+	var list triage.ErrorList
+	if !errors.As(err, &list) {
+		fmt.Fprintf(stderr, "redflag: loading %s: %v\n", r.where, err)
+		return
+	}
+	problems := "problems"
+	if len(list) == 1 {
+		problems = "problem"
+	}
+	fmt.Fprintf(stderr, "redflag: the %s in %s do not load (%d %s):\n", what, r.where, len(list), problems)
+	for _, e := range list {
+		e.Pos = r.pos(e.Pos)
+		fmt.Fprintln(stderr, e.ErrorWithSnippet())
+	}
 }
 
 // parseInterspersed parses flags that may come before or after positional

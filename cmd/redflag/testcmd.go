@@ -1,0 +1,285 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+
+	"github.com/redflagkit/redflag/triage"
+	"github.com/redflagkit/redflag/triage/triagetest"
+)
+
+const testUsage = `Usage: redflag test [--json] [--run REGEXP] [--mutate] [--min-coverage PCT] [-v] [DIR]
+
+Runs the test cases (*_test.yaml) of the rule set in DIR, or of the embedded
+default rule set, and prints failures, clinical coverage and, with --mutate,
+the mutation score.
+
+Exit codes: 0 every case passed and every threshold was met, 1 a case failed
+or a threshold was missed, 2 the rules or the test cases do not load.
+`
+
+// testRules is "redflag test".
+func testRules(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fset := flag.NewFlagSet("redflag test", flag.ContinueOnError)
+	fset.SetOutput(stderr)
+	asJSON := fset.Bool("json", false, "print the report as JSON")
+	runExpr := fset.String("run", "", "run only the cases whose names match `REGEXP`")
+	mutateFlag := fset.Bool("mutate", false, "run mutation testing: check that the cases catch small mistakes in every rule")
+	minCov := fset.Float64("min-coverage", 0, "fail when clinical coverage is below `PCT` percent")
+	verbose := fset.Bool("v", false, "list every case, not only the failures")
+	fset.Usage = func() {
+		fmt.Fprint(stderr, testUsage)
+		fset.PrintDefaults()
+	}
+	positional, err := parseInterspersed(fset, args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitSelfCare
+		}
+		return exitBadInput
+	}
+	if len(positional) > 1 {
+		fmt.Fprintf(stderr, "redflag test: want at most one rule directory, got %d\n", len(positional))
+		return exitBadInput
+	}
+	if *minCov < 0 || *minCov > 100 {
+		fmt.Fprintf(stderr, "redflag test: --min-coverage must be between 0 and 100, got %g\n", *minCov)
+		return exitBadInput
+	}
+	var opts []triagetest.Option
+	if *runExpr != "" {
+		re, err := regexp.Compile(*runExpr)
+		if err != nil {
+			fmt.Fprintf(stderr, "redflag test: --run: %v\n", err)
+			return exitBadInput
+		}
+		opts = append(opts, triagetest.WithRun(re))
+	}
+	if *mutateFlag {
+		opts = append(opts, triagetest.WithMutation())
+	}
+	if *minCov > 0 {
+		opts = append(opts, triagetest.WithMinCoverage(*minCov))
+	}
+
+	dir := ""
+	if len(positional) == 1 {
+		dir = positional[0]
+	}
+	rs, code := openRules(dir, "redflag test", stderr)
+	if rs == nil {
+		return code
+	}
+	eng, err := triage.Load(rs.fsys)
+	if err != nil {
+		rs.reportLoadError(stderr, "rules", err)
+		return exitBadInput
+	}
+	rep, err := triagetest.Verify(ctx, eng, rs.fsys, opts...)
+	if err != nil {
+		var list triage.ErrorList
+		if errors.As(err, &list) {
+			rs.reportLoadError(stderr, "test cases", err)
+			return exitBadInput
+		}
+		fmt.Fprintf(stderr, "redflag test: %v\n", err)
+		return exitFailure
+	}
+	rs.relocate(rep)
+
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		out := struct {
+			*triagetest.Report
+			OK     bool   `json:"ok"`
+			Notice string `json:"notice"`
+		}{rep, rep.OK(), triage.Disclaimer}
+		if err := enc.Encode(out); err != nil {
+			fmt.Fprintf(stderr, "redflag test: %v\n", err)
+			return exitFailure
+		}
+	} else {
+		writeReport(stdout, rs, rep, *verbose)
+	}
+	if !rep.OK() {
+		return exitFailure
+	}
+	return exitSelfCare
+}
+
+// relocate names every file in rep as the user can open it.
+func (r *ruleDir) relocate(rep *triagetest.Report) {
+	for i := range rep.Cases {
+		rep.Cases[i].Pos = r.pos(rep.Cases[i].Pos)
+	}
+	for i := range rep.Coverage.Rules {
+		rep.Coverage.Rules[i].Pos = r.pos(rep.Coverage.Rules[i].Pos)
+	}
+	if rep.Mutation != nil {
+		for i := range rep.Mutation.Mutants {
+			rep.Mutation.Mutants[i].Pos = r.pos(rep.Mutation.Mutants[i].Pos)
+		}
+		for i := range rep.Mutation.Stale {
+			rep.Mutation.Stale[i].Pos = r.pos(rep.Mutation.Stale[i].Pos)
+		}
+	}
+}
+
+func writeReport(w io.Writer, rs *ruleDir, rep *triagetest.Report, verbose bool) {
+	fmt.Fprintf(w, "redflag test: %s, %s\n", rep.RuleSet, rs.where)
+	for _, c := range rep.Cases {
+		switch {
+		case !c.Passed:
+			fmt.Fprintf(w, "\nFAIL %s\n", indent(c.Message(), ""))
+		case verbose:
+			fmt.Fprintf(w, "ok   %s (%s)\n", c.Name, c.Pos)
+		}
+	}
+	fmt.Fprintf(w, "\ncases: %d passed, %d failed\n", rep.Passed, rep.Failed)
+
+	cov := rep.Coverage
+	fmt.Fprintf(w, "\ncoverage: %.1f%% (%d of %d)\n", cov.Percent(), cov.Covered, cov.Total)
+	fired, notFired := 0, 0
+	for _, r := range cov.Rules {
+		fired += b2i(r.FiredBy != "")
+		notFired += b2i(r.NotFiredBy != "")
+	}
+	answered, unanswered, matters := 0, 0, 0
+	for _, q := range cov.Questions {
+		answered += b2i(q.AnsweredBy != "")
+		if q.UnansweredMatters {
+			matters++
+			unanswered += b2i(q.UnansweredBy != "")
+		}
+	}
+	fmt.Fprintf(w, "  rules fired:                      %d of %d\n", fired, len(cov.Rules))
+	fmt.Fprintf(w, "  rules not fired, answers given:   %d of %d\n", notFired, len(cov.Rules))
+	fmt.Fprintf(w, "  questions answered:               %d of %d\n", answered, len(cov.Questions))
+	fmt.Fprintf(w, "  questions missing where needed:   %d of %d\n", unanswered, matters)
+	if gaps := cov.Uncovered(); len(gaps) > 0 {
+		fmt.Fprintln(w, "  not covered:")
+		for _, g := range gaps {
+			fmt.Fprintf(w, "    %s\n", g)
+		}
+	}
+
+	if m := rep.Mutation; m != nil {
+		fmt.Fprintf(w, "\nmutation: %d mutants: %d killed, %d survived, %d refused by the loader, %d declared equivalent\n",
+			len(m.Mutants), m.Killed, m.Survived, m.Refused, m.Equivalent)
+		fmt.Fprintf(w, "  score: %.1f%% (killed / (killed + survived))\n", m.Score())
+		if s := m.Survivors(); len(s) > 0 {
+			fmt.Fprintln(w, "  survivors (no case notices these mistakes):")
+			for _, mu := range s {
+				fmt.Fprintf(w, "    %s\n", mu)
+			}
+		}
+		if len(m.Stale) > 0 {
+			fmt.Fprintln(w, "  equivalent_mutants declarations that match no mutant (remove them):")
+			for _, eq := range m.Stale {
+				fmt.Fprintf(w, "    %s: %s: %s\n", eq.Pos, eq.Rule, eq.Mutant)
+			}
+		}
+	}
+
+	if len(rep.Problems) > 0 {
+		fmt.Fprintln(w, "\nproblems:")
+		for _, p := range rep.Problems {
+			fmt.Fprintf(w, "  %s\n", p)
+		}
+	}
+	if rep.OK() {
+		fmt.Fprintln(w, "\nok")
+	} else {
+		var why []string
+		if rep.Failed > 0 {
+			why = append(why, plural(rep.Failed, "case failed", "cases failed"))
+		}
+		if n := len(rep.Unfired); n > 0 {
+			why = append(why, plural(n, "rule never fires", "rules never fire"))
+		}
+		if m := rep.Mutation; m != nil && m.Survived > 0 {
+			why = append(why, plural(m.Survived, "mutant survived", "mutants survived"))
+		}
+		if m := rep.Mutation; m != nil && len(m.Stale) > 0 {
+			why = append(why, plural(len(m.Stale), "stale equivalent mutant", "stale equivalent mutants"))
+		}
+		if n := len(rep.Problems); n > 0 {
+			why = append(why, plural(n, "problem", "problems"))
+		}
+		fmt.Fprintf(w, "\nFAIL: %s\n", strings.Join(why, ", "))
+	}
+	fmt.Fprintf(w, "\n%s\n", triage.Disclaimer)
+}
+
+func indent(s, prefix string) string {
+	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+const lintUsage = `Usage: redflag lint [DIR]
+
+Loads the rule set in DIR, or the embedded default rule set, and its test
+cases, and reports every problem, without running anything.
+
+Exit codes: 0 no problems, 2 problems found.
+`
+
+// lint is "redflag lint".
+func lint(args []string, stdout, stderr io.Writer) int {
+	fset := flag.NewFlagSet("redflag lint", flag.ContinueOnError)
+	fset.SetOutput(stderr)
+	fset.Usage = func() { fmt.Fprint(stderr, lintUsage) }
+	positional, err := parseInterspersed(fset, args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitSelfCare
+		}
+		return exitBadInput
+	}
+	if len(positional) > 1 {
+		fmt.Fprintf(stderr, "redflag lint: want at most one rule directory, got %d\n", len(positional))
+		return exitBadInput
+	}
+	dir := ""
+	if len(positional) == 1 {
+		dir = positional[0]
+	}
+	rs, code := openRules(dir, "redflag lint", stderr)
+	if rs == nil {
+		return code
+	}
+	eng, err := triage.Load(rs.fsys)
+	if err != nil {
+		rs.reportLoadError(stderr, "rules", err)
+		fmt.Fprintln(stderr, "redflag lint: the test cases are checked once the rules load")
+		return exitBadInput
+	}
+	suite, err := triage.LoadTests(rs.fsys, eng)
+	if err != nil {
+		rs.reportLoadError(stderr, "test cases", err)
+		return exitBadInput
+	}
+	fmt.Fprintf(stdout, "redflag lint: %s, %s: %d questions, %d rules, %d test cases: no problems\n",
+		eng.RuleSet(), rs.where, len(eng.Questions()), len(eng.Rules()), len(suite.Cases))
+	return exitSelfCare
+}

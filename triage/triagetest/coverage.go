@@ -1,0 +1,161 @@
+package triagetest
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/redflagkit/redflag/triage"
+)
+
+// Coverage is what the cases showed of the rule set, in clinical terms.
+// Each rule counts twice: seen firing, and seen not firing with every
+// question it reads answered (a case that leaves them unanswered proves
+// nothing about the rule's threshold). Each question counts once for being
+// answered, and once more for being left unanswered in a case where that
+// kept the verdict open (it was listed as missing) — but only questions a
+// refer rule reads can ever do that; the others count once.
+type Coverage struct {
+	Rules     []RuleCoverage     `json:"rules"`
+	Questions []QuestionCoverage `json:"questions"`
+	// Covered and Total count the items above.
+	Covered int `json:"covered"`
+	Total   int `json:"total"`
+}
+
+// Percent returns Covered as a percentage of Total (100 for an empty rule
+// set).
+func (c Coverage) Percent() float64 {
+	if c.Total == 0 {
+		return 100
+	}
+	return 100 * float64(c.Covered) / float64(c.Total)
+}
+
+// Uncovered lists what no case showed, one line per item, like
+// "rule fever: never fires".
+func (c Coverage) Uncovered() []string {
+	var out []string
+	for _, r := range c.Rules {
+		if r.FiredBy == "" {
+			out = append(out, fmt.Sprintf("%s: rule %s never fires", r.Pos, r.ID))
+		}
+		if r.NotFiredBy == "" {
+			out = append(out, fmt.Sprintf("%s: rule %s is never seen not firing with its questions answered", r.Pos, r.ID))
+		}
+	}
+	for _, q := range c.Questions {
+		if q.AnsweredBy == "" {
+			out = append(out, fmt.Sprintf("question %s: never answered", q.ID))
+		}
+		if q.UnansweredMatters && q.UnansweredBy == "" {
+			out = append(out, fmt.Sprintf("question %s: never left unanswered where it is needed (listed as missing)", q.ID))
+		}
+	}
+	return out
+}
+
+// RuleCoverage records the first case that made a rule fire and the first
+// that made it not fire with its questions answered; "" means none.
+type RuleCoverage struct {
+	ID         string          `json:"id"`
+	Action     triage.Action   `json:"action"`
+	Pos        triage.Position `json:"pos"`
+	FiredBy    string          `json:"fired_by"`
+	NotFiredBy string          `json:"not_fired_by"`
+}
+
+// QuestionCoverage records the first case that answered a question and the
+// first that left it unanswered where it was needed; "" means none.
+type QuestionCoverage struct {
+	ID           string `json:"id"`
+	AnsweredBy   string `json:"answered_by"`
+	UnansweredBy string `json:"unanswered_by"`
+	// UnansweredMatters is false for questions no refer rule reads: their
+	// absence can never keep a verdict open.
+	UnansweredMatters bool `json:"unanswered_matters"`
+}
+
+// coverage computes Coverage from the cases that produced a verdict.
+func coverage(eng *triage.Engine, cases []triage.TestCase, results []CaseResult) Coverage {
+	var c Coverage
+	rules := eng.Rules()
+	referReads := map[string]bool{}
+	for _, r := range rules {
+		if r.Action == triage.Refer {
+			for _, q := range r.Reads {
+				referReads[q] = true
+			}
+		}
+	}
+	c.Rules = make([]RuleCoverage, len(rules))
+	for i, r := range rules {
+		c.Rules[i] = RuleCoverage{ID: r.ID, Action: r.Action, Pos: r.Pos}
+	}
+	qs := eng.Questions()
+	c.Questions = make([]QuestionCoverage, len(qs))
+	for i, q := range qs {
+		c.Questions[i] = QuestionCoverage{ID: q.ID, UnansweredMatters: referReads[q.ID]}
+	}
+	for ci, res := range results {
+		if res.verdict == nil {
+			continue
+		}
+		answers := cases[ci].Answers
+		answered := func(q string) bool { return answers[q] != nil }
+		for i, r := range rules {
+			rc := &c.Rules[i]
+			switch {
+			case slices.Contains(res.Fired, r.ID):
+				if rc.FiredBy == "" {
+					rc.FiredBy = res.Name
+				}
+			case allOf(r.Reads, answered):
+				if rc.NotFiredBy == "" {
+					rc.NotFiredBy = res.Name
+				}
+			}
+		}
+		for i, q := range qs {
+			qc := &c.Questions[i]
+			if answered(q.ID) {
+				if qc.AnsweredBy == "" {
+					qc.AnsweredBy = res.Name
+				}
+			} else if qc.UnansweredBy == "" && slices.Contains(res.Missing, q.ID) {
+				qc.UnansweredBy = res.Name
+			}
+		}
+	}
+	for _, r := range c.Rules {
+		c.Total += 2
+		c.Covered += count(r.FiredBy != "", r.NotFiredBy != "")
+	}
+	for _, q := range c.Questions {
+		c.Total++
+		c.Covered += count(q.AnsweredBy != "")
+		if q.UnansweredMatters {
+			c.Total++
+			c.Covered += count(q.UnansweredBy != "")
+		}
+	}
+	return c
+}
+
+func allOf(ids []string, pred func(string) bool) bool {
+	for _, id := range ids {
+		if !pred(id) {
+			return false
+		}
+	}
+	return true
+}
+
+func count(bs ...bool) int {
+	n := 0
+	for _, b := range bs {
+		if b {
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,505 @@
+package triagetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"maps"
+	"strings"
+	"testing/fstest"
+
+	"cel.dev/cel-go/common"
+	"cel.dev/cel-go/common/ast"
+	"cel.dev/cel-go/common/types"
+	"cel.dev/cel-go/common/types/ref"
+	"cel.dev/cel-go/parser"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/redflagkit/redflag/triage"
+)
+
+// Mutation testing asks whether the cases would notice a broken rule. Each
+// mutant is one small, plausible mistake in one rule, made on the parsed CEL
+// expression (never by editing its text): a comparison's boundary flipped,
+// a threshold moved by one, && and || swapped, one operand of && or ||
+// dropped, the whole condition negated, or a refer rule turned into a
+// caution (and a caution into a refer). The mutated expression is printed
+// back with cel-go's unparser and the whole rule set is loaded again with
+// it, so a mutant the loader refuses (a dropped follow-up guard, say) is
+// reported as refused rather than run.
+
+// MutantStatus is what became of a mutant.
+type MutantStatus string
+
+// Mutant statuses.
+const (
+	// Killed: some case failed against the mutant, as it should.
+	Killed MutantStatus = "killed"
+	// Survived: every case passed against the mutant; the cases cannot
+	// tell this mistake from the rule.
+	Survived MutantStatus = "survived"
+	// Refused: the loader rejected the mutant, so no case needs to catch
+	// it. Refused mutants do not count towards the score.
+	Refused MutantStatus = "refused"
+	// Equivalent: the suite declares that no answers can tell the mutant
+	// from the rule (equivalent_mutants in a test file). Not counted.
+	Equivalent MutantStatus = "equivalent"
+)
+
+// Mutant is one deliberately broken version of one rule.
+type Mutant struct {
+	// Rule is the mutated rule's id.
+	Rule string `json:"rule"`
+	// Operator describes the mistake, like "< to <=" or "threshold 3 to 4".
+	Operator string `json:"operator"`
+	// Original and Mutated are the rule's condition before and after. For
+	// an action mutant, Mutated is "action: caution" (or "action: refer").
+	Original string `json:"original"`
+	Mutated  string `json:"mutated"`
+	// Pos is where the mutation is in the rule file: the mutated operator
+	// or literal when it can be located, else the condition.
+	Pos triage.Position `json:"pos"`
+	// Status is what became of the mutant.
+	Status MutantStatus `json:"status"`
+	// KilledBy names the first case that failed against the mutant.
+	KilledBy string `json:"killed_by,omitempty"`
+	// Refusal is the loader's first error, for a refused mutant.
+	Refusal string `json:"refusal,omitempty"`
+	// Reason is the suite's reason, for an equivalent mutant.
+	Reason string `json:"reason,omitempty"`
+}
+
+// String renders a mutant on one line: "file:line:col: rule: op: mutated".
+func (m Mutant) String() string {
+	return fmt.Sprintf("%s: %s: %s: %s", m.Pos, m.Rule, m.Operator, m.Mutated)
+}
+
+// MutationReport is the result of mutation testing.
+type MutationReport struct {
+	Mutants []Mutant `json:"mutants"`
+	// Killed, Survived, Refused and Equivalent count Mutants by status.
+	Killed     int `json:"killed"`
+	Survived   int `json:"survived"`
+	Refused    int `json:"refused"`
+	Equivalent int `json:"equivalent"`
+	// Stale lists equivalent_mutants declarations that match no mutant:
+	// the rule changed, and the declaration should go.
+	Stale []triage.EquivalentMutant `json:"stale,omitempty"`
+}
+
+// Score returns killed / (killed + survived) as a percentage; 100 when
+// there is nothing to kill.
+func (m *MutationReport) Score() float64 {
+	if m.Killed+m.Survived == 0 {
+		return 100
+	}
+	return 100 * float64(m.Killed) / float64(m.Killed+m.Survived)
+}
+
+// Survivors returns the mutants that survived.
+func (m *MutationReport) Survivors() []Mutant {
+	var out []Mutant
+	for _, mu := range m.Mutants {
+		if mu.Status == Survived {
+			out = append(out, mu)
+		}
+	}
+	return out
+}
+
+// mutate makes every mutant of the rule set in fsys, loads each and runs
+// cases against it until one fails.
+func mutate(ctx context.Context, eng *triage.Engine, fsys fs.FS, suite *triage.Suite, cases []triage.TestCase, loadOpts []triage.Option) (*MutationReport, error) {
+	base, err := rootFiles(fsys)
+	if err != nil {
+		return nil, err
+	}
+	rep := &MutationReport{}
+	used := make([]bool, len(suite.Equivalent))
+	for _, r := range eng.Rules() {
+		src, ok := base[r.Pos.File]
+		if !ok {
+			return nil, fmt.Errorf("triagetest: rule %s: file %s not found", r.ID, r.Pos.File)
+		}
+		muts, err := mutations(r)
+		if err != nil {
+			return nil, fmt.Errorf("triagetest: rule %s: %w", r.ID, err)
+		}
+		for _, mu := range muts {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			m := Mutant{Rule: r.ID, Operator: mu.op, Original: r.When, Mutated: mu.expr}
+			if mu.action != 0 {
+				m.Mutated = "action: " + mu.action.String()
+			}
+			data, pos, err := rewrite(src.Data, r.ID, mu)
+			if err != nil {
+				return nil, fmt.Errorf("triagetest: rule %s: %w", r.ID, err)
+			}
+			m.Pos = triage.Position{File: r.Pos.File, Line: pos.Line, Column: pos.Column}
+			mfs := maps.Clone(base)
+			mfs[r.Pos.File] = &fstest.MapFile{Data: data, Mode: 0o644}
+			for i, eq := range suite.Equivalent {
+				if eq.Rule == r.ID && eq.Mutant == m.Mutated {
+					m.Status, m.Reason, used[i] = Equivalent, eq.Reason, true
+				}
+			}
+			if m.Status == Equivalent {
+				rep.Equivalent++
+				rep.Mutants = append(rep.Mutants, m)
+				continue
+			}
+			meng, err := triage.Load(mfs, loadOpts...)
+			if err != nil {
+				m.Status, m.Refusal = Refused, firstError(err)
+				rep.Refused++
+				rep.Mutants = append(rep.Mutants, m)
+				continue
+			}
+			m.Status = Survived
+			for _, tc := range cases {
+				if res := runCase(ctx, meng, tc); !res.Passed {
+					if err := ctx.Err(); err != nil {
+						return nil, err
+					}
+					m.Status, m.KilledBy = Killed, tc.Name
+					break
+				}
+			}
+			if m.Status == Killed {
+				rep.Killed++
+			} else {
+				rep.Survived++
+			}
+			rep.Mutants = append(rep.Mutants, m)
+		}
+	}
+	for i, eq := range suite.Equivalent {
+		if !used[i] {
+			rep.Stale = append(rep.Stale, eq)
+		}
+	}
+	return rep, nil
+}
+
+func firstError(err error) string {
+	var list triage.ErrorList
+	if errors.As(err, &list) && len(list) > 0 {
+		return list[0].Error()
+	}
+	return err.Error()
+}
+
+// rootFiles copies the rule set's root-level files into memory, so each
+// mutant is the original set with one file replaced.
+func rootFiles(fsys fs.FS) (fstest.MapFS, error) {
+	entries, err := fs.ReadDir(fsys, ".")
+	if err != nil {
+		return nil, err
+	}
+	out := fstest.MapFS{}
+	for _, e := range entries {
+		if e.IsDir() {
+			continue
+		}
+		data, err := fs.ReadFile(fsys, e.Name())
+		if err != nil {
+			return nil, err
+		}
+		out[e.Name()] = &fstest.MapFile{Data: data, Mode: 0o644}
+	}
+	return out, nil
+}
+
+// mutation is one mistake: a new condition, or a new action.
+type mutation struct {
+	op     string
+	expr   string
+	action triage.Action // 0: unchanged
+	// line and col locate the mutated node within the condition (1-based;
+	// 0 when unknown).
+	line, col int
+}
+
+var flips = map[string]string{
+	"_<_": "_<=_", "_<=_": "_<_", "_>_": "_>=_", "_>=_": "_>_",
+	"_==_": "_!=_", "_!=_": "_==_",
+}
+
+var opText = map[string]string{
+	"_<_": "<", "_<=_": "<=", "_>_": ">", "_>=_": ">=", "_==_": "==", "_!=_": "!=",
+	"_&&_": "&&", "_||_": "||",
+}
+
+// site is one place in the expression where mistakes can be made: apply
+// makes variant k (0 <= k < variants) of them on a fresh parse and
+// describes it.
+type site struct {
+	variants int
+	apply    func(n ast.Expr, fac ast.ExprFactory, k int) (op string)
+}
+
+func newParser() (*parser.Parser, error) {
+	return parser.NewParser(parser.Macros(parser.AllMacros...), parser.PopulateMacroCalls(true))
+}
+
+// mutations lists every mutant of rule r.
+func mutations(r triage.Rule) ([]mutation, error) {
+	p, err := newParser()
+	if err != nil {
+		return nil, err
+	}
+	parse := func() (*ast.AST, error) {
+		a, errs := p.Parse(common.NewTextSource(r.When))
+		if len(errs.GetErrors()) > 0 {
+			return nil, fmt.Errorf("cannot parse condition: %s", errs.ToDisplayString())
+		}
+		return a, nil
+	}
+	a, err := parse()
+	if err != nil {
+		return nil, err
+	}
+	var out []mutation
+	seen := map[string]bool{r.When: true}
+	add := func(m mutation) {
+		if m.action == 0 {
+			if seen[m.expr] {
+				return // the same text twice, or no change at all
+			}
+			seen[m.expr] = true
+		}
+		out = append(out, m)
+	}
+	// Node by node: count the variants on the original, then make each on
+	// a fresh parse so that mutations never accumulate.
+	nodes := preorder(a.Expr())
+	for i, n := range nodes {
+		s := siteOf(n)
+		for k := 0; k < s.variants; k++ {
+			fresh, err := parse()
+			if err != nil {
+				return nil, err
+			}
+			target := preorder(fresh.Expr())[i]
+			loc := fresh.SourceInfo().GetStartLocation(target.ID())
+			op := s.apply(target, ast.NewExprFactory(), k)
+			text, err := parser.Unparse(fresh.Expr(), fresh.SourceInfo())
+			if err != nil {
+				return nil, fmt.Errorf("cannot print mutant (%s): %w", op, err)
+			}
+			add(mutation{op: op, expr: text, line: loc.Line(), col: loc.Column() + 1})
+		}
+	}
+	// The whole condition negated.
+	fresh, err := parse()
+	if err != nil {
+		return nil, err
+	}
+	neg := ast.NewExprFactory().NewCall(maxID(fresh.Expr())+1, "!_", fresh.Expr())
+	text, err := parser.Unparse(neg, fresh.SourceInfo())
+	if err != nil {
+		return nil, fmt.Errorf("cannot print negated condition: %w", err)
+	}
+	add(mutation{op: "negate the condition", expr: text, line: 1, col: 1})
+	// The action.
+	switch r.Action {
+	case triage.Refer:
+		add(mutation{op: "refer to caution", expr: r.When, action: triage.Caution})
+	case triage.Caution:
+		add(mutation{op: "caution to refer", expr: r.When, action: triage.Refer})
+	}
+	return out, nil
+}
+
+// siteOf returns the mistakes that can be made at n.
+func siteOf(n ast.Expr) site {
+	if n.Kind() != ast.CallKind {
+		return site{}
+	}
+	call := n.AsCall()
+	fn := call.FunctionName()
+	args := call.Args()
+	switch {
+	case flips[fn] != "":
+		// Flip the operator, then move each numeric literal operand by one
+		// in each direction.
+		var lits []int
+		for j, arg := range args {
+			if isNumber(arg) {
+				lits = append(lits, j)
+			}
+		}
+		return site{variants: 1 + 2*len(lits), apply: func(n ast.Expr, fac ast.ExprFactory, k int) string {
+			call := n.AsCall()
+			if k == 0 {
+				n.SetKindCase(fac.NewCall(n.ID(), flips[fn], call.Args()...))
+				return opText[fn] + " to " + opText[flips[fn]]
+			}
+			arg := call.Args()[lits[(k-1)/2]]
+			delta := int64(1)
+			if (k-1)%2 == 1 {
+				delta = -1
+			}
+			old, moved := shift(arg.AsLiteral(), delta)
+			arg.SetKindCase(fac.NewLiteral(arg.ID(), moved))
+			return fmt.Sprintf("threshold %v to %v", old, moved)
+		}}
+	case fn == "_&&_" || fn == "_||_":
+		other := "_||_"
+		if fn == "_||_" {
+			other = "_&&_"
+		}
+		return site{variants: 3, apply: func(n ast.Expr, fac ast.ExprFactory, k int) string {
+			call := n.AsCall()
+			switch k {
+			case 0:
+				n.SetKindCase(fac.NewCall(n.ID(), other, call.Args()...))
+				return opText[fn] + " to " + opText[other]
+			case 1:
+				n.SetKindCase(call.Args()[1])
+				return "drop the left operand of " + opText[fn]
+			default:
+				n.SetKindCase(call.Args()[0])
+				return "drop the right operand of " + opText[fn]
+			}
+		}}
+	}
+	return site{}
+}
+
+func isNumber(e ast.Expr) bool {
+	if e.Kind() != ast.LiteralKind {
+		return false
+	}
+	switch e.AsLiteral().(type) {
+	case types.Int, types.Double:
+		return true
+	case types.Uint:
+		return true
+	}
+	return false
+}
+
+// shift moves a numeric literal by delta. A uint at 0 moving down stays a
+// uint at 0, which Unparse prints unchanged, and is then dropped as a
+// duplicate of the original.
+func shift(v ref.Val, delta int64) (old any, moved ref.Val) {
+	switch x := v.(type) {
+	case types.Int:
+		return int64(x), types.Int(int64(x) + delta)
+	case types.Double:
+		return float64(x), types.Double(float64(x) + float64(delta))
+	case types.Uint:
+		if delta < 0 && x == 0 {
+			return uint64(x), x
+		}
+		return uint64(x), types.Uint(uint64(int64(x) + delta))
+	}
+	return v, v
+}
+
+// preorder lists the nodes of e outside comprehensions. Macros (exists,
+// all, filter...) expand to comprehensions whose bodies the unparser prints
+// from the original macro call, so mistakes made inside them would not
+// show; they are left alone.
+func preorder(e ast.Expr) []ast.Expr {
+	var out []ast.Expr
+	var walk func(ast.Expr)
+	walk = func(e ast.Expr) {
+		out = append(out, e)
+		switch e.Kind() {
+		case ast.CallKind:
+			c := e.AsCall()
+			if c.IsMemberFunction() {
+				walk(c.Target())
+			}
+			for _, a := range c.Args() {
+				walk(a)
+			}
+		case ast.ListKind:
+			for _, el := range e.AsList().Elements() {
+				walk(el)
+			}
+		case ast.SelectKind:
+			walk(e.AsSelect().Operand())
+		}
+	}
+	walk(e)
+	return out
+}
+
+func maxID(e ast.Expr) int64 {
+	id := e.ID()
+	for _, n := range preorder(e) {
+		id = max(id, n.ID())
+	}
+	// Comprehension bodies are not walked; leave room above any id they
+	// might use.
+	return id + 1<<20
+}
+
+// rewrite returns the rule file src with rule id's condition or action
+// replaced, and the position of the mutation in the file.
+func rewrite(src []byte, id string, mu mutation) ([]byte, triage.Position, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(src, &doc); err != nil {
+		return nil, triage.Position{}, err
+	}
+	rule := findRule(&doc, id)
+	if rule == nil {
+		return nil, triage.Position{}, fmt.Errorf("rule not found in its file")
+	}
+	when, action := value(rule, "when"), value(rule, "action")
+	if when == nil || action == nil {
+		return nil, triage.Position{}, fmt.Errorf("rule has no when or action")
+	}
+	pos := triage.Position{Line: when.Line, Column: when.Column}
+	if mu.action != 0 {
+		pos = triage.Position{Line: action.Line, Column: action.Column}
+		action.Value = mu.action.String()
+	} else {
+		// A plain, one-line condition maps column for column; otherwise the
+		// condition's own position is as close as it gets.
+		if when.Style == 0 && !strings.Contains(when.Value, "\n") && mu.line == 1 && mu.col > 0 {
+			pos.Column += mu.col - 1
+		}
+		when.Value = mu.expr
+		when.Style = yaml.DoubleQuotedStyle
+	}
+	out, err := yaml.Marshal(&doc)
+	if err != nil {
+		return nil, triage.Position{}, err
+	}
+	return out, pos, nil
+}
+
+func findRule(doc *yaml.Node, id string) *yaml.Node {
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
+		return nil
+	}
+	rules := value(doc.Content[0], "rules")
+	if rules == nil || rules.Kind != yaml.SequenceNode {
+		return nil
+	}
+	for _, r := range rules.Content {
+		if v := value(r, "id"); v != nil && v.Value == id {
+			return r
+		}
+	}
+	return nil
+}
+
+func value(m *yaml.Node, key string) *yaml.Node {
+	if m.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return nil
+}
