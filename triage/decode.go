@@ -86,6 +86,7 @@ type rawFile struct {
 
 // decoder decodes one rule file and records its problems.
 type decoder struct {
+	kind  string // "rule file" or "test file", for messages
 	file  string
 	src   []byte
 	lines []string
@@ -93,7 +94,7 @@ type decoder struct {
 }
 
 func newDecoder(file string, src []byte, errs *ErrorList) *decoder {
-	return &decoder{file: file, src: src, lines: strings.Split(string(src), "\n"), errs: errs}
+	return &decoder{kind: "rule file", file: file, src: src, lines: strings.Split(string(src), "\n"), errs: errs}
 }
 
 // pos returns the position of n in the file.
@@ -143,7 +144,7 @@ func (d *decoder) parse() (root *yaml.Node, ok bool) {
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
-		d.errorf(&extra, "", "", "a rule file must hold a single YAML document; split rule sets across files instead")
+		d.errorf(&extra, "", "", "a %s must hold a single YAML document; split it into several files instead", d.kind)
 	} else if !errors.Is(err, io.EOF) {
 		d.yamlError(err)
 		return nil, false
@@ -255,7 +256,7 @@ func kindName(n *yaml.Node) string {
 // several places at once, and are the vehicle of "billion laughs" blow-ups.
 func (d *decoder) noAlias(n *yaml.Node, id, path string) bool {
 	if n.Kind == yaml.AliasNode {
-		d.errorf(n, id, path, "YAML aliases are not allowed in rule files; write the value out")
+		d.errorf(n, id, path, "YAML aliases are not allowed in %ss; write the value out", d.kind)
 		return false
 	}
 	return true

@@ -463,7 +463,7 @@ func TestLoadErrors(t *testing.T) {
 			name:   "two YAML documents in one file",
 			reason: "a second document would otherwise be ignored without a word",
 			files:  map[string]string{"r.yaml": rule("chills", "'!fever'") + "---\n" + rule("rash", "fever == false")},
-			want:   []string{`r.yaml:8:1: a rule file must hold a single YAML document; split rule sets across files instead`},
+			want:   []string{`r.yaml:8:1: a rule file must hold a single YAML document; split it into several files instead`},
 		},
 		{
 			name:   "alias",

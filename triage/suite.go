@@ -160,6 +160,7 @@ func LoadTests(fsys fs.FS, eng *Engine) (*Suite, error) {
 			continue
 		}
 		d := newDecoder(ent.Name(), src, &l.errs)
+		d.kind = "test file"
 		root, ok := d.parse()
 		if !ok || root == nil {
 			continue
@@ -167,14 +168,14 @@ func LoadTests(fsys fs.FS, eng *Engine) (*Suite, error) {
 		cases = append(cases, l.decodeFile(d, root)...)
 	}
 	for _, f := range l.fixtureOrder {
-		l.checkAnswers(f.d, f.answers, nil, "")
+		l.checkAnswers(f.d, f.answers, nil, f.name)
 	}
 	suite := &Suite{Equivalent: l.equivalent}
 	names := map[string]Position{}
 	for _, rc := range cases {
 		if tc, ok := l.buildCase(rc); ok {
 			if first, dup := names[tc.Name]; dup {
-				rc.d.errorf(rc.name.node, "", joinPath(rc.path, "name"), "duplicate case name %q (first at %s)", tc.Name, first)
+				rc.d.errorf(rc.name.node, tc.Name, joinPath(rc.path, "name"), "duplicate case name %q (first at %s)", tc.Name, first)
 				continue
 			}
 			names[tc.Name] = tc.Pos

@@ -238,7 +238,7 @@ var opText = map[string]string{
 // describes it.
 type site struct {
 	variants int
-	apply    func(n ast.Expr, fac ast.ExprFactory, k int) (op string)
+	apply    func(n ast.Expr, fac ast.ExprFactory, info *ast.SourceInfo, k int) (op string)
 }
 
 func newParser() (*parser.Parser, error) {
@@ -285,7 +285,7 @@ func mutations(r triage.Rule) ([]mutation, error) {
 			}
 			target := preorder(fresh.Expr())[i]
 			loc := fresh.SourceInfo().GetStartLocation(target.ID())
-			op := s.apply(target, ast.NewExprFactory(), k)
+			op := s.apply(target, ast.NewExprFactory(), fresh.SourceInfo(), k)
 			text, err := parser.Unparse(fresh.Expr(), fresh.SourceInfo())
 			if err != nil {
 				return nil, fmt.Errorf("cannot print mutant (%s): %w", op, err)
@@ -332,7 +332,7 @@ func siteOf(n ast.Expr) site {
 				lits = append(lits, j)
 			}
 		}
-		return site{variants: 1 + 2*len(lits), apply: func(n ast.Expr, fac ast.ExprFactory, k int) string {
+		return site{variants: 1 + 2*len(lits), apply: func(n ast.Expr, fac ast.ExprFactory, info *ast.SourceInfo, k int) string {
 			call := n.AsCall()
 			if k == 0 {
 				n.SetKindCase(fac.NewCall(n.ID(), flips[fn], call.Args()...))
@@ -352,22 +352,31 @@ func siteOf(n ast.Expr) site {
 		if fn == "_||_" {
 			other = "_&&_"
 		}
-		return site{variants: 3, apply: func(n ast.Expr, fac ast.ExprFactory, k int) string {
+		return site{variants: 3, apply: func(n ast.Expr, fac ast.ExprFactory, info *ast.SourceInfo, k int) string {
 			call := n.AsCall()
 			switch k {
 			case 0:
 				n.SetKindCase(fac.NewCall(n.ID(), other, call.Args()...))
 				return opText[fn] + " to " + opText[other]
 			case 1:
-				n.SetKindCase(call.Args()[1])
+				replace(n, call.Args()[1], info)
 				return "drop the left operand of " + opText[fn]
 			default:
-				n.SetKindCase(call.Args()[0])
+				replace(n, call.Args()[0], info)
 				return "drop the right operand of " + opText[fn]
 			}
 		}}
 	}
 	return site{}
+}
+
+// replace puts with in n's place. A macro (exists, all...) is printed from
+// the call recorded under its node's id, so the record moves with it.
+func replace(n, with ast.Expr, info *ast.SourceInfo) {
+	if call, ok := info.GetMacroCall(with.ID()); ok {
+		info.SetMacroCall(n.ID(), call)
+	}
+	n.SetKindCase(with)
 }
 
 func isNumber(e ast.Expr) bool {
