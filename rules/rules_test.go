@@ -100,13 +100,6 @@ func ruleIDs(rs []triage.Reason) []string {
 	return ids
 }
 
-func orEmpty(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
-}
-
 // cite is a short way to write a citation in the tables below.
 type cite struct{ source, section string }
 
@@ -299,234 +292,40 @@ func TestQuestions(t *testing.T) {
 	}
 }
 
-type evalCase struct {
-	name    string
-	answers triage.Answers
-	outcome triage.Outcome
-	reasons []string // fired rule ids, in order
-	missing []string
-	reason  string
-}
-
-func runEvalCases(t *testing.T, eng *triage.Engine, cases []evalCase) {
-	t.Helper()
+// TestReasonOrder checks the order of a verdict's reasons, which the
+// *_test.yaml cases cannot express (fires_exactly compares sets): refer
+// rules first, then cautions, each in rule-file order.
+func TestReasonOrder(t *testing.T) {
+	eng := loadEngine(t)
+	cases := []struct {
+		name    string
+		answers triage.Answers
+		reasons []string
+		reason  string
+	}{
+		{
+			"both cautions", with(triage.Answers{"grinding": true, "pops_per_day": 25}),
+			[]string{"grinding", "frequent_popping"},
+			"cautions are listed in rule-file order",
+		},
+		{
+			"referral and caution", with(triage.Answers{"fever": true, "pops_per_day": 12}),
+			[]string{"fever", "frequent_popping"},
+			"referrals come before cautions, even from a rule file that sorts later",
+		},
+		{
+			"three referrals", with(triage.Answers{"fever": true, "shooting_arm_pain": true, "recent_trauma": true}),
+			[]string{"recent_trauma", "shooting_arm_pain", "fever"},
+			"referrals are listed in rule-file order: history.yaml, nerve.yaml, then systemic.yaml",
+		},
+	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			v, err := eng.Evaluate(t.Context(), tc.answers)
 			require.NoError(t, err, tc.reason)
-			require.NotNil(t, v, tc.reason)
-			assert.Equal(t, tc.outcome, v.Outcome, tc.reason)
-			assert.Equal(t, orEmpty(tc.reasons), ruleIDs(v.Reasons), tc.reason)
-			assert.Equal(t, orEmpty(tc.missing), orEmpty(v.Missing), tc.reason)
-			for _, r := range v.Reasons {
-				if want, ok := wantRules[r.RuleID]; ok {
-					assert.Equal(t, want.action, r.Action, "%s: action of reason %s", tc.reason, r.RuleID)
-				}
-				assert.NotEmpty(t, r.Advice, "%s: reason %s carries advice", tc.reason, r.RuleID)
-			}
-			if tc.outcome == triage.SelfCare {
-				assert.NotEmpty(t, v.SelfCare, "%s: self-care verdicts carry guidance", tc.reason)
-			} else {
-				assert.Empty(t, v.SelfCare, "%s: guidance is only for self-care verdicts", tc.reason)
-			}
+			assert.Equal(t, tc.reasons, ruleIDs(v.Reasons), tc.reason)
 		})
 	}
-}
-
-// referrals are the referral criteria, each set alone on the all-negative
-// baseline.
-var referrals = []struct {
-	rule   string
-	set    triage.Answers
-	reason string
-}{
-	{"shooting_arm_pain", triage.Answers{"shooting_arm_pain": true}, "000: shooting pains down the arms"},
-	{"numbness_tingling", triage.Answers{"numbness_tingling": []string{"fingers"}}, "000: numbness in the fingers"},
-	{"numbness_tingling", triage.Answers{"numbness_tingling": []string{"arms"}}, "001: numbness or tingling into the arms"},
-	{"numbness_tingling", triage.Answers{"numbness_tingling": []string{"chest"}}, "001: numbness or tingling into the chest"},
-	{"electric_pain", triage.Answers{"electric_pain": true}, "000 lightning bolt / 001 electric pain on moving"},
-	{"needle_like_pain", triage.Answers{"needle_like_pain": true}, "000: localized sharp pain like a needle; 001: sharp or localized pain"},
-	{"worsening_pain", triage.Answers{"worsening_pain": true}, "001: worsening pain"},
-	{"pain_wraps_to_chest", triage.Answers{"pain_wraps_to_chest": true}, "000: pain radiating around the ribs to the chest"},
-	{"deep_breath_pain", triage.Answers{"deep_breath_pain": true}, "000: rib-head ache that makes a deep breath hard"},
-	{"constant_stiffness", triage.Answers{"constant_stiffness": true}, "001: constant stiffness"},
-	{"pain_more_than_few_days", triage.Answers{"pain_days": 4}, "001: pain for more than a few days, read as > 3"},
-	{"clunking", triage.Answers{"clunking": true}, "000: clunking rather than popping"},
-	{"short_relief", triage.Answers{"relief_minutes": 4}, "000: relief from popping for less than 5 minutes"},
-	{"short_relief", triage.Answers{"relief_minutes": 0}, "no relief at all is less than 5 minutes of relief"},
-	{"fever", triage.Answers{"fever": true}, "001: fever"},
-	{"unexplained_weight_loss", triage.Answers{"unexplained_weight_loss": true}, "001: unexplained weight loss"},
-	{"night_pain", triage.Answers{"night_pain": true}, "001: pain that worsens at night"},
-	{"systemic_symptoms", triage.Answers{"systemic_symptoms": true}, "001: systemic symptoms"},
-	{"severe_osteoporosis", triage.Answers{"severe_osteoporosis": true}, "000: severe osteoporosis"},
-	{"inflammatory_condition", triage.Answers{"inflammatory_condition": true}, "000: certain inflammatory conditions"},
-	{"recent_trauma", triage.Answers{"recent_trauma": true}, "000: recent trauma such as a car accident"},
-}
-
-func TestEachReferralAlone(t *testing.T) {
-	eng := loadEngine(t)
-	var cases []evalCase
-	covered := map[string]bool{}
-	for _, r := range referrals {
-		covered[r.rule] = true
-		keys := slices.Sorted(maps.Keys(r.set))
-		cases = append(cases, evalCase{
-			name:    r.rule + "/" + strings.Join(keys, ","),
-			answers: with(r.set),
-			outcome: triage.SeeProfessional,
-			reasons: []string{r.rule},
-			reason:  r.reason + " alone must refer, and only through its own rule",
-		})
-	}
-	runEvalCases(t, eng, cases)
-
-	for _, r := range eng.Rules() {
-		if r.Action == triage.Refer {
-			assert.True(t, covered[r.ID], "referral rule %s has no single-criterion case", r.ID)
-		}
-	}
-}
-
-func TestEvaluate(t *testing.T) {
-	eng := loadEngine(t)
-	// Every question that can change the outcome, in questionnaire order.
-	// grinding and pops_per_day feed only caution rules, so they never
-	// change the outcome; relief_minutes is represented by self_pops, the
-	// question its ask_if depends on.
-	allDeciding := []string{
-		"shooting_arm_pain", "numbness_tingling", "electric_pain",
-		"needle_like_pain", "worsening_pain", "pain_wraps_to_chest",
-		"deep_breath_pain", "constant_stiffness", "clunking", "self_pops",
-		"pain_days", "fever", "unexplained_weight_loss", "night_pain",
-		"systemic_symptoms", "severe_osteoporosis", "inflammatory_condition",
-		"recent_trauma",
-	}
-	runEvalCases(t, eng, []evalCase{
-		{
-			name: "all negative", answers: allNegative(), outcome: triage.SelfCare,
-			reason: "no red flag and every referral rule decided: self-care with guidance",
-		},
-
-		// Boundaries.
-		{
-			name: "relief 4 minutes", answers: with(triage.Answers{"relief_minutes": 4}),
-			outcome: triage.SeeProfessional, reasons: []string{"short_relief"},
-			reason: "4 minutes is less than 5",
-		},
-		{
-			name: "relief 5 minutes", answers: with(triage.Answers{"relief_minutes": 5}),
-			outcome: triage.SelfCare,
-			reason:  "5 minutes is not less than 5",
-		},
-		{
-			name: "pain 3 days", answers: with(triage.Answers{"pain_days": 3}),
-			outcome: triage.SelfCare,
-			reason:  "3 days is not more than a few days (read as > 3)",
-		},
-		{
-			name: "pain 4 days", answers: with(triage.Answers{"pain_days": 4}),
-			outcome: triage.SeeProfessional, reasons: []string{"pain_more_than_few_days"},
-			reason: "4 days is more than a few days (read as > 3)",
-		},
-		{
-			name: "pops 9 a day", answers: with(triage.Answers{"pops_per_day": 9}),
-			outcome: triage.SelfCare,
-			reason:  "9 is fewer than ten times a day: no caution",
-		},
-		{
-			name: "pops 10 a day", answers: with(triage.Answers{"pops_per_day": 10}),
-			outcome: triage.SelfCare, reasons: []string{"frequent_popping"},
-			reason: "ten times a day (read as >= 10) is a caution, which never changes the outcome",
-		},
-		{
-			name: "grinding", answers: with(triage.Answers{"grinding": true}),
-			outcome: triage.SelfCare, reasons: []string{"grinding"},
-			reason: "a bone-on-bone grind is a caution to stop, not a referral",
-		},
-		{
-			name: "both cautions", answers: with(triage.Answers{"grinding": true, "pops_per_day": 25}),
-			outcome: triage.SelfCare, reasons: []string{"grinding", "frequent_popping"},
-			reason: "cautions are listed in rule-file order and keep the outcome at self-care",
-		},
-
-		// The follow-ups of self_pops.
-		{
-			name: "no self-popping, follow-ups absent", answers: with(triage.Answers{"self_pops": false}, "pops_per_day", "relief_minutes"),
-			outcome: triage.SelfCare,
-			reason:  "follow-ups that are not asked cannot be missing",
-		},
-		{
-			name: "no self-popping, short relief given anyway", answers: with(triage.Answers{"self_pops": false, "relief_minutes": 1}, "pops_per_day"),
-			outcome: triage.SelfCare,
-			reason:  "short_relief is guarded by self_pops, so an answer to an unasked follow-up cannot refer",
-		},
-		{
-			name: "no self-popping, many pops given anyway", answers: with(triage.Answers{"self_pops": false, "pops_per_day": 50}, "relief_minutes"),
-			outcome: triage.SelfCare,
-			reason:  "frequent_popping is guarded by self_pops",
-		},
-
-		// Missing answers.
-		{
-			name: "nothing answered", answers: triage.Answers{},
-			outcome: triage.Incomplete, missing: allDeciding,
-			reason: "every question that could refer is missing; the follow-ups are represented by self_pops, once",
-		},
-		{
-			name: "fever unanswered", answers: with(nil, "fever"),
-			outcome: triage.Incomplete, missing: []string{"fever"},
-			reason: "one unanswered referral question keeps the verdict incomplete",
-		},
-		{
-			name: "grinding unanswered", answers: with(nil, "grinding"),
-			outcome: triage.SelfCare,
-			reason:  "grinding feeds only a caution, so leaving it unanswered cannot change the outcome",
-		},
-		{
-			name: "self_pops unanswered", answers: with(nil, "self_pops", "pops_per_day", "relief_minutes"),
-			outcome: triage.Incomplete, missing: []string{"self_pops"},
-			reason: "the relief follow-up could refer, and it depends on self_pops",
-		},
-		{
-			name: "relief unanswered", answers: with(nil, "relief_minutes"),
-			outcome: triage.Incomplete, missing: []string{"relief_minutes"},
-			reason: "self_pops is true, so relief_minutes is asked and could refer",
-		},
-		{
-			name: "pops per day unanswered", answers: with(nil, "pops_per_day"),
-			outcome: triage.SelfCare,
-			reason:  "pops_per_day feeds only a caution, so it is not missing",
-		},
-		{
-			name: "fever alone", answers: triage.Answers{"fever": true},
-			outcome: triage.SeeProfessional, reasons: []string{"fever"},
-			reason: "a positive answer refers however much is unanswered, and then nothing is missing",
-		},
-		{
-			name: "short relief alone", answers: triage.Answers{"self_pops": true, "relief_minutes": 2},
-			outcome: triage.SeeProfessional, reasons: []string{"short_relief"},
-			reason: "a guarded follow-up refers on its own once its guard is answered",
-		},
-
-		// Several reasons.
-		{
-			name: "fever and frequent popping", answers: with(triage.Answers{"fever": true, "pops_per_day": 12}),
-			outcome: triage.SeeProfessional, reasons: []string{"fever", "frequent_popping"},
-			reason: "referrals come before cautions, and the caution is still reported",
-		},
-		{
-			name: "three referrals", answers: with(triage.Answers{"fever": true, "shooting_arm_pain": true, "recent_trauma": true}),
-			outcome: triage.SeeProfessional, reasons: []string{"recent_trauma", "shooting_arm_pain", "fever"},
-			reason: "referrals are listed in rule-file order: history.yaml, nerve.yaml, then systemic.yaml",
-		},
-
-		// Answer normalisation.
-		{
-			name: "pain days as a whole float", answers: with(triage.Answers{"pain_days": 4.0}),
-			outcome: triage.SeeProfessional, reasons: []string{"pain_more_than_few_days"},
-			reason: "a JSON-style 4.0 is a valid integer answer of 4",
-		},
-	})
 }
 
 func TestEvidence(t *testing.T) {
@@ -563,37 +362,6 @@ func TestEvidence(t *testing.T) {
 			r := v.Reasons[i]
 			assert.Equal(t, tc.evidence, r.Evidence, tc.reason)
 			assert.Equal(t, sourceTitles[r.Source.SourceID], r.Source.Title, "%s: the citation carries the source title", tc.reason)
-		})
-	}
-}
-
-func TestInvalidAnswers(t *testing.T) {
-	eng := loadEngine(t)
-	cases := []struct {
-		name     string
-		answers  triage.Answers
-		question string
-		reason   string
-	}{
-		{"string for boolean", with(triage.Answers{"fever": "yes"}), "fever", `"yes" is not a boolean`},
-		{"fraction for integer", with(triage.Answers{"pain_days": 2.5}), "pain_days", "2.5 is not a whole number of days"},
-		{"negative count", with(triage.Answers{"pain_days": -1}), "pain_days", "pain_days has min 0"},
-		{"unknown choice", with(triage.Answers{"numbness_tingling": []string{"toes"}}), "numbness_tingling", `"toes" is not one of the choices`},
-		{"unknown question", with(triage.Answers{"fevr": true}), "fevr", "a misspelt id must not be silently ignored"},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			v, err := eng.Evaluate(t.Context(), tc.answers)
-			require.Error(t, err, tc.reason)
-			assert.ErrorIs(t, err, triage.ErrInvalidAnswers, tc.reason)
-			assert.Nil(t, v, "%s: an invalid answer set never gets a verdict", tc.reason)
-			var list triage.AnswerErrors
-			require.True(t, errors.As(err, &list), "%s: error must carry AnswerErrors", tc.reason)
-			var questions []string
-			for _, e := range list {
-				questions = append(questions, e.Question)
-			}
-			assert.Equal(t, []string{tc.question}, questions, "%s: exactly the offending question is named", tc.reason)
 		})
 	}
 }
@@ -681,5 +449,34 @@ func TestCitations(t *testing.T) {
 // rule must fire in some case, and every mutant of every rule must be
 // caught. go test -run 'TestCases/fever' runs one case.
 func TestCases(t *testing.T) {
-	triagetest.Run(t, loadEngine(t), rules.FS, triagetest.WithMutation())
+	triagetest.Run(t, loadEngine(t), rules.FS, triagetest.WithMutation(), triagetest.WithMinCoverage(100))
+}
+
+// TestCaseCoverage holds the shipped cases to full clinical coverage, which
+// TestCases does not check by itself: every rule seen firing and seen not
+// firing with its questions answered, every question answered, and every
+// question a referral reads left unanswered in a case that lists it as
+// missing. It also asks for each rule a case where that rule alone fires,
+// with the outcome its action gives: see_professional for a referral,
+// self_care for a caution.
+func TestCaseCoverage(t *testing.T) {
+	eng := loadEngine(t)
+	rep, err := triagetest.Verify(t.Context(), eng, rules.FS)
+	require.NoError(t, err, "the test cases must load")
+	assert.Zero(t, rep.Failed, "every case passes (TestCases names the failures)")
+	assert.Empty(t, rep.Coverage.Uncovered(), "everything the cases must show")
+	assert.Equal(t, rep.Coverage.Total, rep.Coverage.Covered, "coverage is %.1f%%", rep.Coverage.Percent())
+
+	suite, err := triage.LoadTests(rules.FS, eng)
+	require.NoError(t, err)
+	for _, r := range eng.Rules() {
+		want := triage.SeeProfessional
+		if r.Action == triage.Caution {
+			want = triage.SelfCare
+		}
+		alone := slices.ContainsFunc(suite.Cases, func(tc triage.TestCase) bool {
+			return tc.Expect.Outcome == want && slices.Equal(tc.Expect.FiresExactly, []string{r.ID})
+		})
+		assert.True(t, alone, "rule %s: no case where it alone fires with outcome %s", r.ID, want)
+	}
 }
