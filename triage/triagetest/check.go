@@ -13,7 +13,7 @@ import (
 // CaseResult is the result of one test case.
 type CaseResult struct {
 	// Name and Pos identify the case.
-	Name string         `json:"name"`
+	Name string          `json:"name"`
 	Pos  triage.Position `json:"pos"`
 	// Passed reports that every expectation held.
 	Passed bool `json:"passed"`
