@@ -44,6 +44,14 @@
 // those that can be asked now: a follow-up question whose ask_if is itself
 // undecided is represented by the questions its ask_if reads.
 //
+// # Test cases
+//
+// Files named *_test.yaml beside the rule files hold test cases: answers,
+// and the outcome, rules and missing questions expected of them. LoadTests
+// reads and checks them against an Engine, with the same positioned errors
+// as rule files; package triagetest runs them (from go test, or from a tool
+// such as redflag test) with clinical coverage and mutation testing.
+//
 // # Concurrency
 //
 // An *Engine is immutable and safe for concurrent use. Load and Evaluate
