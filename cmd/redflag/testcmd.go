@@ -44,10 +44,6 @@ func testRules(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		}
 		return exitBadInput
 	}
-	if len(positional) > 1 {
-		fmt.Fprintf(stderr, "redflag test: want at most one rule directory, got %d\n", len(positional))
-		return exitBadInput
-	}
 	if *minCov < 0 || *minCov > 100 {
 		fmt.Fprintf(stderr, "redflag test: --min-coverage must be between 0 and 100, got %g\n", *minCov)
 		return exitBadInput
@@ -68,18 +64,9 @@ func testRules(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		opts = append(opts, triagetest.WithMinCoverage(*minCov))
 	}
 
-	dir := ""
-	if len(positional) == 1 {
-		dir = positional[0]
-	}
-	rs, code := openRules(dir, "redflag test", stderr)
-	if rs == nil {
+	rs, eng, code := loadRuleDir("redflag test", positional, stderr)
+	if eng == nil {
 		return code
-	}
-	eng, err := triage.Load(rs.fsys)
-	if err != nil {
-		rs.reportLoadError(stderr, "rules", err)
-		return exitBadInput
 	}
 	rep, err := triagetest.Verify(ctx, eng, rs.fsys, opts...)
 	if err != nil {
@@ -236,6 +223,31 @@ func b2i(b bool) int {
 	return 0
 }
 
+// loadRuleDir opens the rule directory named by positional (the embedded
+// rule set when there is none) and loads its rules, reporting problems as
+// cmd. The engine is nil on failure; the directory is non-nil when it was
+// opened and its rules did not load.
+func loadRuleDir(cmd string, positional []string, stderr io.Writer) (*ruleDir, *triage.Engine, int) {
+	if len(positional) > 1 {
+		fmt.Fprintf(stderr, "%s: want at most one rule directory, got %d\n", cmd, len(positional))
+		return nil, nil, exitBadInput
+	}
+	dir := ""
+	if len(positional) == 1 {
+		dir = positional[0]
+	}
+	rs, code := openRules(dir, cmd, stderr)
+	if rs == nil {
+		return nil, nil, code
+	}
+	eng, err := triage.Load(rs.fsys)
+	if err != nil {
+		rs.reportLoadError(stderr, "rules", err)
+		return rs, nil, exitBadInput
+	}
+	return rs, eng, exitSelfCare
+}
+
 const lintUsage = `Usage: redflag lint [DIR]
 
 Loads the rule set in DIR, or the embedded default rule set, and its test
@@ -256,23 +268,12 @@ func lint(args []string, stdout, stderr io.Writer) int {
 		}
 		return exitBadInput
 	}
-	if len(positional) > 1 {
-		fmt.Fprintf(stderr, "redflag lint: want at most one rule directory, got %d\n", len(positional))
-		return exitBadInput
-	}
-	dir := ""
-	if len(positional) == 1 {
-		dir = positional[0]
-	}
-	rs, code := openRules(dir, "redflag lint", stderr)
-	if rs == nil {
+	rs, eng, code := loadRuleDir("redflag lint", positional, stderr)
+	if eng == nil {
+		if rs != nil {
+			fmt.Fprintln(stderr, "redflag lint: the test cases are checked once the rules load")
+		}
 		return code
-	}
-	eng, err := triage.Load(rs.fsys)
-	if err != nil {
-		rs.reportLoadError(stderr, "rules", err)
-		fmt.Fprintln(stderr, "redflag lint: the test cases are checked once the rules load")
-		return exitBadInput
 	}
 	suite, err := triage.LoadTests(rs.fsys, eng)
 	if err != nil {
