@@ -205,7 +205,7 @@ func (b *builder) load(fsys fs.FS) (*Engine, error) {
 			guidance = append(guidance, item[rawGuidance]{g, d})
 		}
 	}
-	b.strayFiles(fsys)
+	b.errs = append(b.errs, strayFiles(fsys, false)...)
 	if firstFile == "" {
 		b.errs = append(b.errs, &Error{Pos: Position{File: "."}, Msg: "no rule files found (want *.yaml files other than *_test.yaml)"})
 		return nil, b.errs
@@ -264,11 +264,17 @@ var (
 		"in", "let", "loop", "package", "namespace", "null", "return", "true", "var", "void", "while"}
 )
 
-// strayFiles reports YAML files that look like rule files but would not be
-// loaded: in a subdirectory, or with an upper-case extension. Ignoring them
+// strayFiles reports YAML files that look like rule files (or, with tests,
+// test files) but would not be loaded: in a subdirectory, or with an
+// upper-case extension or _TEST suffix. Ignoring them
 // silently could drop a red flag. Hidden directories and testdata are
 // skipped.
-func (b *builder) strayFiles(fsys fs.FS) {
+func strayFiles(fsys fs.FS, tests bool) ErrorList {
+	kind := "rule files"
+	if tests {
+		kind = "test files"
+	}
+	var errs ErrorList
 	_ = fs.WalkDir(fsys, ".", func(p string, de fs.DirEntry, err error) error {
 		if err != nil || p == "." {
 			return nil // unreadable parts were reported, or will be, by ReadDir
@@ -281,17 +287,21 @@ func (b *builder) strayFiles(fsys fs.FS) {
 		}
 		ext := path.Ext(p)
 		lower := strings.ToLower(ext)
-		if lower != ".yaml" && lower != ".yml" || strings.HasSuffix(strings.ToLower(strings.TrimSuffix(p, ext)), "_test") {
+		base := strings.TrimSuffix(p, ext)
+		if lower != ".yaml" && lower != ".yml" || strings.HasSuffix(strings.ToLower(base), "_test") != tests {
 			return nil
 		}
 		switch {
 		case path.Dir(p) != ".":
-			b.errs = append(b.errs, &Error{Pos: Position{File: p}, Msg: "rule files must be at the root of the rule set; this one is in a subdirectory and would not be loaded"})
+			errs = append(errs, &Error{Pos: Position{File: p}, Msg: kind + " must be at the root of the rule set; this one is in a subdirectory and would not be loaded"})
 		case ext != lower:
-			b.errs = append(b.errs, &Error{Pos: Position{File: p}, Msg: "rule files must end in lower-case .yaml or .yml; rename it, or it is not loaded"})
+			errs = append(errs, &Error{Pos: Position{File: p}, Msg: kind + " must end in lower-case .yaml or .yml; rename it, or it is not loaded"})
+		case tests && !strings.HasSuffix(base, "_test"):
+			errs = append(errs, &Error{Pos: Position{File: p}, Msg: "test files must end in lower-case _test.yaml; rename it, or it is not loaded"})
 		}
 		return nil
 	})
+	return errs
 }
 
 func (b *builder) header(eng *Engine, headers []item[rawFile], firstFile string) {

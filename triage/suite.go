@@ -44,9 +44,11 @@ type TestCase struct {
 	Pos Position
 }
 
-// Expectation is what a test case checks. A nil list is not checked; an
-// empty, non-nil list is ("fires_exactly: []" means nothing fires). At least
-// one expectation is set in every case.
+// Expectation is what a test case checks. A nil list is not checked. Only
+// FiresExactly and Missing may be empty ("fires_exactly: []" means nothing
+// fires, "missing: []" that nothing is missing): an empty Fires, NotFires
+// or Invalid could never fail, and LoadTests refuses it. At least one
+// expectation is set in every case.
 type Expectation struct {
 	// Outcome is the expected outcome; the zero value is not checked.
 	Outcome Outcome
@@ -74,6 +76,10 @@ type EquivalentMutant struct {
 	// Pos is where the declaration is written.
 	Pos Position
 }
+
+// reservedCaseName is the subtest under which triagetest runs mutation
+// testing.
+const reservedCaseName = "mutants"
 
 // isTestFile reports whether name is a test-case file.
 func isTestFile(name string) bool {
@@ -149,6 +155,7 @@ func LoadTests(fsys fs.FS, eng *Engine) (*Suite, error) {
 		return nil, ErrorList{{Pos: Position{File: "."}, Msg: fmt.Sprintf("cannot read rule directory: %v", err)}}
 	}
 	l := &suiteLoader{eng: eng, fixtures: map[string]*rawFixture{}}
+	l.errs = strayFiles(fsys, true)
 	var cases []rawCase
 	for _, ent := range entries {
 		if ent.IsDir() || !isTestFile(ent.Name()) {
@@ -171,14 +178,35 @@ func LoadTests(fsys fs.FS, eng *Engine) (*Suite, error) {
 		l.checkAnswers(f.d, f.answers, nil, f.name)
 	}
 	suite := &Suite{Equivalent: l.equivalent}
-	names := map[string]Position{}
+	type named struct {
+		name string
+		pos  Position
+	}
+	names := map[string]named{}
 	for _, rc := range cases {
-		if tc, ok := l.buildCase(rc); ok {
-			if first, dup := names[tc.Name]; dup {
-				rc.d.errorf(rc.name.node, tc.Name, joinPath(rc.path, "name"), "duplicate case name %q (first at %s)", tc.Name, first)
+		tc, ok := l.buildCase(rc)
+		if !ok {
+			continue
+		}
+		// Case names become Go subtest names, where spaces turn into
+		// underscores and "/" separates levels: names must stay distinct
+		// and selectable after that rewrite.
+		key := strings.ReplaceAll(tc.Name, " ", "_")
+		switch {
+		case strings.Contains(tc.Name, "/"):
+			rc.d.errorf(rc.name.node, tc.Name, joinPath(rc.path, "name"), "case names cannot contain \"/\" (go test -run splits on it)")
+		case key == reservedCaseName:
+			rc.d.errorf(rc.name.node, tc.Name, joinPath(rc.path, "name"), "%q is reserved for mutation testing; choose another name", tc.Name)
+		default:
+			if first, dup := names[key]; dup {
+				also := ""
+				if first.name != tc.Name {
+					also = fmt.Sprintf(", as %q: go test turns spaces into underscores", first.name)
+				}
+				rc.d.errorf(rc.name.node, tc.Name, joinPath(rc.path, "name"), "duplicate case name %q (first at %s%s)", tc.Name, first.pos, also)
 				continue
 			}
-			names[tc.Name] = tc.Pos
+			names[key] = named{tc.Name, tc.Pos}
 			suite.Cases = append(suite.Cases, tc)
 		}
 	}
@@ -494,6 +522,11 @@ func (l *suiteLoader) decodeExpect(d *decoder, n *yaml.Node, id, casePath string
 		case "fires", "fires_exactly", "not_fires":
 			ids := l.idList(d, v, id, kp, l.isRule, l.unknownRule)
 			if ids == nil {
+				ok = false
+			} else if len(ids) == 0 && key != "fires_exactly" {
+				// "at least none" and "none of none" hold whatever
+				// happens: an expectation that cannot fail.
+				d.errorf(v, id, kp, "%s: [] checks nothing; write fires_exactly: [] for \"no rule fires\"", key)
 				ok = false
 			}
 			switch key {

@@ -237,6 +237,51 @@ func TestLoadTestsErrors(t *testing.T) {
 			},
 		},
 		{
+			name:   "expectations that cannot fail",
+			reason: "fires: [] and not_fires: [] hold whatever happens; invalid: [] names nothing",
+			files: map[string]string{"t_test.yaml": lines(
+				"cases:",
+				"  - {name: a, answers: {fever: true}, expect: {fires: []}}",
+				"  - {name: b, answers: {fever: true}, expect: {not_fires: []}}",
+				"  - {name: c, answers: {fever: true}, expect: {invalid: []}}",
+				"  - {name: d, answers: {fever: true}, expect: {fires_exactly: [], missing: []}}",
+			)},
+			want: []string{
+				`t_test.yaml:2:55: a: fires: [] checks nothing; write fires_exactly: [] for "no rule fires"`,
+				`t_test.yaml:3:59: b: not_fires: [] checks nothing; write fires_exactly: [] for "no rule fires"`,
+				`t_test.yaml:4:57: c: invalid must name at least one question`,
+			},
+		},
+		{
+			name:   "names go test cannot tell apart or select",
+			reason: "case names are subtest names: spaces become underscores, / splits -run, mutants is taken",
+			files: map[string]string{"t_test.yaml": lines(
+				"cases:",
+				"  - {name: a b, answers: {fever: true}, expect: {outcome: see_professional}}",
+				"  - {name: a_b, answers: {fever: true}, expect: {outcome: see_professional}}",
+				"  - {name: x/y, answers: {fever: true}, expect: {outcome: see_professional}}",
+				"  - {name: mutants, answers: {fever: true}, expect: {outcome: see_professional}}",
+			)},
+			want: []string{
+				`t_test.yaml:3:12: a_b: duplicate case name "a_b" (first at t_test.yaml:2:5, as "a b": go test turns spaces into underscores)`,
+				`t_test.yaml:4:12: x/y: case names cannot contain "/" (go test -run splits on it)`,
+				`t_test.yaml:5:12: mutants: "mutants" is reserved for mutation testing; choose another name`,
+			},
+		},
+		{
+			name:   "test files that would not be read",
+			reason: "a test file in a subdirectory or with an upper-case extension would be skipped silently (one named x_TEST.yaml is read as a rule file, and refused there)",
+			files: map[string]string{
+				"sub/more_test.yaml": "cases: []\n",
+				"upper_test.YAML":    "cases: []\n",
+				"t_test.yaml":        lines("cases:", okCase),
+			},
+			want: []string{
+				"sub/more_test.yaml: test files must be at the root of the rule set; this one is in a subdirectory and would not be loaded",
+				"upper_test.YAML: test files must end in lower-case .yaml or .yml; rename it, or it is not loaded",
+			},
+		},
+		{
 			name:   "YAML syntax error",
 			reason: "a broken test file is reported at its line, like a broken rule file",
 			files:  map[string]string{"t_test.yaml": lines("cases:", "  - name: [unclosed", okCase)},

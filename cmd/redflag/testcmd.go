@@ -32,7 +32,7 @@ func testRules(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	runExpr := fset.String("run", "", "run only the cases whose names match `REGEXP`")
 	mutateFlag := fset.Bool("mutate", false, "run mutation testing: check that the cases catch small mistakes in every rule")
 	minCov := fset.Float64("min-coverage", 0, "fail when clinical coverage is below `PCT` percent")
-	verbose := fset.Bool("v", false, "list every case, not only the failures")
+	verbose := fset.Bool("v", false, "list every case, not only the failures, and every mutant the loader refused")
 	fset.Usage = func() {
 		fmt.Fprint(stderr, testUsage)
 		fset.PrintDefaults()
@@ -44,7 +44,7 @@ func testRules(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		}
 		return exitBadInput
 	}
-	if *minCov < 0 || *minCov > 100 {
+	if !(*minCov >= 0 && *minCov <= 100) { // NaN too
 		fmt.Fprintf(stderr, "redflag test: --min-coverage must be between 0 and 100, got %g\n", *minCov)
 		return exitBadInput
 	}
@@ -116,6 +116,9 @@ func (r *ruleDir) relocate(rep *triagetest.Report) {
 		for i := range rep.Mutation.Stale {
 			rep.Mutation.Stale[i].Pos = r.pos(rep.Mutation.Stale[i].Pos)
 		}
+		for i := range rep.Mutation.Misdeclared {
+			rep.Mutation.Misdeclared[i].Pos = r.pos(rep.Mutation.Misdeclared[i].Pos)
+		}
 	}
 }
 
@@ -167,6 +170,16 @@ func writeReport(w io.Writer, rs *ruleDir, rep *triagetest.Report, verbose bool)
 				fmt.Fprintf(w, "    %s\n", mu)
 			}
 		}
+		if verbose {
+			for _, mu := range m.Mutants {
+				if mu.Status == triagetest.Refused {
+					fmt.Fprintf(w, "  refused: %s\n      %s\n", mu, mu.Refusal)
+				}
+			}
+		}
+		for _, md := range m.Misdeclared {
+			fmt.Fprintf(w, "  declared equivalent, but case %q tells it apart: %s: %s: %s\n", md.KilledBy, md.Pos, md.Rule, md.Mutant)
+		}
 		if len(m.Stale) > 0 {
 			fmt.Fprintln(w, "  equivalent_mutants declarations that match no mutant (remove them):")
 			for _, eq := range m.Stale {
@@ -194,8 +207,8 @@ func writeReport(w io.Writer, rs *ruleDir, rep *triagetest.Report, verbose bool)
 		if m := rep.Mutation; m != nil && m.Survived > 0 {
 			why = append(why, plural(m.Survived, "mutant survived", "mutants survived"))
 		}
-		if m := rep.Mutation; m != nil && len(m.Stale) > 0 {
-			why = append(why, plural(len(m.Stale), "stale equivalent mutant", "stale equivalent mutants"))
+		if m := rep.Mutation; m != nil && len(m.Stale)+len(m.Misdeclared) > 0 {
+			why = append(why, plural(len(m.Stale)+len(m.Misdeclared), "wrong equivalent_mutants declaration", "wrong equivalent_mutants declarations"))
 		}
 		if n := len(rep.Problems); n > 0 {
 			why = append(why, plural(n, "problem", "problems"))

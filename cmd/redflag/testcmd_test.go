@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -59,7 +60,7 @@ func TestTestCommand(t *testing.T) {
 	wrong := writeRuleSet(t, map[string]string{"clinic.yaml": clinicRules, "clinic_test.yaml": weakCases + `  - {name: wrong, baseline: calm, answers: {pain_days: 4}, expect: {outcome: self_care}}
 `})
 	untested := writeRuleSet(t, map[string]string{"clinic.yaml": clinicRules, "clinic_test.yaml": `cases:
-  - {name: fever, answers: {fever: true}, expect: {outcome: see_professional}}
+  - {name: fever, answers: {fever: true}, expect: {outcome: see_professional, fires: [fever]}}
 `})
 	badTests := writeRuleSet(t, map[string]string{"clinic.yaml": clinicRules, "clinic_test.yaml": `cases:
   - {name: x, answers: {fevr: true}, expect: {outcome: self_care}}
@@ -195,4 +196,27 @@ func TestTestCommandJSON(t *testing.T) {
 	assert.Equal(t, 3, rep.Mutation.Survived)
 	assert.Equal(t, filepath.Join(weak, "clinic.yaml"), rep.Mutation.Mutants[0].Pos.File, "files are named as the user can open them")
 	assert.Equal(t, triage.Disclaimer, rep.Notice)
+}
+
+// TestTestCommandClinicExample produces the README's example of a suite
+// with a wrong expectation and a missed boundary, from the repository root
+// as the README runs it.
+func TestTestCommandClinicExample(t *testing.T) {
+	t.Chdir("../..")
+	got := runCLI(t, t.Context(), "", "test", "--mutate", "cmd/redflag/testdata/clinic")
+	require.Equal(t, exitFailure, got.code, got.stderr)
+	t.Chdir("cmd/redflag")
+	golden(t, "test-clinic-mutate.txt", got.stdout)
+}
+
+// TestReadmeShowsRealOutput keeps the README's pasted output of redflag
+// test identical to the golden files, which the tests above produce.
+func TestReadmeShowsRealOutput(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	for _, name := range []string{"test-default-mutate.txt", "test-clinic-mutate.txt"} {
+		want, err := os.ReadFile(filepath.Join("testdata", name))
+		require.NoError(t, err)
+		assert.Contains(t, string(readme), "```\n"+string(want)+"```\n", "README must show the real output of %s; paste testdata/%s", name, name)
+	}
 }

@@ -25,6 +25,8 @@ type CaseResult struct {
 	Outcome triage.Outcome `json:"outcome,omitzero"`
 	Fired   []string       `json:"fired,omitempty"`
 	Missing []string       `json:"missing,omitempty"`
+	// Reasons are the verdict's reasons, with the evidence each rule read.
+	Reasons []triage.Reason `json:"reasons,omitempty"`
 	// Invalid lists the questions the answers were refused for, if any.
 	Invalid []string `json:"invalid,omitempty"`
 	// Err is an evaluation error other than invalid answers. A case with
@@ -46,16 +48,16 @@ func (r CaseResult) Message() string {
 	case r.Err != "":
 	case r.Invalid != nil:
 		fmt.Fprintf(&b, "    the answers were refused for: %s\n", strings.Join(r.Invalid, ", "))
-	case r.verdict != nil:
+	case r.Outcome != 0:
 		fmt.Fprintf(&b, "    verdict: %s", r.Outcome)
 		if len(r.Missing) > 0 {
 			fmt.Fprintf(&b, ", missing: %s", strings.Join(r.Missing, ", "))
 		}
 		b.WriteString("\n")
-		if len(r.verdict.Reasons) == 0 {
+		if len(r.Reasons) == 0 {
 			b.WriteString("    no rule fired\n")
 		}
-		for _, reason := range r.verdict.Reasons {
+		for _, reason := range r.Reasons {
 			fmt.Fprintf(&b, "    fired: %s (%s) on %s\n", reason.RuleID, reason.Action, evidence(reason.Evidence))
 		}
 	}
@@ -98,6 +100,7 @@ func runCase(ctx context.Context, eng *triage.Engine, tc triage.TestCase) CaseRe
 			r.Fired = append(r.Fired, reason.RuleID)
 		}
 		r.Missing = v.Missing
+		r.Reasons = v.Reasons
 		r.check(exp)
 	}
 	r.Passed = len(r.Failures) == 0

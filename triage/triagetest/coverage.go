@@ -8,12 +8,17 @@ import (
 )
 
 // Coverage is what the cases showed of the rule set, in clinical terms.
-// Each rule counts twice: seen firing, and seen not firing with every
-// question it reads answered (a case that leaves them unanswered proves
-// nothing about the rule's threshold). Each question counts once for being
-// answered, and once more for being left unanswered in a case where that
-// kept the verdict open (it was listed as missing) — but only questions a
-// refer rule reads can ever do that; the others count once.
+// Only passing cases count, and only for what they check.
+//
+// Each rule counts twice: a case checks that it fires (fires or
+// fires_exactly names it), and a case checks that it does not fire with
+// every question it reads answered (not_fires names it, fires_exactly
+// leaves it out, or, for a refer rule, the expected outcome is self_care).
+// A case that leaves the rule's questions unanswered proves nothing about
+// its threshold. Each question counts once for being answered, and once
+// more for being left unanswered in a case whose expected missing list
+// names it — but only questions a refer rule reads can ever be missing;
+// the others count once.
 type Coverage struct {
 	Rules     []RuleCoverage     `json:"rules"`
 	Questions []QuestionCoverage `json:"questions"`
@@ -32,7 +37,7 @@ func (c Coverage) Percent() float64 {
 }
 
 // Uncovered lists what no case showed, one line per item, like
-// "rule fever: never fires".
+// "rules/systemic.yaml:5:9: rule fever never fires".
 func (c Coverage) Uncovered() []string {
 	var out []string
 	for _, r := range c.Rules {
@@ -97,22 +102,22 @@ func coverage(eng *triage.Engine, cases []triage.TestCase, results []CaseResult)
 		c.Questions[i] = QuestionCoverage{ID: q.ID, UnansweredMatters: referReads[q.ID]}
 	}
 	for ci, res := range results {
-		if res.verdict == nil {
+		// Only what a passing case checks counts: a rule that merely
+		// happened to fire, in a case that would not notice if it
+		// stopped, is not tested by it.
+		if res.verdict == nil || !res.Passed {
 			continue
 		}
+		exp := cases[ci].Expect
 		answers := cases[ci].Answers
 		answered := func(q string) bool { return answers[q] != nil }
 		for i, r := range rules {
 			rc := &c.Rules[i]
-			switch {
-			case slices.Contains(res.Fired, r.ID):
-				if rc.FiredBy == "" {
-					rc.FiredBy = res.Name
-				}
-			case allOf(r.Reads, answered):
-				if rc.NotFiredBy == "" {
-					rc.NotFiredBy = res.Name
-				}
+			if rc.FiredBy == "" && assertsFires(exp, r.ID) {
+				rc.FiredBy = res.Name
+			}
+			if rc.NotFiredBy == "" && allOf(r.Reads, answered) && assertsNotFires(exp, r) {
+				rc.NotFiredBy = res.Name
 			}
 		}
 		for i, q := range qs {
@@ -121,7 +126,7 @@ func coverage(eng *triage.Engine, cases []triage.TestCase, results []CaseResult)
 				if qc.AnsweredBy == "" {
 					qc.AnsweredBy = res.Name
 				}
-			} else if qc.UnansweredBy == "" && slices.Contains(res.Missing, q.ID) {
+			} else if qc.UnansweredBy == "" && slices.Contains(exp.Missing, q.ID) {
 				qc.UnansweredBy = res.Name
 			}
 		}
@@ -139,6 +144,20 @@ func coverage(eng *triage.Engine, cases []triage.TestCase, results []CaseResult)
 		}
 	}
 	return c
+}
+
+// assertsFires reports whether exp checks that rule id fires.
+func assertsFires(exp triage.Expectation, id string) bool {
+	return slices.Contains(exp.Fires, id) || slices.Contains(exp.FiresExactly, id)
+}
+
+// assertsNotFires reports whether exp checks that rule r does not fire:
+// it says so, or lists exactly what fires without it, or (for a refer
+// rule) expects self-care, which no firing referral allows.
+func assertsNotFires(exp triage.Expectation, r triage.Rule) bool {
+	return slices.Contains(exp.NotFires, r.ID) ||
+		(exp.FiresExactly != nil && !slices.Contains(exp.FiresExactly, r.ID)) ||
+		(r.Action == triage.Refer && exp.Outcome == triage.SelfCare)
 }
 
 func allOf(ids []string, pred func(string) bool) bool {

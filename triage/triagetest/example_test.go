@@ -60,6 +60,6 @@ func ExampleVerify() {
 	// coverage: 100%
 	// mutation score: 40%
 	// clinic.yaml:10:21: mutant of rule long_pain survived (> to >=): pain_days >= 3
-	// clinic.yaml:10:21: mutant of rule long_pain survived (threshold 3 to 4): pain_days > 4
-	// clinic.yaml:10:21: mutant of rule long_pain survived (threshold 3 to 2): pain_days > 2
+	// clinic.yaml:10:23: mutant of rule long_pain survived (threshold 3 to 4): pain_days > 4
+	// clinic.yaml:10:23: mutant of rule long_pain survived (threshold 3 to 2): pain_days > 2
 }

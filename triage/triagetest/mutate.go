@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
+	"slices"
 	"strings"
 	"testing/fstest"
 
@@ -43,7 +44,8 @@ const (
 	// it. Refused mutants do not count towards the score.
 	Refused MutantStatus = "refused"
 	// Equivalent: the suite declares that no answers can tell the mutant
-	// from the rule (equivalent_mutants in a test file). Not counted.
+	// from the rule (equivalent_mutants in a test file), and no case did.
+	// Not counted.
 	Equivalent MutantStatus = "equivalent"
 )
 
@@ -64,7 +66,8 @@ type Mutant struct {
 	Status MutantStatus `json:"status"`
 	// KilledBy names the first case that failed against the mutant.
 	KilledBy string `json:"killed_by,omitempty"`
-	// Refusal is the loader's first error, for a refused mutant.
+	// Refusal is the loader's first error, for a refused mutant, as
+	// "id: message" (its position would point into the rewritten file).
 	Refusal string `json:"refusal,omitempty"`
 	// Reason is the suite's reason, for an equivalent mutant.
 	Reason string `json:"reason,omitempty"`
@@ -86,6 +89,16 @@ type MutationReport struct {
 	// Stale lists equivalent_mutants declarations that match no mutant:
 	// the rule changed, and the declaration should go.
 	Stale []triage.EquivalentMutant `json:"stale,omitempty"`
+	// Misdeclared lists declarations of mutants that a case killed: they
+	// are not equivalent after all. Both fail the run.
+	Misdeclared []Misdeclared `json:"misdeclared,omitempty"`
+}
+
+// Misdeclared is a mutant declared equivalent that a case tells apart.
+type Misdeclared struct {
+	triage.EquivalentMutant
+	// KilledBy names the case that killed it.
+	KilledBy string `json:"killed_by"`
 }
 
 // Score returns killed / (killed + survived) as a percentage; 100 when
@@ -115,6 +128,17 @@ func mutate(ctx context.Context, eng *triage.Engine, fsys fs.FS, suite *triage.S
 	if err != nil {
 		return nil, err
 	}
+	// Every mutant is the rule set reloaded with one change. The unchanged
+	// files must reload into the very rule set under test; otherwise every
+	// mutant would fail to load for a reason of its own, and "refused"
+	// would hide them all.
+	orig, err := triage.Load(base, loadOpts...)
+	if err != nil {
+		return nil, fmt.Errorf("triagetest: mutation testing reloads the rule set, and it does not load (give WithLoadOptions the options the Engine was loaded with): %w", err)
+	}
+	if orig.RuleSet().Hash != eng.RuleSet().Hash {
+		return nil, fmt.Errorf("triagetest: the Engine was not loaded from these files (rule set %s, files %s)", eng.RuleSet(), orig.RuleSet())
+	}
 	rep := &MutationReport{}
 	used := make([]bool, len(suite.Equivalent))
 	for _, r := range eng.Rules() {
@@ -141,23 +165,25 @@ func mutate(ctx context.Context, eng *triage.Engine, fsys fs.FS, suite *triage.S
 			m.Pos = triage.Position{File: r.Pos.File, Line: pos.Line, Column: pos.Column}
 			mfs := maps.Clone(base)
 			mfs[r.Pos.File] = &fstest.MapFile{Data: data, Mode: 0o644}
+			declared := -1
 			for i, eq := range suite.Equivalent {
 				if eq.Rule == r.ID && eq.Mutant == m.Mutated {
-					m.Status, m.Reason, used[i] = Equivalent, eq.Reason, true
+					declared, used[i] = i, true
 				}
-			}
-			if m.Status == Equivalent {
-				rep.Equivalent++
-				rep.Mutants = append(rep.Mutants, m)
-				continue
 			}
 			meng, err := triage.Load(mfs, loadOpts...)
 			if err != nil {
-				m.Status, m.Refusal = Refused, firstError(err)
+				refusal, ok := refusedFor(err, r)
+				if !ok {
+					return nil, fmt.Errorf("triagetest: mutant of rule %s (%s) failed to load for a reason unrelated to the mutation: %w", r.ID, m.Mutated, err)
+				}
+				m.Status, m.Refusal = Refused, refusal
 				rep.Refused++
 				rep.Mutants = append(rep.Mutants, m)
 				continue
 			}
+			// Declared equivalents run too: a case that kills one proves
+			// the declaration wrong.
 			m.Status = Survived
 			for _, tc := range cases {
 				if res := runCase(ctx, meng, tc); !res.Passed {
@@ -168,9 +194,16 @@ func mutate(ctx context.Context, eng *triage.Engine, fsys fs.FS, suite *triage.S
 					break
 				}
 			}
-			if m.Status == Killed {
+			switch {
+			case m.Status == Killed && declared >= 0:
 				rep.Killed++
-			} else {
+				rep.Misdeclared = append(rep.Misdeclared, Misdeclared{EquivalentMutant: suite.Equivalent[declared], KilledBy: m.KilledBy})
+			case m.Status == Killed:
+				rep.Killed++
+			case declared >= 0:
+				m.Status, m.Reason = Equivalent, suite.Equivalent[declared].Reason
+				rep.Equivalent++
+			default:
 				rep.Survived++
 			}
 			rep.Mutants = append(rep.Mutants, m)
@@ -184,12 +217,21 @@ func mutate(ctx context.Context, eng *triage.Engine, fsys fs.FS, suite *triage.S
 	return rep, nil
 }
 
-func firstError(err error) string {
+// refusedFor reports whether the loader refused a mutant of r because of
+// the mutation: every error is about r, or about a question r reads (which
+// the mutation may have left unread). It returns the first error without
+// its position, which points into the rewritten file.
+func refusedFor(err error, r triage.Rule) (string, bool) {
 	var list triage.ErrorList
-	if errors.As(err, &list) && len(list) > 0 {
-		return list[0].Error()
+	if !errors.As(err, &list) || len(list) == 0 {
+		return "", false
 	}
-	return err.Error()
+	for _, e := range list {
+		if e.ID != r.ID && !slices.Contains(r.Reads, e.ID) {
+			return "", false
+		}
+	}
+	return list[0].ID + ": " + list[0].Msg, true
 }
 
 // rootFiles copies the rule set's root-level files into memory, so each
@@ -234,11 +276,12 @@ var opText = map[string]string{
 }
 
 // site is one place in the expression where mistakes can be made: apply
-// makes variant k (0 <= k < variants) of them on a fresh parse and
-// describes it.
+// makes variant k (0 <= k < variants) of them on a fresh parse, using newID
+// for a node it adds, and returns a description and the node to report the
+// position of.
 type site struct {
 	variants int
-	apply    func(n ast.Expr, fac ast.ExprFactory, info *ast.SourceInfo, k int) (op string)
+	apply    func(n ast.Expr, fac ast.ExprFactory, info *ast.SourceInfo, newID int64, k int) (op string, at ast.Expr)
 }
 
 func newParser() (*parser.Parser, error) {
@@ -273,26 +316,6 @@ func mutations(r triage.Rule) ([]mutation, error) {
 		}
 		out = append(out, m)
 	}
-	// Node by node: count the variants on the original, then make each on
-	// a fresh parse so that mutations never accumulate.
-	nodes := preorder(a.Expr())
-	for i, n := range nodes {
-		s := siteOf(n)
-		for k := 0; k < s.variants; k++ {
-			fresh, err := parse()
-			if err != nil {
-				return nil, err
-			}
-			target := preorder(fresh.Expr())[i]
-			loc := fresh.SourceInfo().GetStartLocation(target.ID())
-			op := s.apply(target, ast.NewExprFactory(), fresh.SourceInfo(), k)
-			text, err := parser.Unparse(fresh.Expr(), fresh.SourceInfo())
-			if err != nil {
-				return nil, fmt.Errorf("cannot print mutant (%s): %w", op, err)
-			}
-			add(mutation{op: op, expr: text, line: loc.Line(), col: loc.Column() + 1})
-		}
-	}
 	// The whole condition negated.
 	fresh, err := parse()
 	if err != nil {
@@ -304,6 +327,26 @@ func mutations(r triage.Rule) ([]mutation, error) {
 		return nil, fmt.Errorf("cannot print negated condition: %w", err)
 	}
 	add(mutation{op: "negate the condition", expr: text, line: 1, col: 1})
+	// Node by node: count the variants on the original, then make each on
+	// a fresh parse so that mutations never accumulate.
+	nodes := preorder(a.Expr())
+	for i, n := range nodes {
+		s := siteOf(n)
+		for k := 0; k < s.variants; k++ {
+			fresh, err := parse()
+			if err != nil {
+				return nil, err
+			}
+			target := preorder(fresh.Expr())[i]
+			op, at := s.apply(target, ast.NewExprFactory(), fresh.SourceInfo(), maxID(fresh.Expr())+1, k)
+			loc := fresh.SourceInfo().GetStartLocation(at.ID())
+			text, err := parser.Unparse(fresh.Expr(), fresh.SourceInfo())
+			if err != nil {
+				return nil, fmt.Errorf("cannot print mutant (%s): %w", op, err)
+			}
+			add(mutation{op: op, expr: text, line: loc.Line(), col: loc.Column() + 1})
+		}
+	}
 	// The action.
 	switch r.Action {
 	case triage.Refer:
@@ -332,11 +375,11 @@ func siteOf(n ast.Expr) site {
 				lits = append(lits, j)
 			}
 		}
-		return site{variants: 1 + 2*len(lits), apply: func(n ast.Expr, fac ast.ExprFactory, info *ast.SourceInfo, k int) string {
+		return site{variants: 1 + 2*len(lits), apply: func(n ast.Expr, fac ast.ExprFactory, _ *ast.SourceInfo, _ int64, k int) (string, ast.Expr) {
 			call := n.AsCall()
 			if k == 0 {
 				n.SetKindCase(fac.NewCall(n.ID(), flips[fn], call.Args()...))
-				return opText[fn] + " to " + opText[flips[fn]]
+				return opText[fn] + " to " + opText[flips[fn]], n
 			}
 			arg := call.Args()[lits[(k-1)/2]]
 			delta := int64(1)
@@ -345,25 +388,39 @@ func siteOf(n ast.Expr) site {
 			}
 			old, moved := shift(arg.AsLiteral(), delta)
 			arg.SetKindCase(fac.NewLiteral(arg.ID(), moved))
-			return fmt.Sprintf("threshold %v to %v", old, moved)
+			return fmt.Sprintf("threshold %v to %v", old, moved), arg
 		}}
 	case fn == "_&&_" || fn == "_||_":
 		other := "_||_"
 		if fn == "_||_" {
 			other = "_&&_"
 		}
-		return site{variants: 3, apply: func(n ast.Expr, fac ast.ExprFactory, info *ast.SourceInfo, k int) string {
-			call := n.AsCall()
+		// Swap the operator, drop either operand, negate either operand.
+		return site{variants: 5, apply: func(n ast.Expr, fac ast.ExprFactory, info *ast.SourceInfo, newID int64, k int) (string, ast.Expr) {
+			args := n.AsCall().Args()
 			switch k {
 			case 0:
-				n.SetKindCase(fac.NewCall(n.ID(), other, call.Args()...))
-				return opText[fn] + " to " + opText[other]
+				n.SetKindCase(fac.NewCall(n.ID(), other, args...))
+				return opText[fn] + " to " + opText[other], n
 			case 1:
-				replace(n, call.Args()[1], info)
-				return "drop the left operand of " + opText[fn]
+				replace(n, args[1], info)
+				return "drop the left operand of " + opText[fn], n
+			case 2:
+				replace(n, args[0], info)
+				return "drop the right operand of " + opText[fn], n
 			default:
-				replace(n, call.Args()[0], info)
-				return "drop the right operand of " + opText[fn]
+				j := k - 3
+				side := [...]string{"left", "right"}[j]
+				at := args[j]
+				negated := slices.Clone(args)
+				if at.Kind() == ast.CallKind && at.AsCall().FunctionName() == "!_" {
+					// Negating a negation removes it.
+					negated[j] = at.AsCall().Args()[0]
+				} else {
+					negated[j] = fac.NewCall(newID, "!_", at)
+				}
+				n.SetKindCase(fac.NewCall(n.ID(), fn, negated...))
+				return "negate the " + side + " operand of " + opText[fn], at
 			}
 		}}
 	}
@@ -470,9 +527,10 @@ func rewrite(src []byte, id string, mu mutation) ([]byte, triage.Position, error
 		pos = triage.Position{Line: action.Line, Column: action.Column}
 		action.Value = mu.action.String()
 	} else {
-		// A plain, one-line condition maps column for column; otherwise the
+		// A plain condition written on one line maps column for column;
+		// otherwise (quotes, escapes, block or folded scalars) the
 		// condition's own position is as close as it gets.
-		if when.Style == 0 && !strings.Contains(when.Value, "\n") && mu.line == 1 && mu.col > 0 {
+		if when.Style == 0 && mu.line == 1 && mu.col > 0 && onOneLine(src, when) {
 			pos.Column += mu.col - 1
 		}
 		when.Value = mu.expr
@@ -483,6 +541,21 @@ func rewrite(src []byte, id string, mu mutation) ([]byte, triage.Position, error
 		return nil, triage.Position{}, err
 	}
 	return out, pos, nil
+}
+
+// onOneLine reports whether the plain scalar n is written out in full on
+// its first line: a plain scalar can also continue on the next lines,
+// folded into spaces.
+func onOneLine(src []byte, n *yaml.Node) bool {
+	lines := strings.Split(string(src), "\n")
+	if n.Line < 1 || n.Line > len(lines) {
+		return false
+	}
+	line := []rune(lines[n.Line-1])
+	if n.Column < 1 || n.Column > len(line) {
+		return false
+	}
+	return strings.HasPrefix(string(line[n.Column-1:]), n.Value)
 }
 
 func findRule(doc *yaml.Node, id string) *yaml.Node {

@@ -29,6 +29,7 @@ type testingT interface {
 	Helper()
 	Errorf(format string, args ...any)
 	Fatalf(format string, args ...any)
+	Skipf(format string, args ...any)
 	Run(name string, f func(testingT)) bool
 }
 
@@ -40,9 +41,10 @@ func (g goT) Run(name string, f func(testingT)) bool {
 
 func run(t testingT, ctx context.Context, eng *triage.Engine, fsys fs.FS, opts ...Option) {
 	t.Helper()
-	var o options
-	for _, opt := range opts {
-		opt(&o)
+	o, err := newOptions(opts)
+	if err != nil {
+		t.Fatalf("%v", err)
+		return
 	}
 	suite, err := triage.LoadTests(fsys, eng)
 	if err != nil {
@@ -71,6 +73,12 @@ func run(t testingT, ctx context.Context, eng *triage.Engine, fsys fs.FS, opts .
 	if o.mutate {
 		t.Run("mutants", func(t testingT) {
 			t.Helper()
+			if ran < len(suite.Cases) {
+				// With only some cases run, every mutant they do not
+				// reach would look like a survivor.
+				t.Skipf("mutation testing needs every case; %d of %d ran (go test -run selected some)", ran, len(suite.Cases))
+				return
+			}
 			// Cases that did not run (go test -run) or failed are left
 			// out; see passing.
 			var cases []triage.TestCase

@@ -3,6 +3,7 @@ package triagetest
 import (
 	"context"
 	"fmt"
+	"math"
 	"regexp"
 	"strings"
 	"testing"
@@ -58,10 +59,13 @@ func load(t *testing.T, fsys fstest.MapFS) *triage.Engine {
 
 // fakeT records what Run reports, so tests can watch it fail.
 type fakeT struct {
-	name   string
-	errors []string
-	fatal  string
-	subs   []*fakeT
+	name    string
+	errors  []string
+	fatal   string
+	skipped string
+	subs    []*fakeT
+	// only, when set, runs only the subtests it accepts, like go test -run.
+	only func(name string) bool
 }
 
 func (f *fakeT) Helper() {}
@@ -69,9 +73,13 @@ func (f *fakeT) Errorf(format string, args ...any) {
 	f.errors = append(f.errors, fmt.Sprintf(format, args...))
 }
 func (f *fakeT) Fatalf(format string, args ...any) { f.fatal = fmt.Sprintf(format, args...) }
+func (f *fakeT) Skipf(format string, args ...any)  { f.skipped = fmt.Sprintf(format, args...) }
 func (f *fakeT) Run(name string, fn func(testingT)) bool {
 	sub := &fakeT{name: name}
 	f.subs = append(f.subs, sub)
+	if f.only != nil && !f.only(name) {
+		return true // not selected: go test reports it as passed
+	}
 	fn(sub)
 	return len(sub.errors) == 0 && sub.fatal == ""
 }
@@ -119,6 +127,17 @@ func TestRunReportsWrongExpectation(t *testing.T) {
 	assert.Empty(t, ft.errors, "a failed case is reported once, in its subtest")
 }
 
+func TestRunSkipsMutationForASelection(t *testing.T) {
+	fsys := clinicFS(allCases)
+	ft := &fakeT{only: func(name string) bool { return name == "mutants" }}
+	run(ft, context.Background(), load(t, fsys), fsys, WithMutation())
+	mutants := ft.subs[len(ft.subs)-1]
+	require.Equal(t, "mutants", mutants.name)
+	assert.Empty(t, mutants.errors, "no case ran, so every mutant would look like a survivor")
+	assert.Equal(t, "mutation testing needs every case; 0 of 11 ran (go test -run selected some)", mutants.skipped)
+	assert.Empty(t, ft.errors, "coverage is not held against a selection either")
+}
+
 func TestRunFailsOnTestsThatDoNotLoad(t *testing.T) {
 	fsys := clinicFS("cases:\n  - {name: x, answers: {fevr: true}, expect: {outcome: self_care}}\n")
 	ft := &fakeT{}
@@ -153,33 +172,43 @@ func TestUntestedRuleIsReported(t *testing.T) {
 func TestCoverage(t *testing.T) {
 	fsys := clinicFS(`cases:
   - {name: fever, baseline: calm, answers: {fever: true}, expect: {fires: [fever]}}
-  - {name: pops unknown, answers: {fever: false, pain_days: 9}, expect: {outcome: see_professional}}
+  - {name: only outcome, baseline: calm, answers: {pain_days: 5}, expect: {outcome: see_professional}}
+  - {name: long pain, answers: {fever: false, pain_days: 9}, expect: {fires_exactly: [long_pain]}}
   - {name: relief missing, baseline: calm, answers: {pops: true}, expect: {outcome: incomplete, missing: [relief]}}
+  - {name: calm, baseline: calm, expect: {outcome: self_care}}
+  - {name: failing, baseline: calm, answers: {pops: true, relief: 1}, expect: {outcome: self_care, fires: [short_relief]}}
 `)
 	rep, err := Verify(context.Background(), load(t, fsys), fsys)
 	require.NoError(t, err)
+	assert.Equal(t, 1, rep.Failed)
 	cov := rep.Coverage
 	byID := map[string]RuleCoverage{}
 	for _, r := range cov.Rules {
 		byID[r.ID] = r
 	}
-	assert.Equal(t, "fever", byID["fever"].FiredBy)
-	assert.Equal(t, "pops unknown", byID["fever"].NotFiredBy, "fever answered false")
-	assert.Equal(t, "pops unknown", byID["long_pain"].FiredBy)
-	assert.Equal(t, "fever", byID["long_pain"].NotFiredBy)
-	assert.Empty(t, byID["short_relief"].FiredBy)
-	assert.Empty(t, byID["short_relief"].NotFiredBy,
-		"pops: false leaves relief unanswered, which proves nothing about the threshold")
+	for _, tt := range []struct {
+		rule, fired, notFired, reason string
+	}{
+		{"fever", "fever", "long pain", "fires_exactly: [long_pain] says fever did not fire, and fever was answered"},
+		{"long_pain", "long pain", "calm", "'only outcome' does not check which rule fired; self_care rules out every referral"},
+		{"short_relief", "", "", "it fires only in a failing case, and relief is never answered otherwise"},
+		{"habit", "", "", "no case checks the caution"},
+	} {
+		assert.Equal(t, tt.fired, byID[tt.rule].FiredBy, "%s fired: %s", tt.rule, tt.reason)
+		assert.Equal(t, tt.notFired, byID[tt.rule].NotFiredBy, "%s not fired: %s", tt.rule, tt.reason)
+	}
 	qs := map[string]QuestionCoverage{}
 	for _, q := range cov.Questions {
 		qs[q.ID] = q
 	}
-	assert.Equal(t, QuestionCoverage{ID: "relief", UnansweredBy: "relief missing", UnansweredMatters: true}, qs["relief"])
-	assert.Equal(t, QuestionCoverage{ID: "pops", AnsweredBy: "fever", UnansweredMatters: true}, qs["pops"],
-		"pops is unanswered in 'pops unknown', but a referral fired there, so it was not missing")
-	// 4 rules × 2 + 4 questions × 2 (all read by refer rules) = 16 items.
+	assert.Equal(t, QuestionCoverage{ID: "relief", UnansweredBy: "relief missing", UnansweredMatters: true}, qs["relief"],
+		"answered only in the failing case; missing where a case says so")
+	assert.Equal(t, QuestionCoverage{ID: "pain_days", AnsweredBy: "fever", UnansweredMatters: true}, qs["pain_days"],
+		"never in an expected missing list")
+	// 4 rules × 2 + 4 questions × 2 (all read by refer rules) = 16 items:
+	// fever and long_pain both ways, three questions answered, relief missing.
 	assert.Equal(t, 16, cov.Total)
-	assert.Equal(t, 8, cov.Covered, "fever and long_pain both ways; fever, pain_days and pops answered; relief missing")
+	assert.Equal(t, 8, cov.Covered)
 	assert.Contains(t, cov.Uncovered(), "clinic.yaml:14:10: rule short_relief never fires")
 	assert.Contains(t, cov.Uncovered(), "question relief: never answered")
 
@@ -187,6 +216,9 @@ func TestCoverage(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{"coverage 50.0% is below the minimum 90.0%"}, rep.Problems)
 	assert.False(t, rep.OK())
+
+	_, err = Verify(context.Background(), load(t, fsys), fsys, WithMinCoverage(math.NaN()))
+	assert.ErrorContains(t, err, "minimum coverage must be between 0 and 100", "NaN would switch the threshold off")
 }
 
 func TestMutantSurvivesAMissedBoundary(t *testing.T) {
@@ -211,8 +243,8 @@ func TestMutantSurvivesAMissedBoundary(t *testing.T) {
 	}
 	assert.Equal(t, []string{
 		"clinic.yaml:13:55: long_pain: > to >=: pain_days >= 3",
-		"clinic.yaml:13:55: long_pain: threshold 3 to 4: pain_days > 4",
-		"clinic.yaml:13:55: long_pain: threshold 3 to 2: pain_days > 2",
+		"clinic.yaml:13:57: long_pain: threshold 3 to 4: pain_days > 4",
+		"clinic.yaml:13:57: long_pain: threshold 3 to 2: pain_days > 2",
 	}, survivors, "the report names each surviving mutant with its file:line:col")
 	assert.False(t, rep.OK())
 	assert.Contains(t, rep.Failures(), "clinic.yaml:13:55: mutant of rule long_pain survived (> to >=): pain_days >= 3")
@@ -240,30 +272,34 @@ func TestMutants(t *testing.T) {
 	assert.Equal(t, []string{
 		"killed fever | negate the condition | !fever",
 		"killed fever | refer to caution | action: caution",
+		"killed long_pain | negate the condition | !(pain_days > 3)",
 		"killed long_pain | > to >= | pain_days >= 3",
 		"killed long_pain | threshold 3 to 4 | pain_days > 4",
 		"killed long_pain | threshold 3 to 2 | pain_days > 2",
-		"killed long_pain | negate the condition | !(pain_days > 3)",
 		"killed long_pain | refer to caution | action: caution",
+		"refused short_relief | negate the condition | !(pops && relief < 5)",
 		"refused short_relief | && to || | pops || relief < 5",
 		"refused short_relief | drop the left operand of && | relief < 5",
 		"killed short_relief | drop the right operand of && | pops",
+		"refused short_relief | negate the left operand of && | !pops && relief < 5",
+		"killed short_relief | negate the right operand of && | pops && !(relief < 5)",
 		"killed short_relief | < to <= | pops && relief <= 5",
 		"killed short_relief | threshold 5 to 6 | pops && relief < 6",
 		"killed short_relief | threshold 5 to 4 | pops && relief < 4",
-		"refused short_relief | negate the condition | !(pops && relief < 5)",
 		"killed short_relief | refer to caution | action: caution",
+		"refused habit | negate the condition | !(pops && relief >= 60)",
 		"refused habit | && to || | pops || relief >= 60",
 		"refused habit | drop the left operand of && | relief >= 60",
 		"killed habit | drop the right operand of && | pops",
+		"refused habit | negate the left operand of && | !pops && relief >= 60",
+		"killed habit | negate the right operand of && | pops && !(relief >= 60)",
 		"killed habit | >= to > | pops && relief > 60",
 		"killed habit | threshold 60 to 61 | pops && relief >= 61",
 		"killed habit | threshold 60 to 59 | pops && relief >= 59",
-		"refused habit | negate the condition | !(pops && relief >= 60)",
 		"killed habit | caution to refer | action: refer",
 	}, got)
-	assert.Equal(t, 17, m.Killed)
-	assert.Equal(t, 6, m.Refused, "|| and dropped guards are refused by the loader, and so are negated guards")
+	assert.Equal(t, 19, m.Killed)
+	assert.Equal(t, 8, m.Refused, "|| and dropped guards are refused by the loader, and so are negated guards")
 	assert.Zero(t, m.Survived)
 	for _, mu := range m.Mutants {
 		if mu.Status == Refused {
@@ -273,7 +309,7 @@ func TestMutants(t *testing.T) {
 			assert.NotEmpty(t, mu.KilledBy)
 		}
 	}
-	assert.Contains(t, m.Mutants[7].Refusal, `reads follow-up question "relief" without its guard`, "dropping the guard is refused by the loader")
+	assert.Contains(t, m.Mutants[8].Refusal, `reads follow-up question "relief" without its guard`, "dropping the guard is refused by the loader")
 }
 
 func TestEquivalentMutants(t *testing.T) {
@@ -305,14 +341,78 @@ equivalent_mutants:
 }
 
 func TestMutationIgnoresFailingCases(t *testing.T) {
-	fsys := clinicFS(allCases + `  - {name: wrong, baseline: calm, answers: {fever: true}, expect: {outcome: self_care}}
+	// The failing case comes first and would "kill" every mutant of
+	// long_pain if it were used; the weak cases leave three alive.
+	weak := `cases:
+  - {name: wrong, baseline: calm, answers: {pain_days: 1}, expect: {outcome: see_professional}}
+  - {name: ten days, baseline: calm, answers: {pain_days: 10}, expect: {fires_exactly: [long_pain]}}
+  - {name: one day, baseline: calm, answers: {pain_days: 1}, expect: {fires_exactly: []}}
+`
+	fsys := clinicFS(weak)
+	rep, err := Verify(context.Background(), load(t, fsys), fsys, WithMutation(), WithUnfiredRulesAllowed())
+	require.NoError(t, err)
+	assert.Equal(t, 1, rep.Failed)
+	var survivors []string
+	for _, m := range rep.Mutation.Mutants {
+		assert.NotEqual(t, "wrong", m.KilledBy, "a case that fails on the real rules proves nothing about a mutant")
+		if m.Status == Survived && m.Rule == "long_pain" {
+			survivors = append(survivors, m.Mutated)
+		}
+	}
+	assert.Equal(t, []string{"pain_days >= 3", "pain_days > 4", "pain_days > 2", "action: caution"}, survivors)
+}
+
+func TestMutationNeedsTheEngineItTests(t *testing.T) {
+	fsys := clinicFS(allCases)
+	long := fstest.MapFS{}
+	for k, v := range fsys {
+		long[k] = v
+	}
+	// A rule set that loads only with a non-default option: reloading
+	// without it must be an error, not 27 "refused" mutants and a pass.
+	long["clinic.yaml"] = &fstest.MapFile{Data: []byte(strings.Replace(clinic, "when: fever,", "when: fever "+strings.Repeat("&& fever ", 5)+",", 1))}
+	eng, err := triage.Load(long, triage.WithMaxExpressionLength(30))
+	require.Error(t, err, "the longer condition needs a higher limit than 30")
+	eng, err = triage.Load(long)
+	require.NoError(t, err)
+	_, err = Verify(context.Background(), eng, long, WithMutation(), WithLoadOptions(triage.WithMaxExpressionLength(30)))
+	assert.ErrorContains(t, err, "mutation testing reloads the rule set, and it does not load")
+
+	_, err = Verify(context.Background(), load(t, fsys), long, WithMutation())
+	assert.ErrorContains(t, err, "the Engine was not loaded from these files")
+}
+
+func TestMisdeclaredEquivalent(t *testing.T) {
+	fsys := clinicFS(allCases + `equivalent_mutants:
+  - {rule: long_pain, mutant: pain_days > 4, reason: wrong on purpose}
 `)
 	rep, err := Verify(context.Background(), load(t, fsys), fsys, WithMutation())
 	require.NoError(t, err)
-	assert.Equal(t, 1, rep.Failed)
+	require.Len(t, rep.Mutation.Misdeclared, 1)
+	assert.Equal(t, "4 days", rep.Mutation.Misdeclared[0].KilledBy)
+	assert.Zero(t, rep.Mutation.Equivalent, "a killed mutant is not equivalent, whatever the file says")
+	assert.False(t, rep.OK())
+	assert.Contains(t, rep.Failures(), `t0_test.yaml:14:5: mutant of rule long_pain declared equivalent, but case "4 days" tells it apart: pain_days > 4`)
+}
+
+func TestMutantPositions(t *testing.T) {
+	// A plain condition continued on the next line, and a quoted one: the
+	// column of the operator cannot be mapped, so the condition's start is
+	// reported.
+	rules := strings.Replace(clinic, "  - {id: long_pain, title: Long pain, when: pain_days > 3,", "  - id: long_pain\n    title: Long pain\n    when: pain_days >\n      3\n   ", 1)
+	rules = strings.Replace(rules, "action: refer, advice: See someone., cite: {source: doc, section: Pain}}", "\n    action: refer\n    advice: See someone.\n    cite: {source: doc, section: Pain}", 1)
+	rules = strings.Replace(rules, "when: fever,", `when: "fever",`, 1)
+	fsys := clinicFS(allCases)
+	fsys["clinic.yaml"] = &fstest.MapFile{Data: []byte(rules)}
+	rep, err := Verify(context.Background(), load(t, fsys), fsys, WithMutation())
+	require.NoError(t, err, rules)
+	pos := map[string]string{}
 	for _, m := range rep.Mutation.Mutants {
-		assert.NotEqual(t, "wrong", m.KilledBy, "a case that fails on the real rules proves nothing about a mutant")
+		pos[m.Rule+" | "+m.Operator] = m.Pos.String()
 	}
+	assert.Equal(t, "clinic.yaml:15:11", pos["long_pain | > to >="], "a plain scalar over two lines: the condition's start")
+	assert.Equal(t, "clinic.yaml:12:37", pos["fever | negate the condition"], "a quoted scalar: the condition's start")
+	assert.Equal(t, "clinic.yaml:21:68", pos["short_relief | threshold 5 to 6"], "a plain one-line condition: the literal itself")
 }
 
 func TestVerifyRunSelection(t *testing.T) {

@@ -21,16 +21,18 @@ type options struct {
 }
 
 // WithRun selects the cases whose names match re, like go test -run.
-// Coverage is still computed, from the selected cases only, but is not
-// held against a selection: a rule that no selected case fires is not a
-// failure.
+// Coverage is still computed, from the selected cases only, but no
+// threshold is held against a selection. With WithMutation, only the
+// selected cases try to kill each mutant, so survivors are relative to the
+// selection.
 func WithRun(re *regexp.Regexp) Option { return func(o *options) { o.run = re } }
 
 // WithMutation turns on mutation testing: every mutant of every rule is
 // loaded and run against the cases, and a surviving mutant is a failure.
 func WithMutation() Option { return func(o *options) { o.mutate = true } }
 
-// WithMinCoverage fails the run when Coverage.Percent is below pct.
+// WithMinCoverage fails the run when Coverage.Percent is below pct, which
+// must be between 0 and 100 (Verify and Run refuse anything else).
 func WithMinCoverage(pct float64) Option { return func(o *options) { o.minCoverage = pct } }
 
 // WithUnfiredRulesAllowed stops a rule that never fires in any case from
@@ -70,12 +72,12 @@ type Report struct {
 // and there are no Problems.
 func (r *Report) OK() bool {
 	return r.Failed == 0 && len(r.Unfired) == 0 && len(r.Problems) == 0 &&
-		(r.Mutation == nil || (r.Mutation.Survived == 0 && len(r.Mutation.Stale) == 0))
+		(r.Mutation == nil || (r.Mutation.Survived == 0 && len(r.Mutation.Stale) == 0 && len(r.Mutation.Misdeclared) == 0))
 }
 
 // Failures lists every reason the run fails, one line each, with positions:
-// failed cases, rules never fired, surviving mutants, stale declarations of
-// equivalent mutants, and Problems.
+// failed cases, rules never fired, surviving mutants, declarations of
+// equivalent mutants that are stale or wrong, and Problems.
 func (r *Report) Failures() []string {
 	var out []string
 	for _, c := range r.Cases {
@@ -97,6 +99,9 @@ func (r *Report) Failures() []string {
 		for _, eq := range r.Mutation.Stale {
 			out = append(out, fmt.Sprintf("%s: equivalent mutant of rule %s matches no mutant: %s", eq.Pos, eq.Rule, eq.Mutant))
 		}
+		for _, md := range r.Mutation.Misdeclared {
+			out = append(out, fmt.Sprintf("%s: mutant of rule %s declared equivalent, but case %q tells it apart: %s", md.Pos, md.Rule, md.KilledBy, md.Mutant))
+		}
 	}
 	return append(out, r.Problems...)
 }
@@ -106,9 +111,9 @@ func (r *Report) Failures() []string {
 // load (a triage.ErrorList), for a broken rule set under mutation, and for
 // ctx; failing cases and missed thresholds are in the Report.
 func Verify(ctx context.Context, eng *triage.Engine, fsys fs.FS, opts ...Option) (*Report, error) {
-	var o options
-	for _, opt := range opts {
-		opt(&o)
+	o, err := newOptions(opts)
+	if err != nil {
+		return nil, err
 	}
 	suite, err := triage.LoadTests(fsys, eng)
 	if err != nil {
@@ -143,6 +148,18 @@ func Verify(ctx context.Context, eng *triage.Engine, fsys fs.FS, opts ...Option)
 	return rep, nil
 }
 
+func newOptions(opts []Option) (*options, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	// NaN would compare false with everything and switch the threshold off.
+	if !(o.minCoverage >= 0 && o.minCoverage <= 100) {
+		return nil, fmt.Errorf("triagetest: minimum coverage must be between 0 and 100, got %v", o.minCoverage)
+	}
+	return &o, nil
+}
+
 // passing returns the cases that passed. Mutation testing runs only those:
 // a case that already fails would "kill" every mutant and prove nothing.
 func passing(cases []triage.TestCase, results []CaseResult) []triage.TestCase {
@@ -169,8 +186,8 @@ func (o *options) selected(suite *triage.Suite) []triage.TestCase {
 }
 
 // thresholds applies the thresholds: it returns the rules that never fire,
-// when that counts, and the other problems. Rules that never fire are held
-// against a full run only: a selection of cases is not meant to cover.
+// when that counts, and the other problems. Thresholds are held against a
+// full run only: a selection of cases is not meant to cover.
 func (o *options) thresholds(c Coverage, selected, total int) (unfired, problems []string) {
 	if total == 0 {
 		return nil, []string{"no test cases: write *_test.yaml files beside the rule files"}
@@ -178,7 +195,10 @@ func (o *options) thresholds(c Coverage, selected, total int) (unfired, problems
 	if selected == 0 {
 		return nil, []string{"no test case matches the selection"}
 	}
-	if !o.allowUnfired && selected == total {
+	if selected < total {
+		return nil, nil
+	}
+	if !o.allowUnfired {
 		for _, r := range c.Rules {
 			if r.FiredBy == "" {
 				unfired = append(unfired, r.ID)
