@@ -128,8 +128,7 @@ var yamlParserErr = regexp.MustCompile(`^(did not find expected|found duplicate|
 // ignored without a word.
 func (d *decoder) parse() (root *yaml.Node, ok bool) {
 	if !utf8.Valid(d.src) {
-		line := 1 + bytes.Count(d.src[:firstInvalidUTF8(d.src)], []byte("\n"))
-		d.errAt(Position{File: d.file, Line: line}, "", "", "file is not valid UTF-8")
+		d.errAt(offsetPosition(d.file, d.src, firstInvalidUTF8(d.src)), "", "", "file is not valid UTF-8")
 		return nil, false
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(d.src))

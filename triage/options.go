@@ -24,6 +24,10 @@ type options struct {
 	costLimit     uint64
 	maxExprLength int
 	maxNesting    int
+	// Input limits; see limits.go.
+	answers         answerLimits
+	maxRuleFileSize int
+	maxRuleFiles    int
 }
 
 func defaultOptions() options {
@@ -31,6 +35,10 @@ func defaultOptions() options {
 		costLimit:     DefaultCostLimit,
 		maxExprLength: DefaultMaxExpressionLength,
 		maxNesting:    DefaultMaxNesting,
+
+		answers:         defaultAnswerLimits(),
+		maxRuleFileSize: DefaultMaxRuleFileSize,
+		maxRuleFiles:    DefaultMaxRuleFiles,
 	}
 }
 
