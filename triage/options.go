@@ -1,6 +1,9 @@
 package triage
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // Default limits. They are far above what clinical rules need and far below
 // what could hurt a service.
@@ -28,6 +31,10 @@ type options struct {
 	answers         answerLimits
 	maxRuleFileSize int
 	maxRuleFiles    int
+	// Watch only; see watch.go.
+	pollInterval  time.Duration
+	onReloadError func(error)
+	onReload      func(*Engine)
 }
 
 func defaultOptions() options {
@@ -39,6 +46,7 @@ func defaultOptions() options {
 		answers:         defaultAnswerLimits(),
 		maxRuleFileSize: DefaultMaxRuleFileSize,
 		maxRuleFiles:    DefaultMaxRuleFiles,
+		pollInterval:    DefaultPollInterval,
 	}
 }
 
