@@ -174,9 +174,9 @@ func TestReloaderUnderConcurrentEdits(t *testing.T) {
 
 	broken := []string{
 		strings.Replace(watchedRules(0), "when: pain_days", "when: pain_dayz", 1), // CEL: unknown question
-		"rules:\n  - id: x\n    title: [unclosed\n",                              // YAML syntax
-		watchedRules(0)[:len(watchedRules(0))/2],                                 // a file cut short
-		strings.Replace(watchedRules(0), "action: refer", "action: refre", 1),    // a bad value
+		"rules:\n  - id: x\n    title: [unclosed\n",                               // YAML syntax
+		watchedRules(0)[:len(watchedRules(0))/2],                                  // a file cut short
+		strings.Replace(watchedRules(0), "action: refer", "action: refre", 1),     // a bad value
 	}
 	errs := 0
 	for n := 2; n <= versions; n++ {
