@@ -148,15 +148,18 @@ func (e *Engine) prepare(a Answers, given []any) (vars map[string]any, complete 
 			continue
 		}
 		found++
-		if err := e.limits.value(q.ID, v); err != nil {
-			return nil, false, err
-		}
 		if unanswered(&q.Question, v) {
 			copyNeeded = true // unanswered: must not appear in the activation
 			continue
 		}
 		changed, msg := check(&q.Question, v)
 		if msg != "" {
+			// A valid answer is within the limits (Load made sure the
+			// choices fit them), so only an invalid one needs checking:
+			// the complete-answers path pays nothing for the limits.
+			if err := e.limits.value(q.ID, v); err != nil {
+				return nil, false, err
+			}
 			errs = append(errs, &AnswerError{Question: q.ID, Value: v, Msg: msg})
 			continue
 		}

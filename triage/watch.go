@@ -32,8 +32,8 @@ func WithPollInterval(d time.Duration) Option {
 // WithReloadErrorHandler sets a function Watch calls with the error when
 // changed rule files fail to load; the Reloader goes on serving the last
 // good Engine. A broken edit is reported once, not at every poll. The
-// function runs on the Reloader's goroutine, one call at a time. Load
-// ignores it.
+// function runs on the Reloader's goroutine (or in Reload), one call at a
+// time, and must not call Reload. Load ignores it.
 func WithReloadErrorHandler(fn func(error)) Option {
 	return func(o *options) error {
 		o.onReloadError = fn
@@ -42,8 +42,9 @@ func WithReloadErrorHandler(fn func(error)) Option {
 }
 
 // WithReloadHandler sets a function Watch calls with each newly loaded
-// Engine, after it is in service. It runs on the Reloader's goroutine, one
-// call at a time. Load ignores it.
+// Engine, after it is in service. It runs on the Reloader's goroutine (or
+// in Reload), one call at a time, and must not call Reload. Load ignores
+// it.
 func WithReloadHandler(fn func(*Engine)) Option {
 	return func(o *options) error {
 		o.onReload = fn
