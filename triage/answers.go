@@ -44,8 +44,21 @@ func ParseAnswers(data []byte) (Answers, error) {
 
 // DecodeAnswers is ParseAnswers reading from r. It reads one JSON object and
 // rejects anything after it except white space.
+//
+// Both functions apply the default answers limits (DefaultMaxAnswersSize and
+// the others); Engine.ParseAnswers and Engine.DecodeAnswers apply the
+// limits the Engine was loaded with.
 func DecodeAnswers(r io.Reader) (Answers, error) {
-	dec := json.NewDecoder(r)
+	limits := defaultAnswerLimits()
+	return decodeAnswers(r, &limits)
+}
+
+func decodeAnswers(r io.Reader, limits *answerLimits) (Answers, error) {
+	data, err := readLimited(r, limits.size)
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	fail := func(format string, args ...any) (Answers, error) {
 		return nil, fmt.Errorf("%w: %s", ErrInvalidAnswers, fmt.Sprintf(format, args...))
@@ -67,12 +80,21 @@ func DecodeAnswers(r io.Reader) (Answers, error) {
 			return fail("malformed JSON: %v", err)
 		}
 		key, _ := tok.(string)
+		if err := limits.key(key); err != nil {
+			return nil, err
+		}
 		if _, dup := out[key]; dup {
 			return fail("question %q is answered twice", key)
+		}
+		if err := limits.count(len(out) + 1); err != nil {
+			return nil, err
 		}
 		var v any
 		if err := dec.Decode(&v); err != nil {
 			return fail("malformed JSON in the answer to %q: %v", key, err)
+		}
+		if err := limits.value(key, v); err != nil {
+			return nil, err
 		}
 		out[key] = v
 	}
@@ -112,6 +134,9 @@ func describeToken(tok json.Token) string {
 // valid answer there, as given. complete reports that every question is
 // answered.
 func (e *Engine) prepare(a Answers, given []any) (vars map[string]any, complete bool, err error) {
+	if err := e.limits.count(len(a)); err != nil {
+		return nil, false, err
+	}
 	var errs AnswerErrors
 	copyNeeded := false
 	found, answered := 0, 0
@@ -129,6 +154,12 @@ func (e *Engine) prepare(a Answers, given []any) (vars map[string]any, complete 
 		}
 		changed, msg := check(&q.Question, v)
 		if msg != "" {
+			// A valid answer is within the limits (Load made sure the
+			// choices fit them), so only an invalid one needs checking:
+			// the complete-answers path pays nothing for the limits.
+			if err := e.limits.value(q.ID, v); err != nil {
+				return nil, false, err
+			}
 			errs = append(errs, &AnswerError{Question: q.ID, Value: v, Msg: msg})
 			continue
 		}
@@ -141,6 +172,12 @@ func (e *Engine) prepare(a Answers, given []any) (vars map[string]any, complete 
 		for k, v := range a {
 			if _, ok := e.qIndex[k]; ok {
 				continue
+			}
+			if err := e.limits.key(k); err != nil {
+				return nil, false, err
+			}
+			if err := e.limits.value(k, v); err != nil {
+				return nil, false, err
 			}
 			msg := "unknown question"
 			if s := suggest(k, questionIDs(e.questions)); s != "" {

@@ -129,8 +129,7 @@ var yamlParserErr = regexp.MustCompile(`^(did not find expected|found duplicate|
 // ignored without a word.
 func (d *decoder) parse() (root *yaml.Node, ok bool) {
 	if !utf8.Valid(d.src) {
-		line := 1 + bytes.Count(d.src[:firstInvalidUTF8(d.src)], []byte("\n"))
-		d.errAt(Position{File: d.file, Line: line}, "", "", "file is not valid UTF-8")
+		d.errAt(offsetPosition(d.file, d.src, firstInvalidUTF8(d.src)), "", "", "file is not valid UTF-8")
 		return nil, false
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(d.src))
@@ -184,14 +183,31 @@ func (d *decoder) yamlError(err error) {
 // a prefix of the file, so the search is quadratic in its length.
 const maxSearchLines = 2000
 
+// searchBudget bounds the bytes firstFailingLine parses in all. Without it,
+// a 2,000-line file with a syntax error at its end took seconds to load.
+const searchBudget = 1 << 20
+
 // firstFailingLine returns the first line n such that the file's first n
 // lines fail to parse with the given problem, or 0.
+//
+// It tries prefixes line by line while that is cheap, then by bisection,
+// which assumes that once a prefix fails with the problem every longer one
+// does (the parser stops at the mistake, whatever follows). When even that
+// would exceed searchBudget it gives up, and the caller falls back to the
+// line the parser named.
 func (d *decoder) firstFailingLine(problem string) int {
 	if len(d.lines) > maxSearchLines {
 		return 0
 	}
-	for n := 1; n <= len(d.lines); n++ {
+	budget := searchBudget
+	// fails reports whether the first n lines fail with problem, and false
+	// for ok when parsing them would exceed the budget.
+	fails := func(n int) (failing, ok bool) {
 		prefix := strings.Join(d.lines[:n], "\n") + "\n"
+		if len(prefix) > budget {
+			return false, false
+		}
+		budget -= len(prefix)
 		dec := yaml.NewDecoder(strings.NewReader(prefix))
 		var err error
 		for err == nil {
@@ -199,17 +215,45 @@ func (d *decoder) firstFailingLine(problem string) int {
 			err = dec.Decode(&doc)
 		}
 		if errors.Is(err, io.EOF) {
-			continue
+			return false, true
 		}
 		got := strings.TrimPrefix(err.Error(), "yaml: ")
 		if m := yamlLineErr.FindStringSubmatch(err.Error()); m != nil {
 			got = m[2]
 		}
-		if got == problem {
+		return got == problem, true
+	}
+	n := 1
+	for ; n <= len(d.lines) && budget > searchBudget/2; n++ {
+		failing, ok := fails(n)
+		if !ok {
+			return 0
+		}
+		if failing {
 			return n
 		}
 	}
-	return 0
+	if n > len(d.lines) {
+		return 0
+	}
+	// lo's prefix does not fail with the problem; hi's does.
+	lo, hi := n-1, len(d.lines)
+	if failing, ok := fails(hi); !ok || !failing {
+		return 0
+	}
+	for lo+1 < hi {
+		mid := lo + (hi-lo)/2
+		failing, ok := fails(mid)
+		if !ok {
+			return 0
+		}
+		if failing {
+			hi = mid
+		} else {
+			lo = mid
+		}
+	}
+	return hi
 }
 
 func firstInvalidUTF8(b []byte) int {

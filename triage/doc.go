@@ -57,5 +57,14 @@
 // An *Engine is immutable and safe for concurrent use. Load and Evaluate
 // keep no global state.
 //
+// # Limits and hot reload
+//
+// Every input is bounded: rule files by size and count, CEL conditions by
+// length, nesting and cost, answers by document size, count, string and
+// list length (see the Default* constants and the With* options). An input
+// over a limit is an error wrapping ErrLimit. Watch serves the latest rule
+// set that loaded from a directory, swapping engines atomically and keeping
+// the last good one when an edit is broken.
+//
 // This package supports triage. It is not a diagnosis.
 package triage

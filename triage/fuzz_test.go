@@ -12,7 +12,8 @@ import (
 
 // FuzzLoad feeds arbitrary bytes to Load as a second rule file beside a valid
 // one. Load must either succeed or return a non-empty, sorted ErrorList whose
-// entries all name a file, and rendering the errors must not panic.
+// entries all name a file, a line and a column, and rendering the errors
+// must not panic.
 func FuzzLoad(f *testing.F) {
 	for _, seed := range []string{
 		rule("chills", "fever"),
@@ -48,6 +49,12 @@ func FuzzLoad(f *testing.F) {
 		for i, e := range list {
 			if e.Pos.File == "" {
 				t.Fatalf("error without a file: %v", e)
+			}
+			// Every problem in the fuzzed file is positioned. The YAML
+			// parser reports syntax errors by line only, so those alone
+			// may lack a column.
+			if e.Pos.Line <= 0 || (e.Pos.Column <= 0 && !strings.HasPrefix(e.Msg, "YAML syntax error")) {
+				t.Fatalf("error without a line and column: %v", e)
 			}
 			if i > 0 && list[i-1].Pos.File == e.Pos.File && list[i-1].Pos.Line > e.Pos.Line {
 				t.Fatalf("errors out of order: %v then %v", list[i-1], e)

@@ -35,6 +35,9 @@ type Engine struct {
 	batchNeedsCtx bool
 	guidance      []Guidance
 	env           *cel.Env
+	// limits are the answers limits Load was given, for Evaluate and the
+	// Engine's decoding methods.
+	limits answerLimits
 }
 
 type question struct {
@@ -167,15 +170,22 @@ func (b *builder) load(fsys fs.FS) (*Engine, error) {
 		guidance  []item[rawGuidance]
 		firstFile string
 		fileLines = map[string][]string{}
+		nfiles    int
 	)
 	for _, ent := range entries {
 		if ent.IsDir() || !isRuleFile(ent.Name()) {
 			continue
 		}
 		name := ent.Name()
-		src, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			b.errs = append(b.errs, &Error{Pos: Position{File: name}, Msg: fmt.Sprintf("cannot read rule file: %v", err)})
+		if nfiles++; nfiles > b.opts.maxRuleFiles {
+			b.errs = append(b.errs, &Error{Pos: Position{File: name}, Msg: fmt.Sprintf("more than %d rule files (WithMaxRuleFiles); this one and any after it are not read", b.opts.maxRuleFiles)})
+			b.unreadable = true
+			break
+		}
+		src, rerr := readRuleFile(fsys, name, b.opts.maxRuleFileSize)
+		if rerr != nil {
+			b.errs = append(b.errs, rerr)
+			b.unreadable = true
 			continue
 		}
 		if firstFile == "" {
@@ -218,6 +228,7 @@ func (b *builder) load(fsys fs.FS) (*Engine, error) {
 	}
 	srcByID := b.sources(eng, sources)
 	b.questionnaire(questions)
+	b.questionLimits()
 
 	env, err := newEnv(b.questions, b.placeholders, &b.opts)
 	if err != nil {
@@ -250,6 +261,7 @@ func (b *builder) load(fsys fs.FS) (*Engine, error) {
 		return nil, b.errs
 	}
 	eng.questions, eng.qIndex = b.questions, b.qIndex
+	eng.limits = b.opts.answers
 	eng.batch, eng.batchNeedsCtx = b.batch(eng.rules)
 	return eng, nil
 }

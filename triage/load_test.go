@@ -510,7 +510,7 @@ func TestLoadErrors(t *testing.T) {
 			name:   "not UTF-8",
 			reason: "rule files are text",
 			files:  map[string]string{"r.yaml": "rules: []\n# \xff\n"},
-			want:   []string{`r.yaml:2: file is not valid UTF-8`},
+			want:   []string{`r.yaml:2:3: file is not valid UTF-8`},
 		},
 		{
 			name:   "bad question declarations",

@@ -1,6 +1,9 @@
 package triage
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // Default limits. They are far above what clinical rules need and far below
 // what could hurt a service.
@@ -24,6 +27,14 @@ type options struct {
 	costLimit     uint64
 	maxExprLength int
 	maxNesting    int
+	// Input limits; see limits.go.
+	answers         answerLimits
+	maxRuleFileSize int
+	maxRuleFiles    int
+	// Watch only; see watch.go.
+	pollInterval  time.Duration
+	onReloadError func(error)
+	onReload      func(*Engine)
 }
 
 func defaultOptions() options {
@@ -31,6 +42,11 @@ func defaultOptions() options {
 		costLimit:     DefaultCostLimit,
 		maxExprLength: DefaultMaxExpressionLength,
 		maxNesting:    DefaultMaxNesting,
+
+		answers:         defaultAnswerLimits(),
+		maxRuleFileSize: DefaultMaxRuleFileSize,
+		maxRuleFiles:    DefaultMaxRuleFiles,
+		pollInterval:    DefaultPollInterval,
 	}
 }
 

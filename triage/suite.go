@@ -161,9 +161,11 @@ func LoadTests(fsys fs.FS, eng *Engine) (*Suite, error) {
 		if ent.IsDir() || !isTestFile(ent.Name()) {
 			continue
 		}
-		src, err := fs.ReadFile(fsys, ent.Name())
-		if err != nil {
-			l.errs = append(l.errs, &Error{Pos: Position{File: ent.Name()}, Msg: fmt.Sprintf("cannot read test file: %v", err)})
+		// Test files are held to the default rule-file size limit: they
+		// are read by the same tools, often from the same places.
+		src, rerr := readRuleFile(fsys, ent.Name(), defaultOptions().maxRuleFileSize)
+		if rerr != nil {
+			l.errs = append(l.errs, rerr)
 			continue
 		}
 		d := newDecoder(ent.Name(), src, &l.errs)

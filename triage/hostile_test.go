@@ -1,0 +1,239 @@
+package triage_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/redflagkit/redflag/triage"
+)
+
+// numbers returns "[0, 1, ..., n-1]" as CEL source.
+func numbers(n int) string {
+	parts := make([]string, n)
+	for i := range parts {
+		parts[i] = fmt.Sprint(i)
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
+}
+
+// hostileBudget is how long any hostile rule set may take to be refused or
+// evaluated. Every case takes milliseconds; the budget is generous for a
+// loaded machine under -race, and still far below what a blow-up would take.
+const hostileBudget = 5 * time.Second
+
+// TestHostileRuleFiles feeds Load rule files written to hurt: each is
+// refused with a positioned error, or loads and is bounded at run time.
+func TestHostileRuleFiles(t *testing.T) {
+	billionLaughs := lines(
+		"a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]",
+		"b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]",
+		"c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]",
+		"d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]",
+		"e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]",
+		"f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]",
+		"g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]",
+		"h: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g]",
+		"i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h]",
+		"rules: *i",
+	)
+	manyFiles := map[string]string{}
+	for i := range 300 {
+		manyFiles[fmt.Sprintf("r%03d.yaml", i)] = "# nothing\n"
+	}
+	tests := []struct {
+		name   string
+		reason string
+		files  map[string]string // beside 0.yaml (base0)
+		opts   []triage.Option
+		// want is a substring of one error, wantPos the position it must
+		// name (file:line[:col]).
+		want, wantPos string
+	}{
+		{
+			name:   "comprehension over a huge list",
+			reason: "two nested loops over 300 items cost 90,000 at least: refused by the cost estimate before anything runs",
+			files:  map[string]string{"r.yaml": rule("loops", "fever || "+numbers(300)+".all(a, "+numbers(300)+".all(b, a + b >= 0))")},
+			want:   "estimated cost", wantPos: "r.yaml:4:11",
+		},
+		{
+			name:   "comprehension over a list too long to write",
+			reason: "a 20,000-item list is longer than a condition may be",
+			files:  map[string]string{"r.yaml": rule("loops", "fever || "+numbers(20_000)+".exists(x, x == 7)")},
+			want:   "characters long; the limit is 4096", wantPos: "r.yaml:4:11",
+		},
+		{
+			name:   "huge list with the length limit lifted",
+			reason: "even when the expression-length limit is raised, the cost estimate refuses a loop over 20,000 items",
+			files:  map[string]string{"r.yaml": rule("loops", "fever || "+numbers(20_000)+".exists(x, x == 7)")},
+			opts:   []triage.Option{triage.WithMaxExpressionLength(1 << 20)},
+			want:   "estimated cost", wantPos: "r.yaml:4:11",
+		},
+		{
+			name:   "deep nesting in CEL",
+			reason: "200 parentheses exceed the nesting limit of 32: refused by the parser, not a stack overflow",
+			files:  map[string]string{"r.yaml": rule("deep", strings.Repeat("(", 200)+"fever"+strings.Repeat(")", 200))},
+			want:   "recursion", wantPos: "r.yaml:4:",
+		},
+		{
+			name:   "deep nesting of lists",
+			reason: "200 nested list literals nest as deeply as parentheses",
+			files:  map[string]string{"r.yaml": rule("deep", "fever || size("+strings.Repeat("[", 200)+strings.Repeat("]", 200)+") > 1")},
+			want:   "recursion", wantPos: "r.yaml:4:",
+		},
+		{
+			name:   "deep nesting in YAML",
+			reason: "20,000 nested flow lists: the YAML parser's depth limit refuses them, positioned at the line",
+			files:  map[string]string{"r.yaml": "rules: " + strings.Repeat("[", 20_000) + strings.Repeat("]", 20_000) + "\n"},
+			want:   "YAML syntax error", wantPos: "r.yaml:1",
+		},
+		{
+			name:   "long file with a syntax error at its end",
+			reason: "locating a YAML syntax error re-parses prefixes of the file; a line-by-line search was quadratic (13 s for these 2,000 lines), the bisection that follows a budget is not",
+			files: map[string]string{"r.yaml": "questions:\n" + strings.Repeat("  - {id: q, text: T, type: boolean}\n", 1990) +
+				"  - id: x\n    title: [unclosed\n"},
+			want: "YAML syntax error", wantPos: "r.yaml:1993",
+		},
+		{
+			name:   "regex that does not compile",
+			reason: "a repeat count over 1,000 is refused by Go's regexp (RE2 syntax) when the program is built at load",
+			files:  map[string]string{"r.yaml": rule("re", `fever || "x".matches("(a{1000}){1000}")`)},
+			want:   "invalid", wantPos: "r.yaml:4:",
+		},
+		{
+			name:   "enormous file",
+			reason: "a 2 MB rule file is refused where it crosses the 1 MiB limit, without being parsed",
+			files:  map[string]string{"r.yaml": rule("big", "fever") + "# " + strings.Repeat("x", 2<<20) + "\n"},
+			want:   "rule file is larger than the limit of 1048576 bytes", wantPos: "r.yaml:8:",
+		},
+		{
+			name:   "enormous file under a lower limit",
+			reason: "WithMaxRuleFileSize lowers the limit",
+			files:  map[string]string{"r.yaml": rule("big", "fever") + "# " + strings.Repeat("x", 1000) + "\n"},
+			opts:   []triage.Option{triage.WithMaxRuleFileSize(len(base0) + 100)},
+			want:   fmt.Sprintf("larger than the limit of %d bytes", len(base0)+100), wantPos: "r.yaml:8:",
+		},
+		{
+			name:   "enormous string literal",
+			reason: "a 100,000-character string in a condition is longer than a condition may be",
+			files:  map[string]string{"r.yaml": rule("str", `fever || "`+strings.Repeat("a", 100_000)+`" == "b"`)},
+			want:   "characters long; the limit is 4096", wantPos: "r.yaml:4:11",
+		},
+		{
+			name:   "billion laughs",
+			reason: "YAML aliases are refused outright, so nine levels of nine-fold expansion never happen",
+			files:  map[string]string{"r.yaml": billionLaughs},
+			want:   "YAML aliases are not allowed", wantPos: "r.yaml:10:8",
+		},
+		{
+			name:   "duplicate keys",
+			reason: "a second when: would silently replace the first",
+			files: map[string]string{"r.yaml": lines(
+				"rules:",
+				"  - id: dup",
+				"    title: T",
+				"    when: fever",
+				"    when: \"false\"",
+				"    action: refer",
+				"    advice: A.",
+				"    cite: {source: doc, section: S}",
+			)},
+			want: `duplicate key "when"`, wantPos: "r.yaml:5:5",
+		},
+		{
+			name:   "non-UTF-8 bytes",
+			reason: "rule files are text; an invalid byte is named by line and column",
+			files:  map[string]string{"r.yaml": "rules: []\n# caf\xe9\n"},
+			want:   "not valid UTF-8", wantPos: "r.yaml:2:6",
+		},
+		{
+			name:   "too many rule files",
+			reason: "300 files exceed the limit of 256; the first file over the limit is named and nothing after it is read",
+			files:  manyFiles,
+			want:   "more than 256 rule files", wantPos: "r255.yaml",
+		},
+		{
+			name:   "multichoice with more choices than an answer may hold",
+			reason: "its complete answer could never pass the list limit",
+			files: map[string]string{"r.yaml": "questions:\n  - id: where\n    text: Where?\n    type: multichoice\n    choices: [a, b, c]\n" +
+				rule("numb", "size(where) > 0")},
+			opts: []triage.Option{triage.WithMaxListLength(2)},
+			want: "3 choices, more than the 2 items", wantPos: "r.yaml:2:9",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fsys := fstest.MapFS{"0.yaml": {Data: []byte(base0)}}
+			for name, data := range tc.files {
+				fsys[name] = &fstest.MapFile{Data: []byte(data)}
+			}
+			start := time.Now()
+			eng, err := triage.Load(fsys, tc.opts...)
+			require.Less(t, time.Since(start), hostileBudget, tc.reason)
+			require.Nil(t, eng, tc.reason)
+			require.ErrorIs(t, err, triage.ErrInvalidRuleSet, tc.reason)
+			var list triage.ErrorList
+			require.ErrorAs(t, err, &list)
+			var found *triage.Error
+			for _, e := range list {
+				require.NotEmpty(t, e.Pos.File, "every error names its file: %v", e)
+				if strings.Contains(e.Msg, tc.want) && found == nil {
+					found = e
+				}
+			}
+			require.NotNil(t, found, "%s\nwant an error containing %q, got:\n%s", tc.reason, tc.want, list.ErrorsWithSnippets())
+			assert.True(t, strings.HasPrefix(found.Error(), tc.wantPos), "%s: got %v, want it at %s", tc.reason, found, tc.wantPos)
+		})
+	}
+}
+
+// TestHostileRulesBoundedAtRunTime covers hostile conditions that load,
+// because they are legitimate CEL, and shows their evaluation is bounded: a
+// verdict or an error, in bounded time.
+func TestHostileRulesBoundedAtRunTime(t *testing.T) {
+	tests := []struct {
+		name, reason string
+		when         string
+		opts         []triage.Option
+		// wantErr is a substring of the evaluation error; "" means a
+		// verdict is expected.
+		wantErr string
+	}{
+		{
+			name:   "regex bomb",
+			reason: "(a|aa)+$ over a long run of a's then a mismatch backtracks exponentially in a backtracking engine; CEL uses Go's RE2, which is linear",
+			when:   `fever || "` + strings.Repeat("a", 3000) + `!".matches("^(a|aa)+$")`,
+		},
+		{
+			name:    "heavy comprehension under a roomy cost limit",
+			reason:  "10,000 iterations are allowed once WithCostLimit is raised, and run to a verdict in bounded time (the runtime limit itself is shown by TestRuntimeLimitsBackTheEstimate)",
+			when:    `'` + numbers(100) + `.exists(a, ` + numbers(100) + `.exists(b, a + b > 190 && fever))'`,
+			opts:    []triage.Option{triage.WithCostLimit(1 << 20)},
+			wantErr: "",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fsys := fstest.MapFS{"0.yaml": {Data: []byte(base0)}, "r.yaml": {Data: []byte(rule("hostile", tc.when))}}
+			eng := mustLoad(t, fsys, tc.opts...)
+			start := time.Now()
+			v, err := eng.Evaluate(context.Background(), triage.Answers{"fever": false})
+			require.Less(t, time.Since(start), hostileBudget, tc.reason)
+			if tc.wantErr != "" {
+				require.Nil(t, v, tc.reason)
+				require.ErrorContains(t, err, tc.wantErr, tc.reason)
+				require.True(t, errors.Is(err, triage.ErrEvaluation), tc.reason)
+				return
+			}
+			require.NoError(t, err, tc.reason)
+			assert.Equal(t, triage.SelfCare, v.Outcome, tc.reason)
+		})
+	}
+}

@@ -1,0 +1,274 @@
+package triage
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"unicode/utf8"
+)
+
+// Default limits on input. Like the CEL limits in options.go, they are far
+// above what a questionnaire needs and far below what could hurt a
+// service: a client that sends a 100 MB answers document, or a rule
+// directory that fills up with junk, gets a clear error instead of a
+// service that swaps.
+const (
+	// DefaultMaxAnswersSize bounds an answers document read by
+	// ParseAnswers and DecodeAnswers, in bytes. The default rule set's
+	// complete answers take about 600 bytes as JSON.
+	DefaultMaxAnswersSize = 64 << 10
+	// DefaultMaxAnswers bounds the number of answers in one answers set.
+	// Every answer beyond the questionnaire is an error anyway; the limit
+	// bounds how much work an invalid set can cause before it is refused.
+	// A rule set whose questionnaire is longer does not load.
+	DefaultMaxAnswers = 1_000
+	// DefaultMaxStringLength bounds each string in an answers set — a
+	// choice, a multichoice item, a question id — in bytes.
+	DefaultMaxStringLength = 1_024
+	// DefaultMaxListLength bounds the number of items of a multichoice
+	// answer. A rule set with a question with more choices does not load.
+	DefaultMaxListLength = 256
+	// DefaultMaxRuleFileSize bounds one rule file, in bytes. The default
+	// rule set's largest file is about 6 KB.
+	DefaultMaxRuleFileSize = 1 << 20
+	// DefaultMaxRuleFiles bounds the number of rule files in a rule set.
+	DefaultMaxRuleFiles = 256
+)
+
+// ErrLimit is wrapped by every error about an input over a limit: an
+// answers document, an answer, or a rule file. Such an error also wraps
+// ErrInvalidAnswers or ErrInvalidRuleSet, so code that only knows those
+// keeps working.
+var ErrLimit = errors.New("limit exceeded")
+
+// limitError is an answers-side limit error: it wraps both ErrLimit and
+// ErrInvalidAnswers.
+type limitError struct{ msg string }
+
+func (e *limitError) Error() string   { return "invalid answers: " + e.msg }
+func (e *limitError) Unwrap() []error { return []error{ErrInvalidAnswers, ErrLimit} }
+
+// answerLimits are the limits on answers, copied into each Engine so that
+// Evaluate and the Engine's decoding methods honour what Load was given.
+type answerLimits struct {
+	size    int // bytes of a JSON document
+	answers int // entries in one answers set
+	str     int // bytes of one string
+	list    int // items of one list
+}
+
+func defaultAnswerLimits() answerLimits {
+	return answerLimits{
+		size:    DefaultMaxAnswersSize,
+		answers: DefaultMaxAnswers,
+		str:     DefaultMaxStringLength,
+		list:    DefaultMaxListLength,
+	}
+}
+
+// count refuses an answers set with more than l.answers entries.
+func (l *answerLimits) count(n int) error {
+	if n > l.answers {
+		return &limitError{fmt.Sprintf("%d answers, more than the limit of %d (WithMaxAnswers)", n, l.answers)}
+	}
+	return nil
+}
+
+// key refuses a question id longer than the string limit. The id is not
+// quoted in the message: it is too long to be useful there.
+func (l *answerLimits) key(k string) error {
+	if len(k) > l.str {
+		return &limitError{fmt.Sprintf("a question id of %d bytes, longer than the limit of %d (WithMaxStringLength)", len(k), l.str)}
+	}
+	return nil
+}
+
+// value refuses a string or a list over the limits, and a list holding a
+// string over them. Other values are left to validation: they are small.
+func (l *answerLimits) value(key string, v any) error {
+	switch x := v.(type) {
+	case string:
+		return l.stringValue(key, len(x))
+	case []string:
+		if len(x) > l.list {
+			return l.listValue(key, len(x))
+		}
+		for _, s := range x {
+			if err := l.stringValue(key, len(s)); err != nil {
+				return err
+			}
+		}
+	case []any:
+		if len(x) > l.list {
+			return l.listValue(key, len(x))
+		}
+		for _, item := range x {
+			if s, ok := item.(string); ok {
+				if err := l.stringValue(key, len(s)); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func (l *answerLimits) stringValue(key string, n int) error {
+	if n > l.str {
+		return &limitError{fmt.Sprintf("%s: a string of %d bytes, longer than the limit of %d (WithMaxStringLength)", key, n, l.str)}
+	}
+	return nil
+}
+
+func (l *answerLimits) listValue(key string, n int) error {
+	return &limitError{fmt.Sprintf("%s: a list of %d items, longer than the limit of %d (WithMaxListLength)", key, n, l.list)}
+}
+
+// check applies every answers limit to a. It runs before validation, so
+// that an oversized set costs no more than one pass over it.
+func (l *answerLimits) check(a Answers) error {
+	if err := l.count(len(a)); err != nil {
+		return err
+	}
+	for k, v := range a {
+		if err := l.key(k); err != nil {
+			return err
+		}
+		if err := l.value(k, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ParseAnswers is the package-level ParseAnswers under the limits the
+// Engine was loaded with (WithMaxAnswersSize, WithMaxAnswers,
+// WithMaxStringLength, WithMaxListLength) instead of the defaults.
+func (e *Engine) ParseAnswers(data []byte) (Answers, error) {
+	return decodeAnswers(bytes.NewReader(data), &e.limits)
+}
+
+// DecodeAnswers is ParseAnswers reading from r. It reads at most one byte
+// more than the size limit.
+func (e *Engine) DecodeAnswers(r io.Reader) (Answers, error) {
+	return decodeAnswers(r, &e.limits)
+}
+
+// readLimited reads all of r, refusing more than max bytes.
+func readLimited(r io.Reader, max int) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, int64(max)+1))
+	if err != nil {
+		return nil, fmt.Errorf("%w: reading answers: %v", ErrInvalidAnswers, err)
+	}
+	if len(data) > max {
+		return nil, &limitError{fmt.Sprintf("the answers document is larger than the limit of %d bytes (WithMaxAnswersSize)", max)}
+	}
+	return data, nil
+}
+
+// readRuleFile reads one rule file, refusing one larger than max bytes.
+// The error is placed where the file crosses the limit, so an editor opens
+// it at the right spot.
+func readRuleFile(fsys fs.FS, name string, max int) ([]byte, *Error) {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, &Error{Pos: Position{File: name}, Msg: fmt.Sprintf("cannot read rule file: %v", err)}
+	}
+	defer f.Close()
+	src, err := io.ReadAll(io.LimitReader(f, int64(max)+1))
+	if err != nil {
+		return nil, &Error{Pos: Position{File: name}, Msg: fmt.Sprintf("cannot read rule file: %v", err)}
+	}
+	if len(src) > max {
+		return nil, &Error{Pos: offsetPosition(name, src, max), Msg: fmt.Sprintf("rule file is larger than the limit of %d bytes (WithMaxRuleFileSize)", max)}
+	}
+	return src, nil
+}
+
+// offsetPosition returns the line and column (in code points) of byte
+// offset off in src.
+func offsetPosition(file string, src []byte, off int) Position {
+	off = min(off, len(src))
+	before := src[:off]
+	lineStart := bytes.LastIndexByte(before, '\n') + 1
+	return Position{
+		File:   file,
+		Line:   1 + bytes.Count(before, []byte("\n")),
+		Column: 1 + utf8.RuneCount(before[lineStart:]),
+	}
+}
+
+// positive builds an Option that sets one positive int limit.
+func positive(name string, n int, set func(*options)) Option {
+	return func(o *options) error {
+		if n <= 0 {
+			return fmt.Errorf("triage: %s: the limit must be positive", name)
+		}
+		set(o)
+		return nil
+	}
+}
+
+// WithMaxAnswersSize sets the largest answers document, in bytes, that the
+// Engine's ParseAnswers and DecodeAnswers accept.
+func WithMaxAnswersSize(n int) Option {
+	return positive("WithMaxAnswersSize", n, func(o *options) { o.answers.size = n })
+}
+
+// WithMaxAnswers sets how many answers one answers set may hold, in
+// Evaluate and in the Engine's decoding methods. Load refuses a
+// questionnaire longer than this, since its complete answers could never be
+// evaluated.
+func WithMaxAnswers(n int) Option {
+	return positive("WithMaxAnswers", n, func(o *options) { o.answers.answers = n })
+}
+
+// WithMaxStringLength sets the longest string, in bytes, an answers set may
+// hold: a choice, a multichoice item or a question id.
+func WithMaxStringLength(n int) Option {
+	return positive("WithMaxStringLength", n, func(o *options) { o.answers.str = n })
+}
+
+// WithMaxListLength sets the most items a multichoice answer may hold. Load
+// refuses a multichoice question with more choices than this.
+func WithMaxListLength(n int) Option {
+	return positive("WithMaxListLength", n, func(o *options) { o.answers.list = n })
+}
+
+// WithMaxRuleFileSize sets the largest rule file Load reads, in bytes.
+func WithMaxRuleFileSize(n int) Option {
+	return positive("WithMaxRuleFileSize", n, func(o *options) { o.maxRuleFileSize = n })
+}
+
+// WithMaxRuleFiles sets how many rule files a rule set may have.
+func WithMaxRuleFiles(n int) Option {
+	return positive("WithMaxRuleFiles", n, func(o *options) { o.maxRuleFiles = n })
+}
+
+// questionLimits refuses a questionnaire that the answers limits would make
+// impossible to answer: more questions than answers allowed, a multichoice
+// question with more choices than a list may hold, a choice longer than a
+// string may be. Such a rule set could never reach a complete verdict.
+func (b *builder) questionLimits() {
+	lim := &b.opts.answers
+	if len(b.questions) > lim.answers {
+		q := b.questions[lim.answers]
+		b.errs = append(b.errs, &Error{Pos: q.pos, ID: q.ID, Msg: fmt.Sprintf("the questionnaire has %d questions, more than the %d answers an answers set may hold (WithMaxAnswers)", len(b.questions), lim.answers)})
+	}
+	for _, q := range b.questions {
+		if q.Type == MultiChoice && len(q.Choices) > lim.list {
+			b.errs = append(b.errs, &Error{Pos: q.pos, ID: q.ID, Msg: fmt.Sprintf("%d choices, more than the %d items a multichoice answer may hold (WithMaxListLength)", len(q.Choices), lim.list)})
+		}
+		for _, c := range q.Choices {
+			if len(c.Value) > lim.str {
+				b.errs = append(b.errs, &Error{Pos: q.pos, ID: q.ID, Msg: fmt.Sprintf("a choice of %d bytes, longer than the %d an answer may hold (WithMaxStringLength)", len(c.Value), lim.str)})
+				break
+			}
+		}
+		if len(q.ID) > lim.str {
+			b.errs = append(b.errs, &Error{Pos: q.pos, ID: q.ID, Msg: fmt.Sprintf("a question id of %d bytes, longer than the %d an answers set may use (WithMaxStringLength)", len(q.ID), lim.str)})
+		}
+	}
+}
