@@ -5,9 +5,12 @@
 // Usage:
 //
 //	redflag check [--rules DIR] [--json] [FILE|-]
+//	redflag check --jsonl [--rules DIR] [FILE|-]
 //
 // check reads one JSON object of answers (from FILE, or standard input when
-// FILE is "-" or absent) and prints the verdict.
+// FILE is "-" or absent) and prints the verdict. With --jsonl it reads one
+// answers object per line and writes one JSON result per line, in order,
+// using every core.
 //
 // Exit codes:
 //
@@ -56,11 +59,16 @@ const usage = `redflag — red-flag symptom triage with CEL rules
 
 Usage:
   redflag check [--rules DIR] [--json] [FILE|-]   evaluate one answers JSON object
+  redflag check --jsonl [--rules DIR] [FILE|-]     evaluate one answers object per line
   redflag help                                     show this help
 
 check reads answers from FILE, or from standard input when FILE is "-" or
 absent, and prints the verdict. --rules loads a rule set from DIR instead of
 the embedded default (self-adjusting the upper back).
+
+--jsonl writes {"line": N, "verdict": {...}} or {"line": N, "error": "..."}
+per input line, in input order, and a summary on standard error; it exits
+0 when every line has a verdict, 2 when any line is bad, 1 on failure.
 
 Exit codes: 0 self-care, 3 see a professional, 4 incomplete,
 2 bad input or bad rules, 1 anything else.
@@ -90,8 +98,10 @@ func check(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 	fset.SetOutput(stderr)
 	rulesDir := fset.String("rules", "", "load the rule set from `DIR` instead of the embedded default")
 	asJSON := fset.Bool("json", false, "print the verdict as JSON")
+	jsonl := fset.Bool("jsonl", false, "batch: one answers object per input line, one JSON result per output line")
 	fset.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: redflag check [--rules DIR] [--json] [FILE|-]")
+		fmt.Fprintln(stderr, "       redflag check --jsonl [--rules DIR] [FILE|-]")
 		fset.PrintDefaults()
 	}
 	positional, err := parseInterspersed(fset, args)
@@ -103,6 +113,10 @@ func check(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 	}
 	if len(positional) > 1 {
 		fmt.Fprintf(stderr, "redflag check: want at most one answers file, got %d\n", len(positional))
+		return exitBadInput
+	}
+	if *asJSON && *jsonl {
+		fmt.Fprintln(stderr, "redflag check: --json and --jsonl cannot be combined; --jsonl already writes JSON")
 		return exitBadInput
 	}
 
@@ -120,6 +134,9 @@ func check(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 		}
 		defer f.Close()
 		in, name = f, positional[0]
+	}
+	if *jsonl {
+		return checkJSONL(ctx, eng, in, name, stdout, stderr)
 	}
 	answers, err := triage.DecodeAnswers(in)
 	if err != nil {
