@@ -104,11 +104,7 @@ func checkJSONL(ctx context.Context, eng *triage.Engine, in io.Reader, name stri
 // isTerminal reports whether w is a character device such as a terminal.
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+	return ok && isTerminalFile(f)
 }
 
 func writeSummary(w io.Writer, c batchCounts, elapsed time.Duration) {
@@ -191,12 +187,12 @@ func runBatch(ctx context.Context, eng *triage.Engine, in io.Reader, out io.Writ
 		}
 		if opts.progress != nil && time.Since(lastProgress) >= opts.interval {
 			lastProgress = time.Now()
-			rate := float64(total.lines) / time.Since(start).Seconds()
-			fmt.Fprintf(opts.progress, "\r%d lines, %.0f lines/s, %d errors ", total.lines, rate, total.errors)
+			writeProgress(opts.progress, total, start)
 		}
 	}
 	if opts.progress != nil {
-		fmt.Fprint(opts.progress, "\r\n")
+		writeProgress(opts.progress, total, start)
+		fmt.Fprint(opts.progress, "\n")
 	}
 	if err := bw.Flush(); err != nil && writeErr == nil {
 		writeErr = err
@@ -208,6 +204,12 @@ func runBatch(ctx context.Context, eng *triage.Engine, in io.Reader, out io.Writ
 		return total, readErr
 	}
 	return total, ctx.Err()
+}
+
+// writeProgress overwrites the progress line in place.
+func writeProgress(w io.Writer, c batchCounts, start time.Time) {
+	rate := float64(c.lines) / time.Since(start).Seconds()
+	fmt.Fprintf(w, "\r%d lines, %.0f lines/s, %d errors ", c.lines, rate, c.errors)
 }
 
 // readChunks splits in into chunks of lines and sends them to jobs, taking

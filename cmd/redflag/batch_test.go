@@ -369,7 +369,8 @@ func TestBatchProgress(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, strings.HasPrefix(progress.String(), "\r"), "progress lines overwrite each other: %q", progress.String())
 	assert.Contains(t, progress.String(), " lines, ")
-	assert.True(t, strings.HasSuffix(progress.String(), "\r\n"), "the last progress line is ended before the summary")
+	assert.Contains(t, progress.String(), "\r1000 lines, ", "the last progress line shows the final count")
+	assert.True(t, strings.HasSuffix(progress.String(), " \n"), "the last progress line is ended before the summary")
 
 	assert.False(t, isTerminal(&progress), "a buffer is not a terminal")
 }

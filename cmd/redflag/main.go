@@ -6,11 +6,13 @@
 //
 //	redflag check [--rules DIR] [--json] [FILE|-]
 //	redflag check --jsonl [--rules DIR] [FILE|-]
+//	redflag ask [--rules DIR] [--all] [--save FILE]
 //
 // check reads one JSON object of answers (from FILE, or standard input when
 // FILE is "-" or absent) and prints the verdict. With --jsonl it reads one
 // answers object per line and writes one JSON result per line, in order,
-// using every core.
+// using every core. ask asks the questionnaire on a terminal (or reads
+// typed answers from a pipe) and prints the verdict as check does.
 //
 // Exit codes:
 //
@@ -60,11 +62,16 @@ const usage = `redflag — red-flag symptom triage with CEL rules
 Usage:
   redflag check [--rules DIR] [--json] [FILE|-]   evaluate one answers JSON object
   redflag check --jsonl [--rules DIR] [FILE|-]     evaluate one answers object per line
+  redflag ask [--rules DIR] [--all] [--save FILE]  answer the questionnaire interactively
   redflag help                                     show this help
 
 check reads answers from FILE, or from standard input when FILE is "-" or
 absent, and prints the verdict. --rules loads a rule set from DIR instead of
 the embedded default (self-adjusting the upper back).
+
+ask asks only the questions that can still change the outcome (--all: every
+question that applies), then prints the verdict as check does; --save writes
+the answers as JSON for check. It exits with check's codes.
 
 --jsonl writes {"line": N, "verdict": {...}} or {"line": N, "error": "..."}
 per input line, in input order, and a summary on standard error; it exits
@@ -84,6 +91,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	switch args[0] {
 	case "check":
 		return check(ctx, args[1:], stdin, stdout, stderr)
+	case "ask":
+		return ask(ctx, args[1:], stdin, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitSelfCare
