@@ -61,6 +61,13 @@ func ask(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	fmt.Fprintf(stdout, "%s\n\n%s", eng.RuleSet().Title, askIntro)
 	if err := s.run(ctx); err != nil {
+		if ctx.Err() != nil {
+			// Interrupted (Ctrl-C): the person left; give no verdict and
+			// save nothing, rather than judge a half-answered questionnaire.
+			fmt.Fprintln(stdout)
+			fmt.Fprintln(stderr, "redflag ask: interrupted; no verdict was given and nothing was saved")
+			return exitFailure
+		}
 		fmt.Fprintf(stderr, "redflag ask: %v\n", err)
 		return exitFailure
 	}
@@ -120,6 +127,8 @@ type session struct {
 	// history holds the questions answered or skipped, most recent last,
 	// so that back can undo them in turn.
 	history []string
+	// pending is the read in progress, if any.
+	pending chan readResult
 }
 
 // errEndOfInput ends the questionnaire early: the input ran out.
@@ -190,7 +199,7 @@ func (s *session) askOne(ctx context.Context, q triage.Question) error {
 	}
 	for {
 		fmt.Fprintf(s.out, "%s> ", hint(q))
-		line, err := s.in.ReadString('\n')
+		line, err := s.readLine(ctx)
 		if err != nil && (!errors.Is(err, io.EOF) || line == "") {
 			if errors.Is(err, io.EOF) {
 				return errEndOfInput
@@ -239,6 +248,33 @@ func (s *session) askOne(ctx context.Context, q triage.Question) error {
 		s.history = append(s.history, q.ID)
 		return nil
 	}
+}
+
+// readLine returns the next input line. The read runs in a goroutine, so
+// that an interrupt (a cancelled ctx) is noticed while the person has not
+// pressed Enter yet; the pending read, if any, is picked up by the next
+// call.
+func (s *session) readLine(ctx context.Context) (string, error) {
+	if s.pending == nil {
+		ch := make(chan readResult, 1)
+		s.pending = ch
+		go func() {
+			line, err := s.in.ReadString('\n')
+			ch <- readResult{line, err}
+		}()
+	}
+	select {
+	case r := <-s.pending:
+		s.pending = nil
+		return r.line, r.err
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+type readResult struct {
+	line string
+	err  error
 }
 
 // validate checks an answer with the engine itself, so bounds and choices

@@ -1,11 +1,15 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -274,4 +278,26 @@ rules:
 	assert.Contains(t, got.stdout, "That answer does not fit: 50 is above the maximum of 45.")
 	assert.Contains(t, got.stdout, "   1) Left side\n   2) Right side\n")
 	assert.Contains(t, got.stdout, `Because: temperature = 38.5, side = "left"`)
+}
+
+// TestAskInterrupted cancels the context while ask waits for input that
+// never comes: it returns at once, with no verdict.
+func TestAskInterrupted(t *testing.T) {
+	t.Parallel()
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	ctx, cancel := context.WithCancel(t.Context())
+	var stdout, stderr bytes.Buffer
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, []string{"ask"}, pr, &stdout, &stderr) }()
+	time.Sleep(50 * time.Millisecond)
+	cancel()
+	select {
+	case code := <-done:
+		assert.Equal(t, exitFailure, code)
+	case <-time.After(10 * time.Second):
+		t.Fatal("ask did not notice the interrupt while waiting for input")
+	}
+	assert.Contains(t, stderr.String(), "interrupted; no verdict was given")
+	assert.NotContains(t, stdout.String(), "Outcome:")
 }

@@ -220,3 +220,19 @@ func TestBatchProgressOnATerminal(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 500, strings.Count(string(data), "\n"), "results go to standard output, not the terminal")
 }
+
+// TestAskInterruptOnATerminal presses Ctrl-C while ask waits for an answer:
+// it stops at once, with no verdict and nothing saved.
+func TestAskInterruptOnATerminal(t *testing.T) {
+	save := filepath.Join(t.TempDir(), "answers.json")
+	term, cmd := startOnPTY(t, nil, "ask", "--save", save)
+	term.expect("1. Do you have pain that shoots down", "n")
+	term.expectN("2. Do you have numbness", 1, "\x03") // Ctrl-C; the newline after it is never read
+	code := exitCode(t, cmd)
+	<-term.done
+	got := term.text()
+	assert.Equal(t, exitFailure, code, got)
+	assert.Contains(t, got, "redflag ask: interrupted; no verdict was given and nothing was saved")
+	assert.NotContains(t, got, "Outcome:")
+	assert.NoFileExists(t, save)
+}
