@@ -207,6 +207,9 @@ type orderChecker struct {
 	next    int
 	partial []byte
 	bad     error
+	// reached, when set, is closed once notify lines have passed.
+	reached chan struct{}
+	notify  int
 }
 
 func (o *orderChecker) Write(p []byte) (int, error) {
@@ -226,6 +229,9 @@ func (o *orderChecker) Write(p []byte) (int, error) {
 			}
 		}
 		o.next++
+		if o.reached != nil && o.next == o.notify {
+			close(o.reached)
+		}
 		data = data[i+1:]
 	}
 	o.partial = append(o.partial[:0], data...)
@@ -303,13 +309,17 @@ func TestBatchReadsAheadOnlyWithinTheWindow(t *testing.T) {
 		_, err := runBatch(t.Context(), eng, src, out, batchOptions{workers: 2, window: window})
 		done <- err
 	}()
-	// Wait for reading to stall.
-	var last int64 = -1
-	for {
+	// Wait for reading to start and then stall: the same count three
+	// samples running, so a busy machine cannot fake a stall.
+	var last int64
+	for same, deadline := 0, time.Now().Add(30*time.Second); same < 3; {
+		require.True(t, time.Now().Before(deadline), "reading never stalled with the output blocked (read %d bytes)", last)
 		time.Sleep(100 * time.Millisecond)
 		now := src.read.Load()
-		if now == last {
-			break
+		if now > 0 && now == last {
+			same++
+		} else {
+			same = 0
 		}
 		last = now
 	}
@@ -332,15 +342,15 @@ func TestBatchCancel(t *testing.T) {
 	eng := defaultEngine(t)
 	src := newLineSource(t, 10_000_000, 0)
 	ctx, cancel := context.WithCancel(t.Context())
-	out := &orderChecker{}
+	out := &orderChecker{reached: make(chan struct{}), notify: 1000}
 	go func() {
-		time.Sleep(200 * time.Millisecond)
+		<-out.reached // cancel mid-run, once some results are out
 		cancel()
 	}()
 	_, err := runBatch(ctx, eng, src, out, batchOptions{workers: 2, window: 8})
 	require.ErrorIs(t, err, context.Canceled)
 	require.NoError(t, out.bad, "output is an ordered prefix of verdicts")
-	assert.Positive(t, out.next)
+	assert.GreaterOrEqual(t, out.next, 1000)
 	assert.Less(t, src.i, 10_000_000, "reading stopped")
 }
 
