@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"sync"
 	"time"
@@ -77,13 +78,14 @@ type batchOptions struct {
 	window   int           // chunks in flight; bounds memory
 	progress io.Writer     // nil: no progress line
 	interval time.Duration // between progress lines
+	rulesDir string        // --rules, to name rule files in errors as check does
 }
 
 // checkJSONL is "redflag check --jsonl": it evaluates one answers object per
 // input line and writes one JSON result per line, in input order.
-func checkJSONL(ctx context.Context, eng *triage.Engine, in io.Reader, name string, stdout, stderr io.Writer) int {
+func checkJSONL(ctx context.Context, eng *triage.Engine, rulesDir string, in io.Reader, name string, stdout, stderr io.Writer) int {
 	workers := runtime.GOMAXPROCS(0)
-	opts := batchOptions{workers: workers, window: 4 * workers, interval: time.Second}
+	opts := batchOptions{workers: workers, window: 4 * workers, interval: time.Second, rulesDir: rulesDir}
 	if isTerminal(stderr) {
 		opts.progress = stderr
 	}
@@ -146,7 +148,7 @@ func runBatch(ctx context.Context, eng *triage.Engine, in io.Reader, out io.Writ
 		go func() {
 			defer wg.Done()
 			for c := range jobs {
-				evalChunk(ctx, eng, c)
+				evalChunk(ctx, eng, c, opts.rulesDir)
 				done <- c
 			}
 		}()
@@ -293,12 +295,12 @@ func readLine(br *bufio.Reader) (line []byte, tooLong bool, err error) {
 }
 
 // evalChunk evaluates every line of c and fills c.out and c.counts.
-func evalChunk(ctx context.Context, eng *triage.Engine, c *batchChunk) {
+func evalChunk(ctx context.Context, eng *triage.Engine, c *batchChunk, rulesDir string) {
 	c.counts = batchCounts{outcomes: map[triage.Outcome]int{}}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	for i, line := range c.lines {
-		res := evalLine(ctx, eng, c.firstLine+i, line)
+		res := evalLine(ctx, eng, c.firstLine+i, line, rulesDir)
 		if res.Verdict != nil {
 			c.counts.outcomes[res.Verdict.Outcome]++
 		} else {
@@ -317,7 +319,7 @@ func evalChunk(ctx context.Context, eng *triage.Engine, c *batchChunk) {
 	c.cancelled = ctx.Err() != nil
 }
 
-func evalLine(ctx context.Context, eng *triage.Engine, lineNo int, line []byte) batchLine {
+func evalLine(ctx context.Context, eng *triage.Engine, lineNo int, line []byte, rulesDir string) batchLine {
 	res := batchLine{Line: lineNo}
 	if line == nil {
 		res.Error = fmt.Sprintf("line is longer than %d bytes", maxLineBytes)
@@ -334,6 +336,10 @@ func evalLine(ctx context.Context, eng *triage.Engine, lineNo int, line []byte) 
 	}
 	v, err := eng.Evaluate(ctx, answers)
 	if err != nil {
+		var ee *triage.EvalError
+		if errors.As(err, &ee) && rulesDir != "" {
+			ee.Pos.File = filepath.Join(rulesDir, filepath.FromSlash(ee.Pos.File))
+		}
 		res.Error = err.Error()
 		var aerrs triage.AnswerErrors
 		if errors.As(err, &aerrs) {

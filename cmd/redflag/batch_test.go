@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -401,4 +403,35 @@ func BenchmarkBatch(b *testing.B) {
 		require.NoError(b, err)
 	}
 	b.ReportMetric(float64(lines*b.N)/b.Elapsed().Seconds(), "lines/s")
+}
+
+// TestBatchEvaluationError: a rule that fails at run time on one line is
+// that line's error, named at its place in the rule file, and the run goes
+// on.
+func TestBatchEvaluationError(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "rules.yaml"), []byte(`name: rate
+version: 1.0.0
+title: Rate
+sources: [{id: doc, title: Doc}]
+questions:
+  - {id: days, text: Days, type: integer}
+rules:
+  - id: rate
+    title: Rate
+    when: 10 / days > 2
+    action: refer
+    advice: See someone.
+    cite: {source: doc, section: S}
+`), 0o644))
+	got := runCLI(t, t.Context(), "{\"days\": 1}\n{\"days\": 0}\n{\"days\": 9}\n", "check", "--jsonl", "--rules", dir)
+	assert.Equal(t, exitBadInput, got.code)
+	lines := decodeLines(t, got.stdout)
+	require.Len(t, lines, 3)
+	assert.Equal(t, triage.SeeProfessional, lines[0].Verdict.Outcome)
+	assert.Nil(t, lines[1].Verdict, "an evaluation error is never a verdict")
+	assert.Contains(t, lines[1].Error, filepath.Join(dir, "rules.yaml")+":10:11: rate:")
+	assert.Contains(t, lines[1].Error, "division by zero")
+	assert.Equal(t, triage.SelfCare, lines[2].Verdict.Outcome, "the run goes on after the failing line")
 }

@@ -145,7 +145,7 @@ func check(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 		in, name = f, positional[0]
 	}
 	if *jsonl {
-		return checkJSONL(ctx, eng, in, name, stdout, stderr)
+		return checkJSONL(ctx, eng, *rulesDir, in, name, stdout, stderr)
 	}
 	answers, err := triage.DecodeAnswers(in)
 	if err != nil {
