@@ -202,3 +202,51 @@ func BenchmarkLoad(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkNext measures Next on the default rule set: with nothing
+// answered (every rule partially evaluated) and with three answers missing.
+func BenchmarkNext(b *testing.B) {
+	eng, err := triage.Load(rules.FS)
+	require.NoError(b, err)
+	ctx := context.Background()
+	for _, bc := range []struct {
+		name    string
+		answers triage.Answers
+	}{
+		{"empty", triage.Answers{}},
+		{"missing3", benchMissing()},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, ok, err := eng.Next(ctx, bc.answers); err != nil || !ok {
+					b.Fatalf("Next: ok=%v err=%v", ok, err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkExplain measures Explain on complete answers and with three
+// answers missing.
+func BenchmarkExplain(b *testing.B) {
+	eng, err := triage.Load(rules.FS)
+	require.NoError(b, err)
+	ctx := context.Background()
+	for _, bc := range []struct {
+		name    string
+		answers triage.Answers
+	}{
+		{"complete", benchAnswers()},
+		{"missing3", benchMissing()},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := eng.Explain(ctx, bc.answers); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

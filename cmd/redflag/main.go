@@ -5,9 +5,14 @@
 // Usage:
 //
 //	redflag check [--rules DIR] [--json] [FILE|-]
+//	redflag check --jsonl [--rules DIR] [FILE|-]
+//	redflag ask [--rules DIR] [--all] [--save FILE]
 //
 // check reads one JSON object of answers (from FILE, or standard input when
-// FILE is "-" or absent) and prints the verdict.
+// FILE is "-" or absent) and prints the verdict. With --jsonl it reads one
+// answers object per line and writes one JSON result per line, in order,
+// using every core. ask asks the questionnaire on a terminal (or reads
+// typed answers from a pipe) and prints the verdict as check does.
 //
 // Exit codes:
 //
@@ -56,6 +61,8 @@ const usage = `redflag — red-flag symptom triage with CEL rules
 
 Usage:
   redflag check [--rules DIR] [--json] [FILE|-]   evaluate one answers JSON object
+  redflag check --jsonl [--rules DIR] [FILE|-]     evaluate one answers object per line
+  redflag ask [--rules DIR] [--all] [--save FILE]  answer the questionnaire interactively
   redflag test [flags] [DIR]                       run a rule set's test cases (see redflag test -h)
   redflag lint [DIR]                               check a rule set and its test cases without running them
   redflag help                                     show this help
@@ -63,6 +70,14 @@ Usage:
 check reads answers from FILE, or from standard input when FILE is "-" or
 absent, and prints the verdict. --rules loads a rule set from DIR instead of
 the embedded default (self-adjusting the upper back).
+
+ask asks only the questions that can still change the outcome (--all: every
+question that applies), then prints the verdict as check does; --save writes
+the answers as JSON for check. It exits with check's codes.
+
+--jsonl writes {"line": N, "verdict": {...}} or {"line": N, "error": "..."}
+per input line, in input order, and a summary on standard error; it exits
+0 when every line has a verdict, 2 when any line is bad, 1 on failure.
 
 Exit codes: 0 self-care, 3 see a professional, 4 incomplete,
 2 bad input or bad rules, 1 anything else.
@@ -82,6 +97,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return testRules(ctx, args[1:], stdout, stderr)
 	case "lint":
 		return lint(args[1:], stdout, stderr)
+	case "ask":
+		return ask(ctx, args[1:], stdin, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitSelfCare
@@ -96,8 +113,10 @@ func check(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 	fset.SetOutput(stderr)
 	rulesDir := fset.String("rules", "", "load the rule set from `DIR` instead of the embedded default")
 	asJSON := fset.Bool("json", false, "print the verdict as JSON")
+	jsonl := fset.Bool("jsonl", false, "batch: one answers object per input line, one JSON result per output line")
 	fset.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: redflag check [--rules DIR] [--json] [FILE|-]")
+		fmt.Fprintln(stderr, "       redflag check --jsonl [--rules DIR] [FILE|-]")
 		fset.PrintDefaults()
 	}
 	positional, err := parseInterspersed(fset, args)
@@ -109,6 +128,10 @@ func check(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 	}
 	if len(positional) > 1 {
 		fmt.Fprintf(stderr, "redflag check: want at most one answers file, got %d\n", len(positional))
+		return exitBadInput
+	}
+	if *asJSON && *jsonl {
+		fmt.Fprintln(stderr, "redflag check: --json and --jsonl cannot be combined; --jsonl already writes JSON")
 		return exitBadInput
 	}
 
@@ -126,6 +149,9 @@ func check(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 		}
 		defer f.Close()
 		in, name = f, positional[0]
+	}
+	if *jsonl {
+		return checkJSONL(ctx, eng, *rulesDir, in, name, stdout, stderr)
 	}
 	answers, err := triage.DecodeAnswers(in)
 	if err != nil {

@@ -1,0 +1,434 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/redflagkit/redflag/triage"
+)
+
+const askIntro = `Answer each question and press Enter. Type ? for help, skip to leave a
+question unanswered, or back to change your previous answer.
+`
+
+// ask is "redflag ask": an interactive questionnaire that asks only what
+// the engine still needs (Engine.Next's order), then prints the verdict as
+// check does. It reads answers line by line, so it works the same on a
+// terminal and with answers piped in; at the end of the input it stops
+// asking and prints the verdict for what was answered.
+func ask(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fset := flag.NewFlagSet("redflag ask", flag.ContinueOnError)
+	fset.SetOutput(stderr)
+	rulesDir := fset.String("rules", "", "load the rule set from `DIR` instead of the embedded default")
+	all := fset.Bool("all", false, "ask every question that applies, not only the ones that can still change the outcome")
+	save := fset.String("save", "", "write the answers to `FILE` as JSON, replayable with redflag check")
+	fset.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: redflag ask [--rules DIR] [--all] [--save FILE]")
+		fset.PrintDefaults()
+	}
+	positional, err := parseInterspersed(fset, args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitSelfCare
+		}
+		return exitBadInput
+	}
+	if len(positional) > 0 {
+		fmt.Fprintf(stderr, "redflag ask: unexpected argument %q; answers are typed in, not given as files\n", positional[0])
+		return exitBadInput
+	}
+	eng, code := loadEngine(*rulesDir, stderr)
+	if eng == nil {
+		return code
+	}
+
+	s := &session{
+		eng: eng, all: *all, in: bufio.NewReader(stdin), out: stdout,
+		// A terminal echoes what is typed; a pipe does not, so echo it to
+		// keep the transcript readable.
+		echo:    !isTerminalFile(stdin),
+		answers: triage.Answers{}, skipped: map[string]bool{},
+	}
+	fmt.Fprintf(stdout, "%s\n\n%s", eng.RuleSet().Title, askIntro)
+	if err := s.run(ctx); err != nil {
+		if ctx.Err() != nil {
+			// Interrupted (Ctrl-C): the person left; give no verdict and
+			// save nothing, rather than judge a half-answered questionnaire.
+			fmt.Fprintln(stdout)
+			fmt.Fprintln(stderr, "redflag ask: interrupted; no verdict was given and nothing was saved")
+			return exitFailure
+		}
+		fmt.Fprintf(stderr, "redflag ask: %v\n", err)
+		return exitFailure
+	}
+	v, err := eng.Evaluate(ctx, s.answers)
+	if err != nil {
+		fmt.Fprintf(stderr, "redflag ask: %v\n", err)
+		return exitFailure
+	}
+	if *save != "" {
+		data, err := json.MarshalIndent(s.answers, "", "  ")
+		if err == nil {
+			err = os.WriteFile(*save, append(data, '\n'), 0o644)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "redflag ask: --save: %v\n", err)
+			return exitFailure
+		}
+	}
+	fmt.Fprintln(stdout)
+	if err := writeVerdict(stdout, eng, v); err != nil {
+		fmt.Fprintf(stderr, "redflag ask: %v\n", err)
+		return exitFailure
+	}
+	if *save != "" {
+		fmt.Fprintf(stdout, "\nAnswers saved to %s; replay them with: redflag check %s\n", *save, *save)
+	}
+	switch v.Outcome {
+	case triage.SelfCare:
+		return exitSelfCare
+	case triage.SeeProfessional:
+		return exitSeePro
+	case triage.Incomplete:
+		return exitIncomplete
+	}
+	return exitFailure
+}
+
+// isTerminalFile reports whether r is a terminal.
+func isTerminalFile(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// session is one run of the questionnaire.
+type session struct {
+	eng     *triage.Engine
+	all     bool
+	echo    bool
+	in      *bufio.Reader
+	out     io.Writer
+	answers triage.Answers
+	skipped map[string]bool
+	// history holds the questions answered or skipped, most recent last,
+	// so that back can undo them in turn.
+	history []string
+	// pending is the read in progress, if any.
+	pending chan readResult
+}
+
+// errEndOfInput ends the questionnaire early: the input ran out.
+var errEndOfInput = errors.New("end of input")
+
+func (s *session) run(ctx context.Context) error {
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		q, ok, err := s.next(ctx)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return nil
+		}
+		err = s.askOne(ctx, q)
+		if errors.Is(err, errEndOfInput) {
+			fmt.Fprintln(s.out, "\n(end of input: stopping here)")
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// next picks the question to ask: Engine.Next's choice, which is the first
+// of Verdict.Missing, passing over questions the person skipped. With
+// --all it is the first question, in questionnaire order, that applies now
+// and is neither answered nor skipped.
+func (s *session) next(ctx context.Context) (triage.Question, bool, error) {
+	if s.all {
+		x, err := s.eng.Explain(ctx, s.answers)
+		if err != nil {
+			return triage.Question{}, false, err
+		}
+		for _, qs := range x.Questions {
+			if qs.State == triage.Askable && !s.skipped[qs.Question] {
+				q, _ := s.eng.Question(qs.Question)
+				return q, true, nil
+			}
+		}
+		return triage.Question{}, false, nil
+	}
+	if len(s.skipped) == 0 {
+		return s.eng.Next(ctx, s.answers)
+	}
+	v, err := s.eng.Evaluate(ctx, s.answers)
+	if err != nil {
+		return triage.Question{}, false, err
+	}
+	for _, id := range v.Missing {
+		if !s.skipped[id] {
+			q, _ := s.eng.Question(id)
+			return q, true, nil
+		}
+	}
+	return triage.Question{}, false, nil
+}
+
+// askOne shows q and reads lines until one is a valid answer or a command.
+func (s *session) askOne(ctx context.Context, q triage.Question) error {
+	fmt.Fprintf(s.out, "\n%d. %s\n", len(s.history)+1, q.Text)
+	for i, c := range q.Choices {
+		fmt.Fprintf(s.out, "   %d) %s\n", i+1, c.Label)
+	}
+	for {
+		fmt.Fprintf(s.out, "%s> ", hint(q))
+		line, err := s.readLine(ctx)
+		if err != nil && (!errors.Is(err, io.EOF) || line == "") {
+			if errors.Is(err, io.EOF) {
+				return errEndOfInput
+			}
+			return err
+		}
+		input := strings.TrimSpace(line)
+		if s.echo {
+			fmt.Fprintln(s.out, input)
+		}
+		switch strings.ToLower(input) {
+		case "?", "help":
+			s.help(q)
+			continue
+		case "skip":
+			s.skipped[q.ID] = true
+			s.history = append(s.history, q.ID)
+			fmt.Fprintln(s.out, "   (left unanswered)")
+			return nil
+		case "back":
+			if len(s.history) == 0 {
+				fmt.Fprintln(s.out, "   There is no previous answer to change.")
+				continue
+			}
+			prev := s.history[len(s.history)-1]
+			s.history = s.history[:len(s.history)-1]
+			delete(s.answers, prev)
+			delete(s.skipped, prev)
+			return nil
+		case "":
+			fmt.Fprintln(s.out, "   Please type an answer (? for help, skip to leave it unanswered).")
+			continue
+		}
+		v, msg := parseAnswer(q, input)
+		if msg == "" {
+			msg, err = s.validate(ctx, q, v)
+			if err != nil {
+				return err
+			}
+		}
+		if msg != "" {
+			fmt.Fprintf(s.out, "   %s\n", msg)
+			continue
+		}
+		s.answers[q.ID] = v
+		s.history = append(s.history, q.ID)
+		return nil
+	}
+}
+
+// readLine returns the next input line. The read runs in a goroutine, so
+// that an interrupt (a cancelled ctx) is noticed while the person has not
+// pressed Enter yet; the pending read, if any, is picked up by the next
+// call.
+func (s *session) readLine(ctx context.Context) (string, error) {
+	if s.pending == nil {
+		ch := make(chan readResult, 1)
+		s.pending = ch
+		go func() {
+			line, err := s.in.ReadString('\n')
+			ch <- readResult{line, err}
+		}()
+	}
+	select {
+	case r := <-s.pending:
+		s.pending = nil
+		return r.line, r.err
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+type readResult struct {
+	line string
+	err  error
+}
+
+// validate checks an answer with the engine itself, so bounds and choices
+// are enforced exactly as Evaluate enforces them.
+func (s *session) validate(ctx context.Context, q triage.Question, v any) (string, error) {
+	trial := maps.Clone(s.answers)
+	trial[q.ID] = v
+	_, err := s.eng.Evaluate(ctx, trial)
+	var aerrs triage.AnswerErrors
+	if errors.As(err, &aerrs) {
+		for _, e := range aerrs {
+			if e.Question == q.ID {
+				return "That answer does not fit: " + e.Msg + ".", nil
+			}
+		}
+	}
+	if err != nil && !errors.As(err, &aerrs) {
+		return "", err
+	}
+	return "", nil
+}
+
+func (s *session) help(q triage.Question) {
+	if q.Help != "" {
+		fmt.Fprintf(s.out, "   %s\n", q.Help)
+	}
+	switch q.Type {
+	case triage.Boolean:
+		fmt.Fprintln(s.out, "   Answer yes or no (y or n).")
+	case triage.Integer:
+		fmt.Fprintf(s.out, "   Answer with a whole number%s%s.\n", unitText(q), boundsText(q))
+	case triage.Number:
+		fmt.Fprintf(s.out, "   Answer with a number%s%s.\n", unitText(q), boundsText(q))
+	case triage.Choice:
+		fmt.Fprintln(s.out, "   Pick one: type its number or its name.")
+	case triage.MultiChoice:
+		fmt.Fprintln(s.out, "   Pick all that apply: numbers or names separated by commas (1,3), or none.")
+	}
+	fmt.Fprintln(s.out, "   Type skip to leave this unanswered, or back to change your previous answer.")
+}
+
+// hint is the short reminder of the expected form shown before the prompt.
+func hint(q triage.Question) string {
+	switch q.Type {
+	case triage.Boolean:
+		return "(yes/no) "
+	case triage.Integer, triage.Number:
+		if q.Unit != "" {
+			return "(" + q.Unit + ") "
+		}
+		return "(number) "
+	case triage.Choice:
+		return "(pick one) "
+	case triage.MultiChoice:
+		return "(pick any, comma-separated, or none) "
+	}
+	return ""
+}
+
+func unitText(q triage.Question) string {
+	if q.Unit == "" {
+		return ""
+	}
+	return " of " + q.Unit
+}
+
+func boundsText(q triage.Question) string {
+	switch {
+	case q.Min != nil && q.Max != nil:
+		return fmt.Sprintf(", from %s to %s", fmtFloat(*q.Min), fmtFloat(*q.Max))
+	case q.Min != nil:
+		return ", at least " + fmtFloat(*q.Min)
+	case q.Max != nil:
+		return ", at most " + fmtFloat(*q.Max)
+	}
+	return ""
+}
+
+func fmtFloat(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+// parseAnswer turns what a person typed into an answer of q's type, or a
+// message saying what was expected.
+func parseAnswer(q triage.Question, input string) (any, string) {
+	lower := strings.ToLower(input)
+	switch q.Type {
+	case triage.Boolean:
+		switch lower {
+		case "y", "yes", "true":
+			return true, ""
+		case "n", "no", "false":
+			return false, ""
+		}
+		return nil, fmt.Sprintf("Please answer yes or no, not %q.", input)
+	case triage.Integer:
+		n, err := strconv.ParseInt(input, 10, 64)
+		if err != nil {
+			return nil, fmt.Sprintf("Please answer with a whole number%s, such as 3; %q is not one.", unitText(q), input)
+		}
+		return n, ""
+	case triage.Number:
+		f, err := strconv.ParseFloat(strings.Replace(input, ",", ".", 1), 64)
+		if err != nil {
+			return nil, fmt.Sprintf("Please answer with a number%s, such as 37.5; %q is not one.", unitText(q), input)
+		}
+		return f, ""
+	case triage.Choice:
+		c, msg := pickChoice(q, input)
+		if msg != "" {
+			return nil, msg
+		}
+		return c, ""
+	case triage.MultiChoice:
+		if lower == "none" || lower == "no" || lower == "n" {
+			return []string{}, ""
+		}
+		picked := []string{}
+		for _, part := range strings.Split(input, ",") {
+			part = strings.TrimSpace(part)
+			if part == "" {
+				continue
+			}
+			c, msg := pickChoice(q, part)
+			if msg != "" {
+				return nil, msg
+			}
+			if slices.Contains(picked, c) {
+				return nil, fmt.Sprintf("%q is picked twice.", part)
+			}
+			picked = append(picked, c)
+		}
+		if len(picked) == 0 {
+			return nil, "Please pick one or more, or type none."
+		}
+		return picked, ""
+	}
+	return nil, "This question has a type that cannot be asked here."
+}
+
+// pickChoice finds a choice by its number, value or label.
+func pickChoice(q triage.Question, input string) (string, string) {
+	if n, err := strconv.Atoi(input); err == nil {
+		if n >= 1 && n <= len(q.Choices) {
+			return q.Choices[n-1].Value, ""
+		}
+		return "", fmt.Sprintf("There is no choice %d; pick a number from 1 to %d.", n, len(q.Choices))
+	}
+	for _, c := range q.Choices {
+		if strings.EqualFold(input, c.Value) || strings.EqualFold(input, c.Label) {
+			return c.Value, ""
+		}
+	}
+	names := make([]string, len(q.Choices))
+	for i, c := range q.Choices {
+		names[i] = c.Value
+	}
+	return "", fmt.Sprintf("%q is not one of the choices (%s); type its number or its name.", input, strings.Join(names, ", "))
+}

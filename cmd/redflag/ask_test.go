@@ -1,0 +1,303 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/redflagkit/redflag/triage"
+)
+
+// typed joins the lines a person types, each ended by Enter.
+func typed(lines ...string) string { return strings.Join(lines, "\n") + "\n" }
+
+// asked lists the question numbers and texts of a transcript, in order.
+var askedRe = regexp.MustCompile(`(?m)^\d+\. (.*)$`)
+
+func asked(transcript string) []string {
+	var out []string
+	for _, m := range askedRe.FindAllStringSubmatch(transcript, -1) {
+		out = append(out, m[1])
+	}
+	return out
+}
+
+// noToEverything answers the default questionnaire in Next's order with no
+// red flag: it pops twice a day with half an hour of relief, for two days.
+var noToEverything = []string{
+	"n",    // shooting_arm_pain
+	"none", // numbness_tingling
+	"n",    // electric_pain
+	"n",    // needle_like_pain
+	"no",   // worsening_pain
+	"n",    // pain_wraps_to_chest
+	"n",    // deep_breath_pain
+	"n",    // constant_stiffness
+	"n",    // clunking
+	"yes",  // self_pops
+	"30",   // relief_minutes
+	"2",    // pain_days
+	"n",    // fever
+	"n",    // unexplained_weight_loss
+	"n",    // night_pain
+	"n",    // systemic_symptoms
+	"n",    // severe_osteoporosis
+	"n",    // inflammatory_condition
+	"n",    // recent_trauma
+}
+
+func TestAskTranscripts(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		reason string
+		args   []string
+		input  string
+		code   int
+		// asked is how many questions the transcript shows (re-asks of the
+		// same question after back count again).
+		asked int
+		incl  []string
+		excl  []string
+	}{
+		{
+			name:   "self-care",
+			reason: "no red flag: every refer rule is settled after the questions Next asks, never grinding or pops_per_day (cautions only)",
+			input:  typed(noToEverything...),
+			code:   exitSelfCare, asked: len(noToEverything),
+			incl: []string{"Outcome: SELF-CARE IS OK", "Self-care guidance:"},
+			excl: []string{"bone grinding on bone when your back moves", "how many times do you pop"},
+		},
+		{
+			name:   "see-professional",
+			reason: "a red flag ends the questionnaire at once: nothing can change the outcome",
+			input:  typed("n", "none", "n", "n", "yes"),
+			code:   exitSeePro, asked: 5,
+			incl: []string{"Outcome: SEE A PROFESSIONAL", "[refer: worsening_pain]", "Because: worsening_pain = true"},
+		},
+		{
+			name:   "natural answers",
+			reason: "bad answers are re-asked with a clear message; ? shows the help; choices by number and by label",
+			input:  typed("maybe", "", "N", "?", "2, Fingers"),
+			code:   exitSeePro, asked: 2,
+			incl: []string{
+				`   Please answer yes or no, not "maybe".`,
+				"   Please type an answer (? for help, skip to leave it unanswered).",
+				"   If you have no numbness or tingling, pick none of them.",
+				"   Pick all that apply: numbers or names separated by commas (1,3), or none.",
+				"Because: numbness_tingling = [arms, fingers]",
+			},
+		},
+		{
+			name:   "bad numbers and choices",
+			reason: "a word for a number, a value below the minimum (checked by the engine), an unknown choice and a repeated one are all re-asked",
+			input: typed(append(noToEverything[:10:10],
+				"ten", "-1", "3", // relief_minutes: not a number, below min, then a red flag
+			)...),
+			code: exitSeePro, asked: 11,
+			incl: []string{
+				`   Please answer with a whole number of minutes, such as 3; "ten" is not one.`,
+				"   That answer does not fit: -1 is below the minimum of 0.",
+				"Because: self_pops = true, relief_minutes = 3",
+			},
+		},
+		{
+			name:   "choice errors",
+			reason: "a choice number out of range, an unknown name and a repeat are refused",
+			input:  typed("n", "7", "toes", "arms,2", "chest"),
+			code:   exitSeePro, asked: 2,
+			incl: []string{
+				"   There is no choice 7; pick a number from 1 to 3.",
+				`   "toes" is not one of the choices (fingers, arms, chest); type its number or its name.`,
+				`   "2" is picked twice.`,
+				"Because: numbness_tingling = [chest]",
+			},
+		},
+		{
+			name:   "back",
+			reason: "back undoes the previous answer and asks it again; back at the start says so",
+			input:  typed("back", "n", "back", "n", "none", "back", "back", "n", "arms"),
+			code:   exitSeePro, asked: 8,
+			incl: []string{"   There is no previous answer to change.", "Because: numbness_tingling = [arms]"},
+			excl: []string{"numbness_tingling = none"},
+		},
+		{
+			name:   "skip and end of input",
+			reason: "skip leaves a question unanswered and moves on; at the end of the input the verdict is incomplete, never self-care",
+			input:  typed("skip", "none", "n"),
+			code:   exitIncomplete, asked: 4,
+			incl: []string{
+				"   (left unanswered)",
+				"(end of input: stopping here)",
+				"Outcome: INCOMPLETE",
+				"  - Do you have pain that shoots down one or both of your arms?  [shooting_arm_pain]",
+			},
+		},
+		{
+			name:   "skip everything",
+			reason: "once every question still needed is skipped, nothing is left to ask: incomplete, listing them",
+			input:  typed(strings.Split(strings.Repeat("skip,", 18), ",")[:18]...),
+			code:   exitIncomplete, asked: 18,
+			incl: []string{"Outcome: INCOMPLETE", "[self_pops]", "[recent_trauma]"},
+			excl: []string{"end of input", "[relief_minutes]"},
+		},
+		{
+			name:   "all",
+			reason: "--all asks every question that applies, cautions included, and skips follow-ups whose ask_if is false",
+			args:   []string{"--all"},
+			input: typed("n", "none", "n", "n", "n", "n", "n", "n", "n", "n", // ... grinding
+				"no", // self_pops: pops_per_day and relief_minutes do not apply
+				"2", "n", "n", "n", "n", "n", "n", "n"),
+			code: exitSelfCare, asked: 19,
+			incl: []string{"Does it ever feel like bone grinding on bone", "Outcome: SELF-CARE IS OK"},
+			excl: []string{"how many minutes does the relief", "end of input"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := runCLI(t, t.Context(), tt.input, append([]string{"ask"}, tt.args...)...)
+			require.Equal(t, tt.code, got.code, "%s\nstdout:\n%s\nstderr: %s", tt.reason, got.stdout, got.stderr)
+			assert.Empty(t, got.stderr)
+			assert.Len(t, asked(got.stdout), tt.asked, "%s\n%s", tt.reason, got.stdout)
+			for _, s := range tt.incl {
+				assert.Contains(t, got.stdout, s, tt.reason)
+			}
+			for _, s := range tt.excl {
+				assert.NotContains(t, got.stdout, s, tt.reason)
+			}
+			assert.True(t, strings.HasSuffix(got.stdout, "\n"+noteLine), "the transcript ends with the not-a-diagnosis note")
+		})
+	}
+}
+
+// TestAskGolden pins two whole transcripts: the questions and their order,
+// the prompts, and the verdict.
+func TestAskGolden(t *testing.T) {
+	t.Parallel()
+	for name, input := range map[string]string{
+		"ask-self-care.txt":        typed(noToEverything...),
+		"ask-see-professional.txt": typed("n", "?", "1"),
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			got := runCLI(t, t.Context(), input, "ask")
+			require.Empty(t, got.stderr)
+			golden(t, name, got.stdout)
+		})
+	}
+}
+
+// TestAskSaveReplaysWithCheck checks that --save writes answers that check
+// accepts and that give the same verdict, printed the same way.
+func TestAskSaveReplaysWithCheck(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name  string
+		input string
+		code  int
+	}{
+		{"self-care", typed(noToEverything...), exitSelfCare},
+		{"see-professional", typed("n", "1,3"), exitSeePro},
+		{"incomplete", typed("skip", "none"), exitIncomplete},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			path := filepath.Join(t.TempDir(), "answers.json")
+			got := runCLI(t, t.Context(), tt.input, "ask", "--save", path)
+			require.Equal(t, tt.code, got.code, got.stderr)
+			assert.Contains(t, got.stdout, "Answers saved to "+path)
+
+			data, err := os.ReadFile(path)
+			require.NoError(t, err)
+			_, err = triage.ParseAnswers(data)
+			require.NoError(t, err, "the saved file is an answers object")
+			replay := runCLI(t, t.Context(), "", "check", path)
+			require.Equal(t, tt.code, replay.code, "check on the saved answers exits as ask did")
+			assert.Contains(t, got.stdout, "\n\n"+replay.stdout, "ask ends with the verdict exactly as check prints it")
+		})
+	}
+}
+
+func TestAskArguments(t *testing.T) {
+	t.Parallel()
+	got := runCLI(t, t.Context(), "", "ask", "answers.json")
+	assert.Equal(t, exitBadInput, got.code)
+	assert.Contains(t, got.stderr, `unexpected argument "answers.json"`)
+
+	got = runCLI(t, t.Context(), "", "ask", "--rules", "no-such-dir")
+	assert.Equal(t, exitBadInput, got.code)
+	assert.Contains(t, got.stderr, "redflag: --rules:")
+
+	got = runCLI(t, t.Context(), typed("n"), "ask", "--save", filepath.Join(t.TempDir(), "no", "such", "dir.json"))
+	assert.Equal(t, exitFailure, got.code, "an answers file that cannot be written is a failure, not a verdict")
+	assert.Contains(t, got.stderr, "--save")
+}
+
+// TestAskCustomRules runs ask on a rule set from a directory.
+func TestAskCustomRules(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "rules.yaml"), []byte(`name: demo
+version: 1.0.0
+title: A demo clinic
+sources:
+  - {id: leaflet, title: Demo leaflet}
+questions:
+  - id: temperature
+    text: What is your temperature?
+    type: number
+    min: 30
+    max: 45
+    unit: °C
+  - id: side
+    text: Which side hurts?
+    type: choice
+    choices: [{value: left, label: Left side}, {value: right, label: Right side}]
+rules:
+  - id: fever
+    title: Fever
+    when: temperature >= 38 && side == "left"
+    action: refer
+    advice: See a professional.
+    cite: {source: leaflet, section: Fever}
+`), 0o644))
+	got := runCLI(t, t.Context(), typed("hot", "50", "38,5", "left side"), "ask", "--rules", dir)
+	require.Equal(t, exitSeePro, got.code, "%s\n%s", got.stdout, got.stderr)
+	assert.Contains(t, got.stdout, "A demo clinic")
+	assert.Contains(t, got.stdout, `Please answer with a number of °C, such as 37.5; "hot" is not one.`)
+	assert.Contains(t, got.stdout, "That answer does not fit: 50 is above the maximum of 45.")
+	assert.Contains(t, got.stdout, "   1) Left side\n   2) Right side\n")
+	assert.Contains(t, got.stdout, `Because: temperature = 38.5, side = "left"`)
+}
+
+// TestAskInterrupted cancels the context while ask waits for input that
+// never comes: it returns at once, with no verdict.
+func TestAskInterrupted(t *testing.T) {
+	t.Parallel()
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	ctx, cancel := context.WithCancel(t.Context())
+	var stdout, stderr bytes.Buffer
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, []string{"ask"}, pr, &stdout, &stderr) }()
+	time.Sleep(50 * time.Millisecond)
+	cancel()
+	select {
+	case code := <-done:
+		assert.Equal(t, exitFailure, code)
+	case <-time.After(10 * time.Second):
+		t.Fatal("ask did not notice the interrupt while waiting for input")
+	}
+	assert.Contains(t, stderr.String(), "interrupted; no verdict was given")
+	assert.NotContains(t, stdout.String(), "Outcome:")
+}

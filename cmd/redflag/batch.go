@@ -1,0 +1,355 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/redflagkit/redflag/triage"
+)
+
+// Batch limits. Together they bound memory whatever the input length:
+// at most window chunks are in flight (read, being evaluated, or waiting
+// for their turn to be written), and a chunk holds at most chunkLines lines
+// and roughly chunkBytes bytes, each line at most maxLineBytes.
+const (
+	chunkLines   = 64
+	chunkBytes   = 256 << 10
+	maxLineBytes = 1 << 20
+)
+
+// batchLine is one line of --jsonl output: the input line number and either
+// a verdict or an error.
+type batchLine struct {
+	Line    int             `json:"line"`
+	Verdict *triage.Verdict `json:"verdict,omitempty"`
+	Error   string          `json:"error,omitempty"`
+	// Errors names each offending question when the answers did not fit
+	// the questionnaire, as AnswerErrors does.
+	Errors []answerError `json:"errors,omitempty"`
+}
+
+// answerError is one triage.AnswerError in JSON.
+type answerError struct {
+	Question string `json:"question"`
+	Message  string `json:"message"`
+}
+
+// batchChunk is a run of consecutive input lines and, once evaluated, their
+// output lines.
+type batchChunk struct {
+	seq       int      // position in the input, counting chunks from 0
+	firstLine int      // 1-based input line number of lines[0]
+	lines     [][]byte // nil for a line that was too long
+	out       []byte   // one JSON line per input line
+	counts    batchCounts
+	// cancelled is set when ctx ended during evaluation: some lines may
+	// hold the cancellation instead of a verdict, so none is written.
+	cancelled bool
+}
+
+// batchCounts tallies results for the summary.
+type batchCounts struct {
+	outcomes map[triage.Outcome]int
+	errors   int
+	lines    int
+}
+
+func (c *batchCounts) add(o batchCounts) {
+	for k, v := range o.outcomes {
+		c.outcomes[k] += v
+	}
+	c.errors += o.errors
+	c.lines += o.lines
+}
+
+// batchOptions configures runBatch; tests shrink the window and workers.
+type batchOptions struct {
+	workers  int
+	window   int           // chunks in flight; bounds memory
+	progress io.Writer     // nil: no progress line
+	interval time.Duration // between progress lines
+	rulesDir string        // --rules, to name rule files in errors as check does
+}
+
+// checkJSONL is "redflag check --jsonl": it evaluates one answers object per
+// input line and writes one JSON result per line, in input order.
+func checkJSONL(ctx context.Context, eng *triage.Engine, rulesDir string, in io.Reader, name string, stdout, stderr io.Writer) int {
+	workers := runtime.GOMAXPROCS(0)
+	opts := batchOptions{workers: workers, window: 4 * workers, interval: time.Second, rulesDir: rulesDir}
+	if isTerminal(stderr) {
+		opts.progress = stderr
+	}
+	start := time.Now()
+	counts, err := runBatch(ctx, eng, in, stdout, opts)
+	elapsed := time.Since(start)
+	writeSummary(stderr, counts, elapsed)
+	if err != nil {
+		fmt.Fprintf(stderr, "redflag check: %s: %v\n", name, err)
+		return exitFailure
+	}
+	if counts.errors > 0 {
+		return exitBadInput
+	}
+	return exitSelfCare
+}
+
+// isTerminal reports whether w is a character device such as a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && isTerminalFile(f)
+}
+
+func writeSummary(w io.Writer, c batchCounts, elapsed time.Duration) {
+	rate := 0.0
+	if s := elapsed.Seconds(); s > 0 {
+		rate = float64(c.lines) / s
+	}
+	fmt.Fprintf(w, "redflag check --jsonl: %d lines in %s (%.0f lines/s): self_care %d, see_professional %d, incomplete %d, errors %d\n",
+		c.lines, elapsed.Round(time.Millisecond), rate,
+		c.outcomes[triage.SelfCare], c.outcomes[triage.SeeProfessional], c.outcomes[triage.Incomplete], c.errors)
+}
+
+// runBatch reads lines from in, evaluates them on opts.workers goroutines
+// and writes results to out in input order. A bad line is reported on its
+// own output line and never stops the run; only a read or write failure or
+// a cancelled ctx does.
+//
+// Memory stays flat: the reader takes a slot before reading a chunk and the
+// writer frees it after writing the chunk, so at most opts.window chunks
+// exist at any time, and the reorder buffer is a ring of that many slots.
+func runBatch(ctx context.Context, eng *triage.Engine, in io.Reader, out io.Writer, opts batchOptions) (batchCounts, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	total := batchCounts{outcomes: map[triage.Outcome]int{}}
+
+	slots := make(chan struct{}, opts.window)
+	jobs := make(chan *batchChunk, opts.window)
+	done := make(chan *batchChunk, opts.window)
+
+	var readErr error
+	go func() {
+		defer close(jobs)
+		readErr = readChunks(ctx, in, slots, jobs)
+	}()
+
+	var wg sync.WaitGroup
+	for range opts.workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for c := range jobs {
+				evalChunk(ctx, eng, c, opts.rulesDir)
+				done <- c
+			}
+		}()
+	}
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+
+	// The writer: chunks arrive in any order and are written in sequence.
+	// A chunk's seq is below next+window (the reader could not have taken
+	// its slot otherwise), so the ring never overwrites a pending chunk.
+	ring := make([]*batchChunk, opts.window)
+	next := 0
+	bw := bufio.NewWriterSize(out, 64<<10)
+	var writeErr error
+	stopped := false // a chunk was cancelled: write nothing after it
+	var lastProgress time.Time
+	start := time.Now()
+	for c := range done {
+		ring[c.seq%opts.window] = c
+		for {
+			r := ring[next%opts.window]
+			if r == nil || r.seq != next {
+				break
+			}
+			ring[next%opts.window] = nil
+			stopped = stopped || r.cancelled
+			if writeErr == nil && !stopped {
+				if _, err := bw.Write(r.out); err != nil {
+					writeErr = err
+					cancel() // stop reading: nobody can see the results
+				}
+				total.add(r.counts)
+			}
+			next++
+			<-slots
+		}
+		if opts.progress != nil && time.Since(lastProgress) >= opts.interval {
+			lastProgress = time.Now()
+			writeProgress(opts.progress, total, start)
+		}
+	}
+	if opts.progress != nil {
+		writeProgress(opts.progress, total, start)
+		fmt.Fprint(opts.progress, "\n")
+	}
+	if err := bw.Flush(); err != nil && writeErr == nil {
+		writeErr = err
+	}
+	switch {
+	case writeErr != nil:
+		return total, fmt.Errorf("writing results: %w", writeErr)
+	case readErr != nil:
+		return total, readErr
+	}
+	return total, ctx.Err()
+}
+
+// writeProgress overwrites the progress line in place.
+func writeProgress(w io.Writer, c batchCounts, start time.Time) {
+	rate := float64(c.lines) / time.Since(start).Seconds()
+	fmt.Fprintf(w, "\r%d lines, %.0f lines/s, %d errors ", c.lines, rate, c.errors)
+}
+
+// readChunks splits in into chunks of lines and sends them to jobs, taking
+// one slot from slots for each. A line longer than maxLineBytes is
+// discarded as it is read and reported as an error, so one bad line cannot
+// exhaust memory.
+func readChunks(ctx context.Context, in io.Reader, slots chan struct{}, jobs chan<- *batchChunk) error {
+	br := bufio.NewReaderSize(in, 64<<10)
+	lineNo, seq := 0, 0
+	var c *batchChunk
+	size := 0
+	send := func() bool {
+		select {
+		case jobs <- c:
+		case <-ctx.Done():
+			return false
+		}
+		seq++
+		c, size = nil, 0
+		return true
+	}
+	for {
+		line, tooLong, err := readLine(br)
+		if len(line) > 0 || tooLong || err == nil {
+			if c == nil {
+				select {
+				case slots <- struct{}{}:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+				c = &batchChunk{seq: seq, firstLine: lineNo + 1}
+			}
+			lineNo++
+			if tooLong {
+				line = nil
+			}
+			c.lines = append(c.lines, line)
+			size += len(line)
+			if len(c.lines) == chunkLines || size >= chunkBytes {
+				if !send() {
+					return ctx.Err()
+				}
+			}
+		}
+		if err != nil {
+			if c != nil && !send() {
+				return ctx.Err()
+			}
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return fmt.Errorf("reading line %d: %w", lineNo+1, err)
+		}
+	}
+}
+
+// readLine returns the next line without its line ending, as a copy. At the
+// end of the input it returns the last unterminated line (if any) with
+// io.EOF. tooLong reports a line over maxLineBytes, whose bytes were
+// skipped.
+func readLine(br *bufio.Reader) (line []byte, tooLong bool, err error) {
+	for {
+		frag, err := br.ReadSlice('\n')
+		if !tooLong {
+			if len(line)+len(frag) > maxLineBytes+2 { // +2: the line ending
+				tooLong, line = true, nil
+			} else {
+				line = append(line, frag...)
+			}
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		line = bytes.TrimSuffix(line, []byte("\n"))
+		line = bytes.TrimSuffix(line, []byte("\r"))
+		if tooLong {
+			line = nil
+		}
+		return line, tooLong, err
+	}
+}
+
+// evalChunk evaluates every line of c and fills c.out and c.counts.
+func evalChunk(ctx context.Context, eng *triage.Engine, c *batchChunk, rulesDir string) {
+	c.counts = batchCounts{outcomes: map[triage.Outcome]int{}}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	for i, line := range c.lines {
+		res := evalLine(ctx, eng, c.firstLine+i, line, rulesDir)
+		if res.Verdict != nil {
+			c.counts.outcomes[res.Verdict.Outcome]++
+		} else {
+			c.counts.errors++
+		}
+		c.counts.lines++
+		if err := enc.Encode(res); err != nil {
+			// A verdict always marshals; if not, say so on the line rather
+			// than drop it.
+			buf.Reset()
+			_ = enc.Encode(batchLine{Line: res.Line, Error: "cannot encode the result: " + err.Error()})
+		}
+	}
+	c.out = buf.Bytes()
+	c.lines = nil // the input is no longer needed; let it go
+	c.cancelled = ctx.Err() != nil
+}
+
+func evalLine(ctx context.Context, eng *triage.Engine, lineNo int, line []byte, rulesDir string) batchLine {
+	res := batchLine{Line: lineNo}
+	if line == nil {
+		res.Error = fmt.Sprintf("line is longer than %d bytes", maxLineBytes)
+		return res
+	}
+	if len(bytes.TrimSpace(line)) == 0 {
+		res.Error = "empty line: want one JSON object of answers per line"
+		return res
+	}
+	answers, err := triage.ParseAnswers(line)
+	if err != nil {
+		res.Error = err.Error()
+		return res
+	}
+	v, err := eng.Evaluate(ctx, answers)
+	if err != nil {
+		var ee *triage.EvalError
+		if errors.As(err, &ee) && rulesDir != "" {
+			ee.Pos.File = filepath.Join(rulesDir, filepath.FromSlash(ee.Pos.File))
+		}
+		res.Error = err.Error()
+		var aerrs triage.AnswerErrors
+		if errors.As(err, &aerrs) {
+			res.Error = "invalid answers"
+			for _, e := range aerrs {
+				res.Errors = append(res.Errors, answerError{Question: e.Question, Message: e.Msg})
+			}
+		}
+		return res
+	}
+	res.Verdict = v
+	return res
+}

@@ -1,0 +1,437 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/redflagkit/redflag/internal/gen"
+	"github.com/redflagkit/redflag/rules"
+	"github.com/redflagkit/redflag/triage"
+)
+
+func defaultEngine(t testing.TB) *triage.Engine {
+	t.Helper()
+	eng, err := triage.Load(rules.FS)
+	require.NoError(t, err)
+	return eng
+}
+
+// decodeLines parses --jsonl output strictly: one JSON object per line.
+func decodeLines(t *testing.T, out string) []batchLine {
+	t.Helper()
+	var got []batchLine
+	sc := bufio.NewScanner(strings.NewReader(out))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var l batchLine
+		require.NoError(t, json.Unmarshal(sc.Bytes(), &l), "output line %q", sc.Text())
+		got = append(got, l)
+	}
+	require.NoError(t, sc.Err())
+	return got
+}
+
+// TestBatchMatchesCheck runs a few thousand generated lines through --jsonl
+// and compares every output line with what Evaluate gives for that line
+// alone: same order, same verdict, every line numbered.
+func TestBatchMatchesCheck(t *testing.T) {
+	t.Parallel()
+	eng := defaultEngine(t)
+	var in bytes.Buffer
+	require.NoError(t, gen.Write(&in, eng.Questions(), 3000, 7))
+	input := in.String()
+
+	got := runCLI(t, t.Context(), input, "check", "--jsonl")
+	require.Equal(t, exitSelfCare, got.code, "every line is valid: exit 0\nstderr: %s", got.stderr)
+	lines := decodeLines(t, got.stdout)
+	inLines := strings.Split(strings.TrimSuffix(input, "\n"), "\n")
+	require.Len(t, lines, len(inLines), "one output line per input line")
+	counts := map[triage.Outcome]int{}
+	for i, l := range lines {
+		require.Equal(t, i+1, l.Line, "output is in input order")
+		require.Empty(t, l.Error)
+		answers, err := triage.ParseAnswers([]byte(inLines[i]))
+		require.NoError(t, err)
+		want, err := eng.Evaluate(context.Background(), answers)
+		require.NoError(t, err)
+		wantJSON, err := json.Marshal(want)
+		require.NoError(t, err)
+		gotJSON, err := json.Marshal(l.Verdict)
+		require.NoError(t, err)
+		require.JSONEq(t, string(wantJSON), string(gotJSON), "line %d", i+1)
+		assert.Equal(t, triage.Disclaimer, l.Verdict.Notice, "every verdict carries the note")
+		counts[want.Outcome]++
+	}
+	for _, o := range []triage.Outcome{triage.SelfCare, triage.SeeProfessional, triage.Incomplete} {
+		require.Positive(t, counts[o], "the generated input covers %s", o)
+	}
+	wantSummary := fmt.Sprintf("self_care %d, see_professional %d, incomplete %d, errors 0\n",
+		counts[triage.SelfCare], counts[triage.SeeProfessional], counts[triage.Incomplete])
+	assert.True(t, strings.HasPrefix(got.stderr, "redflag check --jsonl: 3000 lines in "), got.stderr)
+	assert.True(t, strings.HasSuffix(got.stderr, wantSummary), "summary %q, want suffix %q", got.stderr, wantSummary)
+	assert.NotContains(t, got.stderr, "\r", "no progress line when stderr is not a terminal")
+}
+
+func TestBatchBadLines(t *testing.T) {
+	t.Parallel()
+	valid := `{"fever": true}`
+	tooLong := `{"fever": true` + strings.Repeat(" ", maxLineBytes) + `}`
+	tests := []struct {
+		line   string
+		reason string
+		// want is the expected error; "" means a verdict.
+		want   string
+		errors []answerError
+	}{
+		{line: valid, reason: "a valid line between bad ones still gets its verdict"},
+		{line: `{"fever": tru}`, reason: "malformed JSON is reported on its own line", want: "invalid answers: malformed JSON"},
+		{line: `[1, 2]`, reason: "a line that is not an object", want: "answers must be a JSON object"},
+		{line: ``, reason: "an empty line is an error, never skipped silently", want: "empty line: want one JSON object of answers per line"},
+		{
+			line: `{"fever": "yes", "pain_days": 2.5, "fevr": true}`, reason: "invalid answers name every offending question, as the library does",
+			want: "invalid answers",
+			errors: []answerError{
+				{Question: "pain_days", Message: "want a whole number, got 2.5"},
+				{Question: "fever", Message: `want true or false, got string "yes"`},
+				{Question: "fevr", Message: `unknown question (did you mean "fever"?)`},
+			},
+		},
+		{line: `{"fever": false}` + "\r", reason: "a CRLF line ending is accepted"},
+		{line: tooLong, reason: "a line over the limit is refused without reading it into memory", want: fmt.Sprintf("line is longer than %d bytes", maxLineBytes)},
+		{line: `{"fever": true} {"fever": false}`, reason: "two objects on one line", want: "unexpected data after the answers object"},
+		{line: valid, reason: "the last line may lack a newline"},
+	}
+	var in strings.Builder
+	for i, tt := range tests {
+		in.WriteString(tt.line)
+		if i < len(tests)-1 {
+			in.WriteString("\n")
+		}
+	}
+	got := runCLI(t, t.Context(), in.String(), "check", "--jsonl")
+	assert.Equal(t, exitBadInput, got.code, "any bad line makes the exit code 2, after the whole run")
+	lines := decodeLines(t, got.stdout)
+	require.Len(t, lines, len(tests), "a bad line never stops the run")
+	nErr := 0
+	for i, tt := range tests {
+		l := lines[i]
+		assert.Equal(t, i+1, l.Line, tt.reason)
+		if tt.want == "" {
+			assert.Empty(t, l.Error, tt.reason)
+			require.NotNil(t, l.Verdict, tt.reason)
+			continue
+		}
+		nErr++
+		assert.Nil(t, l.Verdict, "no verdict comes with an error: %s", tt.reason)
+		assert.Contains(t, l.Error, tt.want, tt.reason)
+		assert.Equal(t, tt.errors, l.Errors, tt.reason)
+	}
+	assert.Contains(t, got.stderr, fmt.Sprintf("errors %d\n", nErr))
+}
+
+func TestBatchArguments(t *testing.T) {
+	t.Parallel()
+	got := runCLI(t, t.Context(), "", "check", "--jsonl", "no-such-file.jsonl")
+	assert.Equal(t, exitBadInput, got.code)
+	assert.Contains(t, got.stderr, "no-such-file.jsonl")
+
+	got = runCLI(t, t.Context(), "", "check", "--jsonl", "--json")
+	assert.Equal(t, exitBadInput, got.code, "--json and --jsonl are two different outputs")
+	assert.Contains(t, got.stderr, "--json and --jsonl")
+
+	got = runCLI(t, t.Context(), "", "check", "--jsonl")
+	assert.Equal(t, exitSelfCare, got.code, "empty input: nothing to do, nothing wrong")
+	assert.Empty(t, got.stdout)
+	assert.Contains(t, got.stderr, "0 lines in")
+}
+
+// lineSource generates n answer lines on the fly, each padded with pad
+// spaces, so a test can stream far more input than it ever holds. It counts
+// the bytes read from it.
+type lineSource struct {
+	lines []string // a few distinct lines, cycled
+	n     int
+	pad   int
+	i     int
+	buf   []byte
+	read  atomic.Int64
+}
+
+func newLineSource(t testing.TB, n, pad int) *lineSource {
+	eng := defaultEngine(t)
+	rng := rand.New(rand.NewPCG(1, 1))
+	s := &lineSource{n: n, pad: pad}
+	for range 50 {
+		data, err := json.Marshal(gen.Answers(rng, eng.Questions(), 0.1))
+		require.NoError(t, err)
+		s.lines = append(s.lines, string(data))
+	}
+	return s
+}
+
+func (s *lineSource) Read(p []byte) (int, error) {
+	for len(s.buf) == 0 {
+		if s.i == s.n {
+			return 0, io.EOF
+		}
+		line := s.lines[s.i%len(s.lines)]
+		s.buf = append(s.buf[:0], line[:len(line)-1]...)
+		s.buf = append(s.buf, strings.Repeat(" ", s.pad)...)
+		s.buf = append(s.buf, "}\n"...)
+		s.i++
+	}
+	n := copy(p, s.buf)
+	s.buf = s.buf[n:]
+	s.read.Add(int64(n))
+	return n, nil
+}
+
+// orderChecker is an output that checks line numbers as they stream past,
+// keeping nothing.
+type orderChecker struct {
+	next    int
+	partial []byte
+	bad     error
+	// reached, when set, is closed once notify lines have passed.
+	reached chan struct{}
+	notify  int
+}
+
+func (o *orderChecker) Write(p []byte) (int, error) {
+	data := append(o.partial, p...)
+	for {
+		i := bytes.IndexByte(data, '\n')
+		if i < 0 {
+			break
+		}
+		var l struct {
+			Line  int    `json:"line"`
+			Error string `json:"error"`
+		}
+		if err := json.Unmarshal(data[:i], &l); err != nil || l.Line != o.next+1 || l.Error != "" {
+			if o.bad == nil {
+				o.bad = fmt.Errorf("after line %d got %q (%v)", o.next, data[:i], err)
+			}
+		}
+		o.next++
+		if o.reached != nil && o.next == o.notify {
+			close(o.reached)
+		}
+		data = data[i+1:]
+	}
+	o.partial = append(o.partial[:0], data...)
+	return len(p), nil
+}
+
+// TestBatchMemoryIsFlat streams input far larger than the memory it may
+// use and samples the heap while it runs: the heap must stay within a small
+// bound that does not grow with the input.
+func TestBatchMemoryIsFlat(t *testing.T) {
+	eng := defaultEngine(t)
+	const n, pad = 40000, 2000 // about 100 MB of input
+	src := newLineSource(t, n, pad)
+	out := &orderChecker{}
+
+	runtime.GC()
+	var base runtime.MemStats
+	runtime.ReadMemStats(&base)
+	var peak atomic.Uint64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		var m runtime.MemStats
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+			runtime.ReadMemStats(&m)
+			if m.HeapAlloc > peak.Load() {
+				peak.Store(m.HeapAlloc)
+			}
+		}
+	}()
+	counts, err := runBatch(t.Context(), eng, src, out, batchOptions{workers: 4, window: 16})
+	close(stop)
+	wg.Wait()
+	require.NoError(t, err)
+	require.NoError(t, out.bad)
+	assert.Equal(t, n, out.next, "every line came out, in order")
+	assert.Equal(t, n, counts.lines)
+	inputMB := float64(src.read.Load()) / (1 << 20)
+	grewMB := float64(int64(peak.Load())-int64(base.HeapAlloc)) / (1 << 20)
+	t.Logf("input %.0f MB, heap grew by at most %.1f MB", inputMB, grewMB)
+	require.Greater(t, inputMB, 75.0, "the input must dwarf the bound")
+	// 16 chunks of at most 256 KiB of input plus their output, with room
+	// for the garbage collector's slack; far below the input size.
+	assert.Less(t, grewMB, 40.0, "heap growth must be bounded by the window, not the input")
+}
+
+// blockedWriter blocks every write until released.
+type blockedWriter struct {
+	release chan struct{}
+}
+
+func (b *blockedWriter) Write(p []byte) (int, error) {
+	<-b.release
+	return len(p), nil
+}
+
+// TestBatchReadsAheadOnlyWithinTheWindow blocks the output and checks that
+// reading stops once the window is full: a slow consumer can never make the
+// batch buffer the whole input.
+func TestBatchReadsAheadOnlyWithinTheWindow(t *testing.T) {
+	t.Parallel()
+	eng := defaultEngine(t)
+	src := newLineSource(t, 20000, 0)
+	out := &blockedWriter{release: make(chan struct{})}
+	const window = 3
+	done := make(chan error, 1)
+	go func() {
+		_, err := runBatch(t.Context(), eng, src, out, batchOptions{workers: 2, window: window})
+		done <- err
+	}()
+	// Wait for reading to start and then stall: the same count three
+	// samples running, so a busy machine cannot fake a stall.
+	var last int64
+	for same, deadline := 0, time.Now().Add(30*time.Second); same < 3; {
+		require.True(t, time.Now().Before(deadline), "reading never stalled with the output blocked (read %d bytes)", last)
+		time.Sleep(100 * time.Millisecond)
+		now := src.read.Load()
+		if now > 0 && now == last {
+			same++
+		} else {
+			same = 0
+		}
+		last = now
+	}
+	// The writer holds one chunk (blocked inside Write, whose 64 KiB buffer
+	// filled) and the window holds the rest; the reader's own buffer adds
+	// 64 KiB. One chunk is at most chunkLines lines.
+	lineLen := int64(len(src.lines[0]) + 200)
+	bound := int64(window+2)*chunkLines*lineLen + 64<<10
+	assert.Less(t, last, bound, "read %d bytes with output blocked; the window allows about %d", last, bound)
+	assert.Greater(t, last, int64(0))
+	close(out.release)
+	require.NoError(t, <-done)
+	assert.Equal(t, 20000, src.i, "once released, the run finishes")
+}
+
+// TestBatchCancel cancels a long run: it stops with the context's error,
+// and what was written is an ordered prefix with no cancelled lines.
+func TestBatchCancel(t *testing.T) {
+	t.Parallel()
+	eng := defaultEngine(t)
+	src := newLineSource(t, 10_000_000, 0)
+	ctx, cancel := context.WithCancel(t.Context())
+	out := &orderChecker{reached: make(chan struct{}), notify: 1000}
+	go func() {
+		<-out.reached // cancel mid-run, once some results are out
+		cancel()
+	}()
+	_, err := runBatch(ctx, eng, src, out, batchOptions{workers: 2, window: 8})
+	require.ErrorIs(t, err, context.Canceled)
+	require.NoError(t, out.bad, "output is an ordered prefix of verdicts")
+	assert.GreaterOrEqual(t, out.next, 1000)
+	assert.Less(t, src.i, 10_000_000, "reading stopped")
+}
+
+type failingWriter struct{ n int }
+
+func (f *failingWriter) Write(p []byte) (int, error) {
+	f.n++
+	return 0, errors.New("disk full")
+}
+
+func TestBatchWriteErrorStopsTheRun(t *testing.T) {
+	t.Parallel()
+	eng := defaultEngine(t)
+	src := newLineSource(t, 10_000_000, 0)
+	_, err := runBatch(t.Context(), eng, src, &failingWriter{}, batchOptions{workers: 2, window: 4})
+	require.ErrorContains(t, err, "disk full")
+	assert.Less(t, src.i, 10_000_000, "reading stopped once results could not be written")
+}
+
+func TestBatchProgress(t *testing.T) {
+	t.Parallel()
+	eng := defaultEngine(t)
+	var progress bytes.Buffer
+	src := newLineSource(t, 1000, 0)
+	_, err := runBatch(t.Context(), eng, src, io.Discard, batchOptions{workers: 2, window: 4, progress: &progress})
+	require.NoError(t, err)
+	assert.True(t, strings.HasPrefix(progress.String(), "\r"), "progress lines overwrite each other: %q", progress.String())
+	assert.Contains(t, progress.String(), " lines, ")
+	assert.Contains(t, progress.String(), "\r1000 lines, ", "the last progress line shows the final count")
+	assert.True(t, strings.HasSuffix(progress.String(), " \n"), "the last progress line is ended before the summary")
+
+	assert.False(t, isTerminal(&progress), "a buffer is not a terminal")
+}
+
+// BenchmarkBatch measures --jsonl throughput end to end (read, decode,
+// evaluate, encode, write in order) on every core; one op is 10,000
+// generated lines.
+func BenchmarkBatch(b *testing.B) {
+	eng := defaultEngine(b)
+	const lines = 10000
+	var in bytes.Buffer
+	require.NoError(b, gen.Write(&in, eng.Questions(), lines, 3))
+	data := in.Bytes()
+	workers := runtime.GOMAXPROCS(0)
+	b.ReportAllocs()
+	for b.Loop() {
+		_, err := runBatch(context.Background(), eng, bytes.NewReader(data), io.Discard, batchOptions{workers: workers, window: 4 * workers})
+		require.NoError(b, err)
+	}
+	b.ReportMetric(float64(lines*b.N)/b.Elapsed().Seconds(), "lines/s")
+}
+
+// TestBatchEvaluationError: a rule that fails at run time on one line is
+// that line's error, named at its place in the rule file, and the run goes
+// on.
+func TestBatchEvaluationError(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "rules.yaml"), []byte(`name: rate
+version: 1.0.0
+title: Rate
+sources: [{id: doc, title: Doc}]
+questions:
+  - {id: days, text: Days, type: integer}
+rules:
+  - id: rate
+    title: Rate
+    when: 10 / days > 2
+    action: refer
+    advice: See someone.
+    cite: {source: doc, section: S}
+`), 0o644))
+	got := runCLI(t, t.Context(), "{\"days\": 1}\n{\"days\": 0}\n{\"days\": 9}\n", "check", "--jsonl", "--rules", dir)
+	assert.Equal(t, exitBadInput, got.code)
+	lines := decodeLines(t, got.stdout)
+	require.Len(t, lines, 3)
+	assert.Equal(t, triage.SeeProfessional, lines[0].Verdict.Outcome)
+	assert.Nil(t, lines[1].Verdict, "an evaluation error is never a verdict")
+	assert.Contains(t, lines[1].Error, filepath.Join(dir, "rules.yaml")+":10:11: rate:")
+	assert.Contains(t, lines[1].Error, "division by zero")
+	assert.Equal(t, triage.SelfCare, lines[2].Verdict.Outcome, "the run goes on after the failing line")
+}

@@ -1,0 +1,324 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/redflagkit/redflag/rules"
+	"github.com/redflagkit/redflag/triage"
+)
+
+func newTestServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	eng, err := triage.Load(rules.FS)
+	require.NoError(t, err)
+	srv := httptest.NewServer(newHandler(eng, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// call sends a request and decodes the JSON response into out.
+func call(t *testing.T, srv *httptest.Server, method, path, body string, out any) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+	require.NoError(t, err)
+	res, err := srv.Client().Do(req)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	data, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	if out != nil {
+		require.NoError(t, json.Unmarshal(data, out), "body: %s", data)
+	}
+	return res
+}
+
+func TestQuestionnaire(t *testing.T) {
+	t.Parallel()
+	srv := newTestServer(t)
+	var got questionnaireResponse
+	res := call(t, srv, "GET", "/questionnaire", "", &got)
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Equal(t, "application/json", res.Header.Get("Content-Type"))
+	assert.Equal(t, triage.Disclaimer, got.Notice)
+	assert.Equal(t, "upper-back-self-adjustment", got.RuleSet.Name)
+	require.Len(t, got.Questions, 21)
+	byID := map[string]triage.Question{}
+	for _, q := range got.Questions {
+		byID[q.ID] = q
+	}
+	assert.Equal(t, triage.MultiChoice, byID["numbness_tingling"].Type, "types are included")
+	assert.Equal(t, []triage.ChoiceOption{{Value: "fingers", Label: "Fingers"}, {Value: "arms", Label: "Arms"}, {Value: "chest", Label: "Chest"}},
+		byID["numbness_tingling"].Choices, "choices are included")
+	assert.Equal(t, "self_pops", byID["relief_minutes"].AskIf, "ask_if is included")
+	assert.Equal(t, "minutes", byID["relief_minutes"].Unit)
+
+	res = call(t, srv, "POST", "/questionnaire", "", nil)
+	assert.Equal(t, http.StatusMethodNotAllowed, res.StatusCode)
+}
+
+func TestTriage(t *testing.T) {
+	t.Parallel()
+	srv := newTestServer(t)
+	tests := []struct {
+		name   string
+		reason string
+		body   string
+		status int
+		// outcome for 200; error and errors for 4xx.
+		outcome triage.Outcome
+		reasons []string
+		error   string
+		errors  []answerError
+	}{
+		{
+			name: "red flag", reason: "a firing referral is see a professional, whatever is unanswered",
+			body: `{"fever": true}`, status: 200, outcome: triage.SeeProfessional, reasons: []string{"fever"},
+		},
+		{
+			name: "incomplete", reason: "nothing answered is incomplete, never self-care",
+			body: `{}`, status: 200, outcome: triage.Incomplete, reasons: []string{},
+		},
+		{
+			name: "invalid answers", reason: "the same per-question errors as the library, as JSON",
+			body:   `{"fever": "yes", "pain_days": 2.5, "fevr": true}`,
+			status: 400, error: "invalid answers",
+			errors: []answerError{
+				{Question: "pain_days", Message: "want a whole number, got 2.5"},
+				{Question: "fever", Message: `want true or false, got string "yes"`},
+				{Question: "fevr", Message: `unknown question (did you mean "fever"?)`},
+			},
+		},
+		{
+			name: "malformed JSON", reason: "a body that is not JSON is bad input",
+			body: `{"fever": tru`, status: 400, error: "invalid answers: malformed JSON",
+		},
+		{
+			name: "duplicate key", reason: "a later value must not silently override an earlier one",
+			body: `{"fever": true, "fever": false}`, status: 400, error: `question "fever" is answered twice`,
+		},
+		{
+			name: "too large", reason: "request bodies are limited",
+			body: `{"fever": true` + strings.Repeat(" ", maxBody) + `}`, status: 413, error: "request body is larger than 65536 bytes",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var raw map[string]json.RawMessage
+			res := call(t, srv, "POST", "/triage", tt.body, &raw)
+			require.Equal(t, tt.status, res.StatusCode, tt.reason)
+			data, err := json.Marshal(raw)
+			require.NoError(t, err)
+			if tt.status == 200 {
+				var v triage.Verdict
+				require.NoError(t, json.Unmarshal(data, &v))
+				assert.Equal(t, tt.outcome, v.Outcome, tt.reason)
+				ids := []string{}
+				for _, r := range v.Reasons {
+					ids = append(ids, r.RuleID)
+				}
+				assert.Equal(t, tt.reasons, ids)
+				assert.Equal(t, triage.Disclaimer, v.Notice, "every verdict carries the note")
+				return
+			}
+			assert.NotContains(t, raw, "outcome", "no verdict comes with an error")
+			var e errorResponse
+			require.NoError(t, json.Unmarshal(data, &e))
+			assert.Contains(t, e.Error, tt.error, tt.reason)
+			assert.Equal(t, tt.errors, e.Errors, tt.reason)
+		})
+	}
+}
+
+func TestNext(t *testing.T) {
+	t.Parallel()
+	srv := newTestServer(t)
+	tests := []struct {
+		name    string
+		reason  string
+		body    string
+		status  int
+		want    string // question id, or "" when done
+		outcome triage.Outcome
+		error   string
+	}{
+		{name: "start", reason: "nothing answered: the first question", body: `{}`, status: 200, want: "shooting_arm_pain"},
+		{name: "null answers", reason: "answers may be null at the start", body: `{"answers": null}`, status: 200, want: "shooting_arm_pain"},
+		{name: "in order", reason: "the next question Next gives", body: `{"answers": {"shooting_arm_pain": false}}`, status: 200, want: "numbness_tingling"},
+		{name: "red flag", reason: "a referral decides: done, with the verdict", body: `{"answers": {"fever": true}}`, status: 200, outcome: triage.SeeProfessional},
+		{name: "skip", reason: "a skipped question is not asked again", body: `{"answers": {}, "skip": ["shooting_arm_pain"]}`, status: 200, want: "numbness_tingling"},
+		{name: "gate", reason: "a follow-up comes only after its gate", body: `{"answers": {"self_pops": true}, "skip": ["shooting_arm_pain","numbness_tingling","electric_pain","needle_like_pain","worsening_pain","pain_wraps_to_chest","deep_breath_pain","constant_stiffness","clunking"]}`, status: 200, want: "relief_minutes"},
+		{
+			name: "all skipped", reason: "when only skipped questions are left, done with an incomplete verdict, never self-care",
+			body:   `{"answers": {"shooting_arm_pain": false, "numbness_tingling": [], "electric_pain": false, "needle_like_pain": false, "worsening_pain": false, "pain_wraps_to_chest": false, "deep_breath_pain": false, "constant_stiffness": false, "clunking": false, "self_pops": false, "pain_days": 1, "fever": false, "unexplained_weight_loss": false, "night_pain": false, "systemic_symptoms": false, "severe_osteoporosis": false, "inflammatory_condition": false}, "skip": ["recent_trauma"]}`,
+			status: 200, outcome: triage.Incomplete,
+		},
+		{name: "unknown skip", reason: "skipping a question that does not exist is bad input", body: `{"skip": ["fevr"]}`, status: 400, error: "invalid answers"},
+		{name: "invalid answers", reason: "answers are validated as by /triage", body: `{"answers": {"fever": "yes"}}`, status: 400, error: "invalid answers"},
+		{name: "unknown field", reason: "a misspelled field is refused, not ignored", body: `{"answer": {"fever": true}}`, status: 400, error: `unknown field "answer"`},
+		{name: "answers not an object", reason: "answers must be an object", body: `{"answers": [true]}`, status: 400, error: "answers must be a JSON object"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var raw map[string]json.RawMessage
+			res := call(t, srv, "POST", "/next", tt.body, &raw)
+			require.Equal(t, tt.status, res.StatusCode, "%s: %v", tt.reason, raw)
+			data, err := json.Marshal(raw)
+			require.NoError(t, err)
+			if tt.status != 200 {
+				var e errorResponse
+				require.NoError(t, json.Unmarshal(data, &e))
+				assert.Contains(t, e.Error, tt.error, tt.reason)
+				return
+			}
+			var got nextResponse
+			require.NoError(t, json.Unmarshal(data, &got))
+			if tt.want != "" {
+				assert.False(t, got.Done, tt.reason)
+				require.NotNil(t, got.Question, tt.reason)
+				assert.Equal(t, tt.want, got.Question.ID, tt.reason)
+				assert.Nil(t, got.Verdict)
+				return
+			}
+			assert.True(t, got.Done, tt.reason)
+			assert.Nil(t, got.Question)
+			require.NotNil(t, got.Verdict, tt.reason)
+			assert.Equal(t, tt.outcome, got.Verdict.Outcome, tt.reason)
+			assert.Equal(t, triage.Disclaimer, got.Verdict.Notice)
+		})
+	}
+}
+
+func TestPage(t *testing.T) {
+	t.Parallel()
+	srv := newTestServer(t)
+	for path, want := range map[string]string{
+		"/":           `<form id="question"`,
+		"/app.js":     `fetch("/questionnaire")`,
+		"/style.css":  `.notice`,
+		"/index.html": "", // redirected to /
+	} {
+		res, err := srv.Client().Get(srv.URL + path)
+		require.NoError(t, err)
+		body, err := io.ReadAll(res.Body)
+		res.Body.Close()
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, res.StatusCode, path)
+		assert.Contains(t, string(body), want, path)
+		assert.Equal(t, "default-src 'self'", res.Header.Get("Content-Security-Policy"))
+	}
+	res, err := srv.Client().Get(srv.URL + "/no-such-page")
+	require.NoError(t, err)
+	res.Body.Close()
+	assert.Equal(t, http.StatusNotFound, res.StatusCode)
+}
+
+// TestServeShutsDownGracefully starts the real server, has a request in
+// flight when shutdown begins, and checks that the request completes and
+// serve returns cleanly.
+func TestServeShutsDownGracefully(t *testing.T) {
+	t.Parallel()
+	eng, err := triage.Load(rules.FS)
+	require.NoError(t, err)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	started := make(chan struct{})
+	release := make(chan struct{})
+	mux := http.NewServeMux()
+	mux.Handle("/", newHandler(eng, log))
+	mux.HandleFunc("GET /slow", func(w http.ResponseWriter, r *http.Request) {
+		close(started)
+		<-release
+		w.Write([]byte("finished"))
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, ln, mux, log) }()
+
+	url := "http://" + ln.Addr().String()
+	body := make(chan string, 1)
+	go func() {
+		res, err := http.Get(url + "/slow")
+		if err != nil {
+			body <- err.Error()
+			return
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		body <- string(b)
+	}()
+	<-started
+	cancel() // as SIGINT or SIGTERM would
+	select {
+	case err := <-done:
+		t.Fatalf("serve returned with a request in flight: %v", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(release)
+	assert.Equal(t, "finished", <-body, "the request in flight completes")
+	require.NoError(t, <-done)
+	_, err = http.Post(url+"/triage", "application/json", bytes.NewReader([]byte(`{}`)))
+	assert.Error(t, err, "the server no longer accepts connections")
+}
+
+func TestRunRejectsBadRules(t *testing.T) {
+	t.Parallel()
+	var stderr bytes.Buffer
+	err := run(context.Background(), []string{"-rules", t.TempDir(), "-addr", "127.0.0.1:0"}, &stderr)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "do not load")
+}
+
+// TestEvaluationFailureIsNotAVerdict serves a rule that fails at run time
+// (a division by zero): the response is a 500 with no verdict, never a
+// self-care answer.
+func TestEvaluationFailureIsNotAVerdict(t *testing.T) {
+	t.Parallel()
+	eng, err := triage.Load(fstest.MapFS{"r.yaml": {Data: []byte(`name: broken
+version: 1.0.0
+title: Broken
+sources: [{id: doc, title: Doc}]
+questions:
+  - {id: days, text: Days, type: integer}
+rules:
+  - id: rate
+    title: Rate
+    when: 10 / days > 2
+    action: refer
+    advice: See someone.
+    cite: {source: doc, section: S}
+`)}})
+	require.NoError(t, err)
+	var logs bytes.Buffer
+	srv := httptest.NewServer(newHandler(eng, slog.New(slog.NewTextHandler(&logs, nil))))
+	defer srv.Close()
+	for _, path := range []string{"/triage", "/next"} {
+		body := `{"days": 0}`
+		if path == "/next" {
+			body = `{"answers": {"days": 0}}`
+		}
+		var raw map[string]any
+		res := call(t, srv, "POST", path, body, &raw)
+		assert.Equal(t, http.StatusInternalServerError, res.StatusCode, path)
+		assert.Equal(t, "evaluation failed; no verdict could be given", raw["error"], path)
+		assert.NotContains(t, raw, "verdict", path)
+		assert.NotContains(t, raw, "outcome", path)
+	}
+	assert.Contains(t, logs.String(), "division by zero", "the failure is logged for whoever runs the service")
+}

@@ -1,0 +1,35 @@
+package triage
+
+import "context"
+
+// Next returns the next question worth asking, given the answers so far,
+// for an adaptive questionnaire: one that can be asked now (it has no
+// ask_if, or its ask_if holds) and whose answer could still change the
+// outcome. ok is false when the outcome is decided: a refer rule has fired
+// (nothing can undo that), or every refer rule is settled.
+//
+// Next is the first question of the Verdict.Missing list that Evaluate
+// returns for the same answers, so questions come in questionnaire order,
+// restricted to the ones undecided refer rules still need. A follow-up
+// whose ask_if is itself undecided is reached through the question its
+// ask_if reads. Apps that let a person skip a question can walk Missing
+// instead and pass over what was skipped.
+//
+// Undecided caution rules never make Next ask a question: a caution never
+// changes the outcome, and Verdict.Missing ignores them in the same way.
+// An app that wants the cautions decided too can ask every question that
+// Explain reports as Askable.
+//
+// Invalid answers are an AnswerErrors error and, like any evaluation
+// failure, come with no question: an error is never "nothing left to ask".
+func (e *Engine) Next(ctx context.Context, answers Answers) (q Question, ok bool, err error) {
+	v, err := e.Evaluate(ctx, answers)
+	if err != nil {
+		return Question{}, false, err
+	}
+	if v.Outcome != Incomplete {
+		return Question{}, false, nil
+	}
+	// Missing is non-empty exactly when the outcome is Incomplete.
+	return e.questions[e.qIndex[v.Missing[0]]].clone(), true, nil
+}
