@@ -36,12 +36,9 @@ func ask(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintln(stderr, "Usage: redflag ask [--rules DIR] [--all] [--save FILE]")
 		fset.PrintDefaults()
 	}
-	positional, err := parseInterspersed(fset, args)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitSelfCare
-		}
-		return exitBadInput
+	positional, exit, ok := parseArgs(fset, args)
+	if !ok {
+		return exit
 	}
 	if len(positional) > 0 {
 		fmt.Fprintf(stderr, "redflag ask: unexpected argument %q; answers are typed in, not given as files\n", positional[0])

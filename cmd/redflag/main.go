@@ -119,12 +119,9 @@ func check(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 		fmt.Fprintln(stderr, "       redflag check --jsonl [--rules DIR] [FILE|-]")
 		fset.PrintDefaults()
 	}
-	positional, err := parseInterspersed(fset, args)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitSelfCare
-		}
-		return exitBadInput
+	positional, exit, ok := parseArgs(fset, args)
+	if !ok {
+		return exit
 	}
 	if len(positional) > 1 {
 		fmt.Fprintf(stderr, "redflag check: want at most one answers file, got %d\n", len(positional))
@@ -269,6 +266,20 @@ func (r *ruleDir) reportLoadError(stderr io.Writer, what string, err error) {
 		e.Pos = r.pos(e.Pos)
 		fmt.Fprintln(stderr, e.ErrorWithSnippet())
 	}
+}
+
+// parseArgs parses a command's arguments. ok is false when the command
+// should stop at once with exit: after -h (0), or a bad flag (2), which the
+// flag package has already reported.
+func parseArgs(fset *flag.FlagSet, args []string) (positional []string, exit int, ok bool) {
+	positional, err := parseInterspersed(fset, args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return nil, exitSelfCare, false
+	case err != nil:
+		return nil, exitBadInput, false
+	}
+	return positional, 0, true
 }
 
 // parseInterspersed parses flags that may come before or after positional

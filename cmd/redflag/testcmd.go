@@ -37,12 +37,9 @@ func testRules(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprint(stderr, testUsage)
 		fset.PrintDefaults()
 	}
-	positional, err := parseInterspersed(fset, args)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitSelfCare
-		}
-		return exitBadInput
+	positional, exit, ok := parseArgs(fset, args)
+	if !ok {
+		return exit
 	}
 	if !(*minCov >= 0 && *minCov <= 100) { // NaN too
 		fmt.Fprintf(stderr, "redflag test: --min-coverage must be between 0 and 100, got %g\n", *minCov)
@@ -274,12 +271,9 @@ func lint(args []string, stdout, stderr io.Writer) int {
 	fset := flag.NewFlagSet("redflag lint", flag.ContinueOnError)
 	fset.SetOutput(stderr)
 	fset.Usage = func() { fmt.Fprint(stderr, lintUsage) }
-	positional, err := parseInterspersed(fset, args)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitSelfCare
-		}
-		return exitBadInput
+	positional, exit, ok := parseArgs(fset, args)
+	if !ok {
+		return exit
 	}
 	rs, eng, code := loadRuleDir("redflag lint", positional, stderr)
 	if eng == nil {
