@@ -91,15 +91,7 @@ func ask(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if *save != "" {
 		fmt.Fprintf(stdout, "\nAnswers saved to %s; replay them with: redflag check %s\n", *save, *save)
 	}
-	switch v.Outcome {
-	case triage.SelfCare:
-		return exitSelfCare
-	case triage.SeeProfessional:
-		return exitSeePro
-	case triage.Incomplete:
-		return exitIncomplete
-	}
-	return exitFailure
+	return outcomeExit(v.Outcome)
 }
 
 // isTerminalFile reports whether r is a terminal.

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"runtime"
 	"sync"
 	"time"
@@ -337,8 +336,8 @@ func evalLine(ctx context.Context, eng *triage.Engine, lineNo int, line []byte, 
 	v, err := eng.Evaluate(ctx, answers)
 	if err != nil {
 		var ee *triage.EvalError
-		if errors.As(err, &ee) && rulesDir != "" {
-			ee.Pos.File = filepath.Join(rulesDir, filepath.FromSlash(ee.Pos.File))
+		if errors.As(err, &ee) {
+			ee.Pos.File = inDir(rulesDir, ee.Pos.File)
 		}
 		res.Error = err.Error()
 		var aerrs triage.AnswerErrors

@@ -166,8 +166,8 @@ func check(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 			return exitBadInput
 		}
 		var ee *triage.EvalError
-		if errors.As(err, &ee) && *rulesDir != "" {
-			ee.Pos.File = filepath.Join(*rulesDir, filepath.FromSlash(ee.Pos.File))
+		if errors.As(err, &ee) {
+			ee.Pos.File = inDir(*rulesDir, ee.Pos.File)
 		}
 		fmt.Fprintf(stderr, "redflag check: %v\n", err)
 		return exitFailure
@@ -184,7 +184,12 @@ func check(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 		fmt.Fprintf(stderr, "redflag check: %v\n", err)
 		return exitFailure
 	}
-	switch v.Outcome {
+	return outcomeExit(v.Outcome)
+}
+
+// outcomeExit is the exit code for a verdict's outcome.
+func outcomeExit(o triage.Outcome) int {
+	switch o {
 	case triage.SelfCare:
 		return exitSelfCare
 	case triage.SeeProfessional:
@@ -236,11 +241,15 @@ func openRules(dir, label string, stderr io.Writer) (*ruleDir, int) {
 }
 
 // path names a file of the rule set as the user can open it from here.
-func (r *ruleDir) path(file string) string {
-	if r.dir == "" || file == "" {
+func (r *ruleDir) path(file string) string { return inDir(r.dir, file) }
+
+// inDir names file, a path within the rule directory dir ("" for the
+// embedded rule set), as the user can open it from here.
+func inDir(dir, file string) string {
+	if dir == "" || file == "" {
 		return file
 	}
-	return filepath.Join(r.dir, filepath.FromSlash(file))
+	return filepath.Join(dir, filepath.FromSlash(file))
 }
 
 // pos is p with its file named as the user can open it.
