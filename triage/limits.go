@@ -126,23 +126,6 @@ func (l *answerLimits) listValue(key string, n int) error {
 	return &limitError{fmt.Sprintf("%s: a list of %d items, longer than the limit of %d (WithMaxListLength)", key, n, l.list)}
 }
 
-// check applies every answers limit to a. It runs before validation, so
-// that an oversized set costs no more than one pass over it.
-func (l *answerLimits) check(a Answers) error {
-	if err := l.count(len(a)); err != nil {
-		return err
-	}
-	for k, v := range a {
-		if err := l.key(k); err != nil {
-			return err
-		}
-		if err := l.value(k, v); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // ParseAnswers is the package-level ParseAnswers under the limits the
 // Engine was loaded with (WithMaxAnswersSize, WithMaxAnswers,
 // WithMaxStringLength, WithMaxListLength) instead of the defaults.

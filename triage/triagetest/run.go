@@ -79,15 +79,7 @@ func run(t testingT, ctx context.Context, eng *triage.Engine, fsys fs.FS, opts .
 				t.Skipf("mutation testing needs every case; %d of %d ran (go test -run selected some)", ran, len(suite.Cases))
 				return
 			}
-			// Cases that did not run (go test -run) or failed are left
-			// out; see passing.
-			var cases []triage.TestCase
-			for i, tc := range suite.Cases {
-				if results[i].Passed {
-					cases = append(cases, tc)
-				}
-			}
-			m, err := mutate(ctx, eng, fsys, suite, cases, o.loadOpts)
+			m, err := mutate(ctx, eng, fsys, suite, passing(suite.Cases, results), o.loadOpts)
 			if err != nil {
 				t.Fatalf("mutation testing: %v", err)
 				return
