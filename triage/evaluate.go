@@ -38,9 +38,6 @@ import (
 // comprehensions (cel-go's interrupt check). Any failure is returned as an
 // error, never as a verdict.
 func (e *Engine) Evaluate(ctx context.Context, answers Answers) (*Verdict, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
 	// Small fixed buffers keep the common case free of allocations: the
 	// default rule set has 21 questions and 20 rules.
 	var givenBuf [64]any
@@ -50,62 +47,50 @@ func (e *Engine) Evaluate(ctx context.Context, answers Answers) (*Verdict, error
 	} else {
 		given = make([]any, len(e.questions))
 	}
+	// given stays out of evalState: the state's contents reach cel-go's
+	// interfaces, which would move the buffer to the heap.
+	var s evalState
+	return e.run(ctx, &s, answers, given, nil)
+}
+
+// run is the one evaluation pass behind Evaluate, Next and Explain: it
+// checks the context, validates and normalises the answers once (into s and
+// given), evaluates the rules and builds the verdict. When rec is not nil
+// (one element per rule), it also records what became of every rule, for
+// Explain.
+func (e *Engine) run(ctx context.Context, s *evalState, answers Answers, given []any, rec []ruleResult) (*Verdict, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	vars, complete, err := e.prepare(answers, given)
 	if err != nil {
 		return nil, err
 	}
-	// given stays out of evalState: the state's contents reach cel-go's
-	// interfaces, which would move the buffer to the heap.
-	s := evalState{e: e, vars: vars, complete: complete}
-	done := ctx.Done() // nil for a context that can never be cancelled
+	*s = evalState{e: e, ctx: ctx, vars: vars, complete: complete}
 
-	referFired := false
 	var firedBuf [32]*rule
 	fired := firedBuf[:0]
 	var undecided []int // questions read by undecided refer rules, unsorted
 	batched := false
 	if complete && e.batch != nil {
-		fired, batched = s.evalBatch(ctx, fired)
-		for _, r := range fired {
-			referFired = referFired || r.Action == Refer
-		}
+		fired, batched = s.evalBatch(fired)
 	}
-	for _, r := range e.rules {
-		if batched {
-			break
-		}
-		if done != nil {
-			select {
-			case <-done:
-				return nil, ctx.Err()
-			default:
-			}
-		}
-		res, unknown, err := s.eval(ctx, r.when, given)
-		if err != nil {
-			if ctxErr := ctx.Err(); ctxErr != nil {
-				return nil, ctxErr // interrupted, not broken
-			}
-			return nil, &EvalError{ID: r.ID, Pos: r.when.pos, Err: err}
-		}
-		switch res {
-		case yes:
-			referFired = referFired || r.Action == Refer
-			fired = append(fired, r)
-		case unknownResult:
-			if r.Action == Refer {
-				undecided = append(undecided, unknown...)
-			}
-		}
+	if batched {
+		recordBatch(rec, e.rules, fired)
+	} else if fired, undecided, err = s.evalRules(fired, given, rec); err != nil {
+		return nil, err
 	}
 	v := s.newVerdict(fired, given)
-
+	referFired := false
+	for _, r := range fired {
+		referFired = referFired || r.Action == Refer
+	}
 	switch {
 	case referFired:
 		v.Outcome = SeeProfessional
 	case len(undecided) > 0:
 		v.Outcome = Incomplete
-		missing, err := s.missing(ctx, undecided, given)
+		missing, err := s.missing(undecided, given)
 		if err != nil {
 			return nil, err
 		}
@@ -119,17 +104,80 @@ func (e *Engine) Evaluate(ctx context.Context, answers Answers) (*Verdict, error
 	return v, nil
 }
 
+// ruleResult is what became of one rule in a pass, for Explain.
+type ruleResult struct {
+	res     result
+	unknown []int // for an undecided rule: the unanswered questions it needs
+}
+
+// recordBatch records the batch's results: with every question answered,
+// each rule either fired or did not.
+func recordBatch(rec []ruleResult, rules, fired []*rule) {
+	if rec == nil {
+		return
+	}
+	for i, r := range rules {
+		rec[i] = ruleResult{res: no}
+		if slices.Contains(fired, r) {
+			rec[i].res = yes
+		}
+	}
+}
+
+// evalRules evaluates the rules one by one, appending those that fire to
+// fired. It returns the questions read by undecided refer rules, unsorted.
+func (s *evalState) evalRules(fired []*rule, given []any, rec []ruleResult) ([]*rule, []int, error) {
+	var undecided []int
+	done := s.ctx.Done() // nil for a context that can never be cancelled
+	for i, r := range s.e.rules {
+		if done != nil {
+			select {
+			case <-done:
+				return nil, nil, s.ctx.Err()
+			default:
+			}
+		}
+		res, unknown, err := s.eval(r.when, given)
+		if err != nil {
+			return nil, nil, s.failure(r.ID, r.when.pos, err)
+		}
+		if rec != nil {
+			rec[i] = ruleResult{res: res, unknown: unknown}
+		}
+		switch res {
+		case yes:
+			fired = append(fired, r)
+		case unknownResult:
+			if r.Action == Refer {
+				undecided = append(undecided, unknown...)
+			}
+		}
+	}
+	return fired, undecided, nil
+}
+
+// failure is the one place an evaluation failure becomes an error: a
+// failure caused by the context being done is the context's error
+// (interrupted, not broken), anything else an EvalError naming the
+// condition.
+func (s *evalState) failure(id string, pos Position, err error) error {
+	if ctxErr := s.ctx.Err(); ctxErr != nil {
+		return ctxErr
+	}
+	return &EvalError{ID: id, Pos: pos, Err: err}
+}
+
 // evalBatch evaluates every rule in one CEL program, for complete answers.
 // It reports false when the batch did not produce a clean list of booleans
 // (a rule failed, say); the caller then evaluates rule by rule, which
 // finds and reports the failing rule.
-func (s *evalState) evalBatch(ctx context.Context, fired []*rule) ([]*rule, bool) {
+func (s *evalState) evalBatch(fired []*rule) ([]*rule, bool) {
 	var (
 		out ref.Val
 		err error
 	)
 	if s.e.batchNeedsCtx {
-		out, _, err = s.e.batch.ContextEval(ctx, s.vars)
+		out, _, err = s.e.batch.ContextEval(s.ctx, s.vars)
 	} else {
 		out, _, err = s.e.batch.Eval(s.vars)
 	}
@@ -170,6 +218,7 @@ const (
 // evalState is the per-call state of one Evaluate.
 type evalState struct {
 	e        *Engine
+	ctx      context.Context
 	vars     map[string]any
 	partial  cel.PartialActivation // built on first need
 	complete bool                  // every question is answered
@@ -178,7 +227,7 @@ type evalState struct {
 // eval evaluates one condition. For an undecided condition it also returns
 // the questions whose answers it still needs. given holds each question's
 // answer as given, by question index; nil means unanswered.
-func (s *evalState) eval(ctx context.Context, c *condition, given []any) (result, []int, error) {
+func (s *evalState) eval(c *condition, given []any) (result, []int, error) {
 	prg := c.fast
 	var input any = s.vars
 	if !s.complete && readsUnanswered(c, given) {
@@ -196,7 +245,7 @@ func (s *evalState) eval(ctx context.Context, c *condition, given []any) (result
 		err error
 	)
 	if c.needsCtx {
-		out, _, err = prg.ContextEval(ctx, input)
+		out, _, err = prg.ContextEval(s.ctx, input)
 	} else {
 		out, _, err = prg.Eval(input)
 	}
@@ -240,10 +289,10 @@ func readsUnanswered(c *condition, given []any) bool {
 
 // missing turns the questions read by undecided refer rules into the ones
 // that can be asked now, in questionnaire order.
-func (s *evalState) missing(ctx context.Context, needed []int, given []any) ([]int, error) {
+func (s *evalState) missing(needed []int, given []any) ([]int, error) {
 	set := make([]bool, len(s.e.questions))
 	for _, qi := range needed {
-		if err := s.represent(ctx, qi, set, given); err != nil {
+		if err := s.represent(qi, set, given); err != nil {
 			return nil, err
 		}
 	}
@@ -265,7 +314,7 @@ func (s *evalState) missing(ctx context.Context, needed []int, given []any) ([]i
 // represent adds to set the questions to ask so that question qi can be
 // answered: qi itself when it can be asked now, nothing when its ask_if is
 // false, and the questions its ask_if still needs when that is undecided.
-func (s *evalState) represent(ctx context.Context, qi int, set []bool, given []any) error {
+func (s *evalState) represent(qi int, set []bool, given []any) error {
 	if given[qi] != nil || set[qi] {
 		return nil
 	}
@@ -274,16 +323,16 @@ func (s *evalState) represent(ctx context.Context, qi int, set []bool, given []a
 		set[qi] = true
 		return nil
 	}
-	res, needs, err := s.eval(ctx, q.askIf, given)
+	res, needs, err := s.eval(q.askIf, given)
 	if err != nil {
-		return &EvalError{ID: q.ID, Pos: q.askIf.pos, Err: err}
+		return s.failure(q.ID, q.askIf.pos, err)
 	}
 	switch res {
 	case yes:
 		set[qi] = true
 	case unknownResult:
 		for _, d := range needs {
-			if err := s.represent(ctx, d, set, given); err != nil {
+			if err := s.represent(d, set, given); err != nil {
 				return err
 			}
 		}

@@ -40,55 +40,37 @@ func (s RuleState) MarshalText() ([]byte, error) {
 	return []byte(ruleStateNames[s]), nil
 }
 
-// QuestionState is where one question stands in an Explanation.
-//
-// The zero value is not a valid state.
-type QuestionState int
-
-const (
-	// Answered means the question has a valid answer.
-	Answered QuestionState = iota + 1
-	// Askable means the question is unanswered and can be asked now: it has
-	// no ask_if, or its ask_if holds.
-	Askable
-	// NotApplicable means the question is unanswered and its ask_if is
-	// false, so it is not asked (a follow-up to a "no").
-	NotApplicable
-	// Waiting means the question is unanswered and its ask_if depends on
-	// earlier questions that are unanswered too.
-	Waiting
-)
-
-var questionStateNames = [...]string{Answered: "answered", Askable: "askable", NotApplicable: "not_applicable", Waiting: "waiting"}
-
-// String returns "answered", "askable", "not_applicable" or "waiting", or
-// "QuestionState(N)" for an invalid value.
-func (s QuestionState) String() string {
-	if s >= Answered && s <= Waiting {
-		return questionStateNames[s]
+// UnmarshalText implements encoding.TextUnmarshaler, so an Explanation
+// read back from JSON keeps its states.
+func (s *RuleState) UnmarshalText(b []byte) error {
+	for i, name := range ruleStateNames {
+		if name != "" && name == string(b) {
+			*s = RuleState(i)
+			return nil
+		}
 	}
-	return fmt.Sprintf("QuestionState(%d)", int(s))
-}
-
-// MarshalText implements encoding.TextMarshaler.
-func (s QuestionState) MarshalText() ([]byte, error) {
-	if s < Answered || s > Waiting {
-		return nil, fmt.Errorf("triage: cannot marshal invalid question state %d", int(s))
-	}
-	return []byte(questionStateNames[s]), nil
+	return fmt.Errorf("triage: unknown rule state %q (want fired, not_fired or undecided)", b)
 }
 
 // Explanation is a verdict with the reasoning behind it: what became of
-// every rule, not only of the ones that fired, and where every question
-// stands.
+// every rule, not only of the ones that fired, and where every unanswered
+// question stands. It round-trips through JSON.
 type Explanation struct {
 	// Verdict is what Evaluate returns for the same answers.
 	Verdict *Verdict `json:"verdict"`
 	// Rules holds every rule, in the order of Engine.Rules: refer rules,
 	// then caution rules.
 	Rules []RuleExplanation `json:"rules"`
-	// Questions holds every question, in questionnaire order.
-	Questions []QuestionExplanation `json:"questions"`
+	// Askable lists the unanswered questions that can be asked now: they
+	// have no ask_if, or their ask_if holds. It includes questions that
+	// only caution rules read, which Verdict.Missing leaves out.
+	Askable []string `json:"askable"`
+	// NotApplicable lists the unanswered questions whose ask_if is false,
+	// so they are not asked (a follow-up to a "no").
+	NotApplicable []string `json:"not_applicable"`
+	// Waiting lists the unanswered questions whose ask_if depends on
+	// earlier questions that are unanswered too.
+	Waiting []string `json:"waiting"`
 }
 
 // RuleExplanation says what became of one rule and why.
@@ -109,105 +91,86 @@ type RuleExplanation struct {
 	Needs []string `json:"needs"`
 }
 
-// QuestionExplanation says where one question stands.
-type QuestionExplanation struct {
-	// Question is the question's id.
-	Question string `json:"question"`
-	// State is Answered, Askable, NotApplicable or Waiting.
-	State QuestionState `json:"state"`
-}
-
 // Explain evaluates answers like Evaluate and also reports, for every rule,
 // whether it fired, did not fire or is undecided, with the answers it read
 // and, when undecided, the questions that could decide it: the "why not"
 // behind a verdict. It also reports which unanswered questions can be asked
 // now.
 //
-// Explain evaluates every rule on its own, so it costs more than Evaluate;
-// use it to show or debug a verdict, not on a hot path. Errors are those of
-// Evaluate, and no error comes with an explanation.
+// Explain records what the evaluation behind its verdict saw, so the two
+// never disagree; it costs more than Evaluate (every rule's result is
+// kept), so use it to show or debug a verdict, not on a hot path. Errors
+// are those of Evaluate, and no error comes with an explanation.
 func (e *Engine) Explain(ctx context.Context, answers Answers) (*Explanation, error) {
-	v, err := e.Evaluate(ctx, answers)
+	given := make([]any, len(e.questions))
+	rec := make([]ruleResult, len(e.rules))
+	var s evalState
+	v, err := e.run(ctx, &s, answers, given, rec)
 	if err != nil {
 		return nil, err
 	}
-	given := make([]any, len(e.questions))
-	vars, complete, err := e.prepare(answers, given)
-	if err != nil {
-		return nil, err // cannot happen: Evaluate accepted the same answers
-	}
-	s := evalState{e: e, vars: vars, complete: complete}
 	x := &Explanation{
-		Verdict:   v,
-		Rules:     make([]RuleExplanation, len(e.rules)),
-		Questions: make([]QuestionExplanation, len(e.questions)),
+		Verdict: v, Rules: make([]RuleExplanation, len(e.rules)),
+		Askable: []string{}, NotApplicable: []string{}, Waiting: []string{},
 	}
 	for i, r := range e.rules {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		res, unknown, err := s.eval(ctx, r.when, given)
-		if err != nil {
-			if ctxErr := ctx.Err(); ctxErr != nil {
-				return nil, ctxErr
-			}
-			return nil, &EvalError{ID: r.ID, Pos: r.when.pos, Err: err}
-		}
-		re := RuleExplanation{
-			RuleID: r.ID, Title: r.Title, Action: r.Action, When: r.when.src,
-			Read: []Evidence{}, Needs: []string{},
-		}
-		for _, qi := range r.when.reads {
-			if given[qi] != nil {
-				q := &e.questions[qi].Question
-				re.Read = append(re.Read, Evidence{Question: q.ID, Value: evidenceValue(q, given[qi])})
-			}
-		}
-		switch res {
-		case yes:
-			re.State = Fired
-		case no:
-			re.State = NotFired
-		default:
-			re.State = Undecided
-			for _, qi := range slices.Compact(slices.Sorted(slices.Values(unknown))) {
-				re.Needs = append(re.Needs, e.questions[qi].ID)
-			}
-		}
-		x.Rules[i] = re
+		x.Rules[i] = e.explainRule(r, rec[i], given)
 	}
 	for qi, q := range e.questions {
-		st, err := s.questionState(ctx, qi, given)
+		if given[qi] != nil {
+			continue
+		}
+		askable, err := s.askable(q, given)
 		if err != nil {
 			return nil, err
 		}
-		x.Questions[qi] = QuestionExplanation{Question: q.ID, State: st}
+		switch askable {
+		case yes:
+			x.Askable = append(x.Askable, q.ID)
+		case no:
+			x.NotApplicable = append(x.NotApplicable, q.ID)
+		default:
+			x.Waiting = append(x.Waiting, q.ID)
+		}
 	}
 	return x, nil
 }
 
-// questionState reports whether question qi is answered, and if not,
-// whether its ask_if lets it be asked now.
-func (s *evalState) questionState(ctx context.Context, qi int, given []any) (QuestionState, error) {
-	q := s.e.questions[qi]
-	switch {
-	case given[qi] != nil:
-		return Answered, nil
-	case q.askIf == nil:
-		return Askable, nil
+// explainRule turns what the pass recorded for r into a RuleExplanation.
+func (e *Engine) explainRule(r *rule, rr ruleResult, given []any) RuleExplanation {
+	re := RuleExplanation{
+		RuleID: r.ID, Title: r.Title, Action: r.Action, When: r.when.src,
+		Read: []Evidence{}, Needs: []string{},
 	}
-	res, _, err := s.eval(ctx, q.askIf, given)
-	if err != nil {
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			return 0, ctxErr
+	for _, qi := range r.when.reads {
+		if given[qi] != nil {
+			q := &e.questions[qi].Question
+			re.Read = append(re.Read, Evidence{Question: q.ID, Value: evidenceValue(q, given[qi])})
 		}
-		return 0, &EvalError{ID: q.ID, Pos: q.askIf.pos, Err: err}
 	}
-	switch res {
+	switch rr.res {
 	case yes:
-		return Askable, nil
+		re.State = Fired
 	case no:
-		return NotApplicable, nil
+		re.State = NotFired
+	default:
+		re.State = Undecided
+		for _, qi := range slices.Compact(slices.Sorted(slices.Values(rr.unknown))) {
+			re.Needs = append(re.Needs, e.questions[qi].ID)
+		}
 	}
-	return Waiting, nil
+	return re
+}
+
+// askable reports whether the unanswered question q can be asked now
+// (yes), is not applicable (no), or waits on other unanswered questions.
+func (s *evalState) askable(q *question, given []any) (result, error) {
+	if q.askIf == nil {
+		return yes, nil
+	}
+	res, _, err := s.eval(q.askIf, given)
+	if err != nil {
+		return no, s.failure(q.ID, q.askIf.pos, err)
+	}
+	return res, nil
 }

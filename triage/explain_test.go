@@ -24,7 +24,7 @@ func TestExplain(t *testing.T) {
 		answers   triage.Answers
 		outcome   triage.Outcome
 		rules     map[string]rs // every rule of the demo set
-		questions map[string]triage.QuestionState
+		questions map[string]string // state of some unanswered questions: askable, not_applicable, waiting
 	}{
 		{
 			name: "all negative", reason: "every rule decided, each with the answers it read",
@@ -36,7 +36,7 @@ func TestExplain(t *testing.T) {
 				"short_relief": {triage.NotFired, []string{"pops", "relief"}, nil},
 				"long_relief":  {triage.NotFired, []string{"pops", "relief"}, nil},
 			},
-			questions: map[string]triage.QuestionState{"fever": triage.Answered, "relief": triage.Answered},
+			questions: map[string]string{},
 		},
 		{
 			name: "why not", reason: "a fired rule, a rule settled by one answer despite a missing one, and undecided rules with what they need",
@@ -48,9 +48,7 @@ func TestExplain(t *testing.T) {
 				"short_relief": {triage.Undecided, nil, []string{"pops", "relief"}},
 				"long_relief":  {triage.Undecided, nil, []string{"pops", "relief"}},
 			},
-			questions: map[string]triage.QuestionState{
-				"fever": triage.Answered, "where": triage.Askable, "pops": triage.Askable, "relief": triage.Waiting,
-			},
+			questions: map[string]string{"where": "askable", "pops": "askable", "relief": "waiting"},
 		},
 		{
 			name: "follow-up not applicable", reason: "pops no settles both relief rules and makes relief not applicable",
@@ -62,7 +60,7 @@ func TestExplain(t *testing.T) {
 				"short_relief": {triage.NotFired, []string{"pops"}, nil},
 				"long_relief":  {triage.NotFired, []string{"pops"}, nil},
 			},
-			questions: map[string]triage.QuestionState{"pops": triage.Answered, "relief": triage.NotApplicable, "side": triage.Askable},
+			questions: map[string]string{"relief": "not_applicable", "side": "askable"},
 		},
 	}
 	for _, tt := range tests {
@@ -91,11 +89,19 @@ func TestExplain(t *testing.T) {
 				assert.Equal(t, append([]string{}, w.read...), read, "%s: answers read", re.RuleID)
 				assert.Equal(t, append([]string{}, w.needs...), re.Needs, "%s: needs", re.RuleID)
 			}
-			require.Len(t, x.Questions, len(eng.Questions()))
-			for _, q := range x.Questions {
-				if w, ok := tt.questions[q.Question]; ok {
-					assert.Equal(t, w, q.State, "question %s: %s", q.Question, tt.reason)
+			states := map[string]string{}
+			for state, ids := range map[string][]string{"askable": x.Askable, "not_applicable": x.NotApplicable, "waiting": x.Waiting} {
+				for _, id := range ids {
+					_, answered := tt.answers[id]
+					assert.False(t, answered, "%s is answered, so it has no state", id)
+					_, dup := states[id]
+					assert.False(t, dup, "%s has one state", id)
+					states[id] = state
 				}
+			}
+			assert.Len(t, states, len(eng.Questions())-len(tt.answers), "every unanswered question has a state")
+			for id, w := range tt.questions {
+				assert.Equal(t, w, states[id], "question %s: %s", id, tt.reason)
 			}
 		})
 	}
@@ -110,7 +116,7 @@ func TestExplainJSON(t *testing.T) {
 	var raw struct {
 		Verdict   map[string]any   `json:"verdict"`
 		Rules     []map[string]any `json:"rules"`
-		Questions []map[string]any `json:"questions"`
+		Askable   []string         `json:"askable"`
 	}
 	require.NoError(t, json.Unmarshal(data, &raw))
 	assert.Equal(t, triage.Disclaimer, raw.Verdict["notice"], "the explanation's verdict keeps the not-a-diagnosis note")
@@ -118,13 +124,17 @@ func TestExplainJSON(t *testing.T) {
 	assert.Equal(t, "refer", raw.Rules[0]["action"])
 	assert.Equal(t, "undecided", raw.Rules[1]["state"])
 	assert.Equal(t, []any{"where"}, raw.Rules[1]["needs"])
-	assert.Equal(t, "answered", raw.Questions[0]["state"])
-	assert.Equal(t, "askable", raw.Questions[1]["state"])
+	assert.Equal(t, []string{"where", "side", "temp", "pops"}, raw.Askable)
+
+	var back triage.Explanation
+	require.NoError(t, json.Unmarshal(data, &back), "an explanation reads back from its JSON")
+	assert.Equal(t, x, &back, "and round-trips exactly")
 
 	_, err = json.Marshal(triage.RuleExplanation{})
 	assert.Error(t, err, "the zero rule state must not marshal as anything")
 	assert.Equal(t, "RuleState(0)", triage.RuleState(0).String())
-	assert.Equal(t, "QuestionState(9)", triage.QuestionState(9).String())
+	var st triage.RuleState
+	assert.Error(t, st.UnmarshalText([]byte("maybe")), "an unknown state is refused")
 }
 
 func TestExplainInvalidAnswers(t *testing.T) {

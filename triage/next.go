@@ -18,12 +18,12 @@ import "context"
 // Undecided caution rules never make Next ask a question: a caution never
 // changes the outcome, and Verdict.Missing ignores them in the same way.
 // An app that wants the cautions decided too can ask every question that
-// Explain reports as Askable.
+// Explain lists in Askable.
 //
 // Invalid answers are an AnswerErrors error and, like any evaluation
 // failure, come with no question: an error is never "nothing left to ask".
 func (e *Engine) Next(ctx context.Context, answers Answers) (q Question, ok bool, err error) {
-	v, err := e.Evaluate(ctx, answers)
+	v, err := e.Evaluate(ctx, answers) // the same pass: Next is Missing[0]
 	if err != nil {
 		return Question{}, false, err
 	}

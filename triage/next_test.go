@@ -74,7 +74,7 @@ func TestNextWalksToADecidedOutcome(t *testing.T) {
 			require.NotContains(t, got, q.ID, "Next asked an answered question; answers %v", got)
 			x, err := eng.Explain(ctx, got)
 			require.NoError(t, err)
-			assert.Equal(t, triage.Askable, questionState(x, q.ID), "Next asked %s, which cannot be asked now; answers %v", q.ID, got)
+			assert.Contains(t, x.Askable, q.ID, "Next asked %s, which cannot be asked now; answers %v", q.ID, got)
 			got[q.ID] = all[q.ID]
 			asked++
 		}
@@ -90,14 +90,6 @@ func TestNextWalksToADecidedOutcome(t *testing.T) {
 	assert.Greater(t, asked, 1500, "questions asked across all walks")
 }
 
-func questionState(x *triage.Explanation, id string) triage.QuestionState {
-	for _, q := range x.Questions {
-		if q.Question == id {
-			return q.State
-		}
-	}
-	return 0
-}
 
 func TestNext(t *testing.T) {
 	eng := mustLoad(t, demoFS())
@@ -168,7 +160,7 @@ rules:
 	x, err := eng.Explain(ctx, triage.Answers{"fever": false})
 	require.NoError(t, err)
 	assert.Equal(t, triage.SelfCare, x.Verdict.Outcome)
-	assert.Equal(t, triage.Askable, questionState(x, "grinding"), "Explain still shows the caution's question as askable, for apps that want it")
+	assert.Contains(t, x.Askable, "grinding", "Explain still shows the caution's question as askable, for apps that want it")
 	assert.Equal(t, triage.Undecided, x.Rules[1].State)
 }
 

@@ -156,9 +156,9 @@ func (s *session) next(ctx context.Context) (triage.Question, bool, error) {
 		if err != nil {
 			return triage.Question{}, false, err
 		}
-		for _, qs := range x.Questions {
-			if qs.State == triage.Askable && !s.skipped[qs.Question] {
-				q, _ := s.eng.Question(qs.Question)
+		for _, id := range x.Askable {
+			if !s.skipped[id] {
+				q, _ := s.eng.Question(id)
 				return q, true, nil
 			}
 		}
