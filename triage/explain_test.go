@@ -23,7 +23,7 @@ func TestExplain(t *testing.T) {
 		reason    string
 		answers   triage.Answers
 		outcome   triage.Outcome
-		rules     map[string]rs // every rule of the demo set
+		rules     map[string]rs     // every rule of the demo set
 		questions map[string]string // state of some unanswered questions: askable, not_applicable, waiting
 	}{
 		{
@@ -114,9 +114,9 @@ func TestExplainJSON(t *testing.T) {
 	data, err := json.Marshal(x)
 	require.NoError(t, err)
 	var raw struct {
-		Verdict   map[string]any   `json:"verdict"`
-		Rules     []map[string]any `json:"rules"`
-		Askable   []string         `json:"askable"`
+		Verdict map[string]any   `json:"verdict"`
+		Rules   []map[string]any `json:"rules"`
+		Askable []string         `json:"askable"`
 	}
 	require.NoError(t, json.Unmarshal(data, &raw))
 	assert.Equal(t, triage.Disclaimer, raw.Verdict["notice"], "the explanation's verdict keeps the not-a-diagnosis note")

@@ -90,7 +90,6 @@ func TestNextWalksToADecidedOutcome(t *testing.T) {
 	assert.Greater(t, asked, 1500, "questions asked across all walks")
 }
 
-
 func TestNext(t *testing.T) {
 	eng := mustLoad(t, demoFS())
 	tests := []struct {
