@@ -139,14 +139,14 @@ rules:
 	eng, err := Load(fstest.MapFS{"r.yaml": {Data: []byte(src)}}, WithCostLimit(50))
 	require.NoError(t, err)
 	c := eng.rules[0].when
-	require.True(t, c.needsCtx)
+	require.True(t, c.NeedsCtx)
 
 	huge := make([]string, 10_000)
 	for i := range huge {
 		huge[i] = "arms"
 	}
 	vars := map[string]any{"where": huge}
-	for name, prg := range map[string]cel.Program{"fast": c.fast, "partial": c.partial} { // both are limited
+	for name, prg := range map[string]cel.Program{"fast": c.Fast, "partial": c.Partial} { // both are limited
 		_, _, err := prg.ContextEval(context.Background(), vars)
 		require.ErrorContains(t, err, "cost limit exceeded", "%s program", name)
 	}
@@ -155,7 +155,7 @@ rules:
 	cancel()
 	roomy, err := Load(fstest.MapFS{"r.yaml": {Data: []byte(src)}}, WithCostLimit(1<<40))
 	require.NoError(t, err)
-	_, _, err = roomy.rules[0].when.fast.ContextEval(ctx, vars)
+	_, _, err = roomy.rules[0].when.Fast.ContextEval(ctx, vars)
 	require.ErrorContains(t, err, "interrupted", "the interrupt check stops a long comprehension when ctx is done")
 
 	_, err = eng.Evaluate(context.Background(), Answers{"where": huge[:3]})

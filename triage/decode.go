@@ -12,6 +12,8 @@ import (
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/redflagkit/redflag/triage/internal/didyoumean"
 )
 
 // This file turns rule-file YAML into raw, unvalidated structs. It walks
@@ -642,53 +644,8 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// suggest returns the candidate closest to s by edit distance, if it is
-// close enough to be a plausible typo.
-func suggest(s string, candidates []string) string {
-	best, bestDist := "", math.MaxInt
-	for _, c := range candidates {
-		if dist := editDistance(s, c); dist < bestDist {
-			best, bestDist = c, dist
-		}
-	}
-	limit := max(1, min(3, len(s)/3))
-	if bestDist <= limit {
-		return best
-	}
-	for _, c := range candidates { // "bool" for "boolean"
-		if len(s) >= 3 && strings.HasPrefix(c, s) {
-			return c
-		}
-	}
-	return ""
-}
-
-// editDistance is the Damerau–Levenshtein (optimal string alignment)
-// distance, so that a transposition like "wehn" for "when" counts as one.
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev2 := make([]int, len(rb)+1)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
-				cur[j] = min(cur[j], prev2[j-2]+1)
-			}
-		}
-		prev2, prev, cur = prev, cur, prev2
-	}
-	return prev[len(rb)]
-}
+// suggest returns the closest known name for a misspelled one, or "".
+func suggest(s string, candidates []string) string { return didyoumean.Suggest(s, candidates) }
 
 // locate maps a code-point offset within the value of scalar n to its
 // position in the file. It walks the raw text from the node's start,

@@ -228,7 +228,7 @@ type evalState struct {
 // the questions whose answers it still needs. given holds each question's
 // answer as given, by question index; nil means unanswered.
 func (s *evalState) eval(c *condition, given []any) (result, []int, error) {
-	prg := c.fast
+	prg := c.Fast
 	var input any = s.vars
 	if !s.complete && readsUnanswered(c, given) {
 		if s.partial == nil {
@@ -238,13 +238,13 @@ func (s *evalState) eval(c *condition, given []any) (result, []int, error) {
 			}
 			s.partial = act
 		}
-		prg, input = c.partial, s.partial
+		prg, input = c.Partial, s.partial
 	}
 	var (
 		out ref.Val
 		err error
 	)
-	if c.needsCtx {
+	if c.NeedsCtx {
 		out, _, err = prg.ContextEval(s.ctx, input)
 	} else {
 		out, _, err = prg.Eval(input)
@@ -279,7 +279,7 @@ func (s *evalState) eval(c *condition, given []any) (result, []int, error) {
 
 // readsUnanswered reports whether c reads a question that is unanswered.
 func readsUnanswered(c *condition, given []any) bool {
-	for _, qi := range c.reads {
+	for _, qi := range c.Reads {
 		if given[qi] == nil {
 			return true
 		}
@@ -346,7 +346,7 @@ func (s *evalState) represent(qi int, set []bool, given []any) error {
 func (s *evalState) newVerdict(fired []*rule, given []any) *Verdict {
 	n := 0
 	for _, r := range fired {
-		for _, qi := range r.when.reads {
+		for _, qi := range r.when.Reads {
 			if given[qi] != nil {
 				n++
 			}
@@ -356,7 +356,7 @@ func (s *evalState) newVerdict(fired []*rule, given []any) *Verdict {
 	evidence := make([]Evidence, 0, n)
 	for i, r := range fired {
 		start := len(evidence)
-		for _, qi := range r.when.reads {
+		for _, qi := range r.when.Reads {
 			if given[qi] == nil {
 				continue // unanswered: not evidence
 			}

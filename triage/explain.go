@@ -139,10 +139,10 @@ func (e *Engine) Explain(ctx context.Context, answers Answers) (*Explanation, er
 // explainRule turns what the pass recorded for r into a RuleExplanation.
 func (e *Engine) explainRule(r *rule, rr ruleResult, given []any) RuleExplanation {
 	re := RuleExplanation{
-		RuleID: r.ID, Title: r.Title, Action: r.Action, When: r.when.src,
+		RuleID: r.ID, Title: r.Title, Action: r.Action, When: r.when.Src,
 		Read: []Evidence{}, Needs: []string{},
 	}
-	for _, qi := range r.when.reads {
+	for _, qi := range r.when.Reads {
 		if given[qi] != nil {
 			q := &e.questions[qi].Question
 			re.Read = append(re.Read, Evidence{Question: q.ID, Value: evidenceValue(q, given[qi])})

@@ -75,7 +75,9 @@ func TestEvaluateFailsClosedOnInjectedFailures(t *testing.T) {
 				i := ruleIndex(t, &eng, "fever")
 				r := *eng.rules[i]
 				c := *r.when
-				c.fast, c.partial = broken, broken
+				cc := *c.Condition // a copy: base's rules stay intact
+				cc.Fast, cc.Partial = broken, broken
+				c.Condition = &cc
 				r.when = &c
 				eng.rules[i] = &r
 

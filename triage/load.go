@@ -14,6 +14,8 @@ import (
 
 	"cel.dev/cel-go/cel"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/redflagkit/redflag/triage/internal/compile"
 )
 
 // Engine is a loaded, checked rule set, ready to evaluate answers.
@@ -137,7 +139,7 @@ func Load(fsys fs.FS, opts ...Option) (*Engine, error) {
 type builder struct {
 	opts      options
 	errs      ErrorList
-	env       *cel.Env
+	env       *compile.Env
 	questions []*question
 	qIndex    map[string]int
 	// unreadable is set when some file or condition could not be parsed,
@@ -235,7 +237,7 @@ func (b *builder) load(fsys fs.FS) (*Engine, error) {
 		// Only reachable through a bug: every declaration was validated.
 		return nil, fmt.Errorf("triage: creating CEL environment: %w", err)
 	}
-	b.env, eng.env = env, env
+	b.env, eng.env = env, env.CEL()
 	b.read = make([]bool, len(b.questions))
 	b.askIfs(questions)
 	eng.rules = b.rules(rules, srcByID)
@@ -262,7 +264,11 @@ func (b *builder) load(fsys fs.FS) (*Engine, error) {
 	}
 	eng.questions, eng.qIndex = b.questions, b.qIndex
 	eng.limits = b.opts.answers
-	eng.batch, eng.batchNeedsCtx = b.batch(eng.rules)
+	conds := make([]*compile.Condition, len(eng.rules))
+	for i, r := range eng.rules {
+		conds[i] = r.when.Condition
+	}
+	eng.batch, eng.batchNeedsCtx = env.Batch(conds)
 	return eng, nil
 }
 
@@ -532,7 +538,7 @@ func (b *builder) askIfs(items []item[rawQuestion]) {
 			continue
 		}
 		valid := true
-		for _, ri := range c.reads {
+		for _, ri := range c.Reads {
 			if ri >= qi {
 				where := "a later question"
 				if ri == qi {
@@ -555,7 +561,7 @@ func (b *builder) askIfs(items []item[rawQuestion]) {
 // no longer asked, and the verdict could never leave Incomplete.
 func (b *builder) guarded(d *decoder, n *yaml.Node, id, path string, c *condition) bool {
 	ok := true
-	for _, ri := range c.reads {
+	for _, ri := range c.Reads {
 		f := b.questions[ri]
 		if f.AskIf == "" {
 			continue
@@ -564,8 +570,8 @@ func (b *builder) guarded(d *decoder, n *yaml.Node, id, path string, c *conditio
 			ok = false // its ask_if is broken and already reported
 			continue
 		}
-		for _, g := range f.askIf.conjuncts {
-			if !slices.Contains(c.conjuncts, g) {
+		for _, g := range f.askIf.Conjuncts {
+			if !slices.Contains(c.Conjuncts, g) {
 				d.errAt(b.refPos(d, n, c, f.ID), id, path,
 					"reads follow-up question %q without its guard: the condition must have the form `%s && ...`, with the guard as a top-level && operand (split an || into separate rules), so it is decided when %q is not asked",
 					f.ID, strings.TrimSpace(f.AskIf), f.ID)
@@ -580,16 +586,7 @@ func (b *builder) guarded(d *decoder, n *yaml.Node, id, path string, c *conditio
 // refPos returns the file position of the first reference to question qid
 // in condition c, or the condition's start.
 func (b *builder) refPos(d *decoder, n *yaml.Node, c *condition, qid string) Position {
-	native := c.ast.NativeRep()
-	best := -1
-	for exprID, ref := range native.ReferenceMap() {
-		if ref.Name != qid {
-			continue
-		}
-		if r, ok := native.SourceInfo().GetOffsetRange(exprID); ok && (best < 0 || int(r.Start) < best) {
-			best = int(r.Start)
-		}
-	}
+	best := compile.FirstRef(c.Condition, qid)
 	if best < 0 {
 		return c.pos
 	}
@@ -666,7 +663,7 @@ func (b *builder) rules(items []item[rawRule], srcByID map[string]Source) []*rul
 			Advice: strings.TrimSpace(r.advice.v), Note: strings.TrimSpace(r.note.v),
 			Source: cite, SeeAlso: seeAlso, Pos: d.pos(r.id.node),
 		}, when: when}
-		for _, ri := range when.reads {
+		for _, ri := range when.Reads {
 			out.Reads = append(out.Reads, b.questions[ri].ID)
 		}
 		if action == Refer {

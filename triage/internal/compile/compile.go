@@ -1,0 +1,396 @@
+// Package compile turns rule conditions (CEL source text) into checked,
+// planned programs over a questionnaire. It knows nothing of YAML: a
+// problem is reported at a code-point offset into the condition's text,
+// and the caller maps that to a file position.
+package compile
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"cel.dev/cel-go/cel"
+	"cel.dev/cel-go/common/ast"
+	"cel.dev/cel-go/common/operators"
+	"cel.dev/cel-go/common/types"
+
+	"github.com/redflagkit/redflag/triage/internal/didyoumean"
+)
+
+// Kind is the CEL type of a question's answer.
+type Kind int
+
+// The kinds of answer a condition can read.
+const (
+	Bool       Kind = iota + 1 // boolean questions
+	Int                        // integer questions
+	Double                     // number questions
+	String                     // choice questions
+	StringList                 // multichoice questions
+)
+
+func (k Kind) celType() *cel.Type {
+	switch k {
+	case Bool:
+		return cel.BoolType
+	case Int:
+		return cel.IntType
+	case Double:
+		return cel.DoubleType
+	case String:
+		return cel.StringType
+	case StringList:
+		return cel.ListType(cel.StringType)
+	}
+	panic(fmt.Sprintf("compile: unhandled kind %d", k))
+}
+
+// Var is one question as conditions see it.
+type Var struct {
+	Name    string
+	Kind    Kind
+	Choices []string // the allowed values of a String or StringList question
+}
+
+// Limits bound what a condition may cost to parse and run.
+type Limits struct {
+	Cost             uint64 // estimated and runtime CEL cost of one condition
+	ExpressionLength int    // code points of one condition
+	Nesting          int    // parser recursion depth
+}
+
+// Env compiles conditions over one questionnaire. It is safe for
+// concurrent use once built.
+type Env struct {
+	cel   *cel.Env
+	vars  []Var
+	index map[string]int
+	lim   Limits
+}
+
+// NewEnv declares every question as a typed top-level variable, so every
+// condition is type-checked against the questionnaire. placeholders are
+// names of questions whose declaration is broken (and already reported);
+// they are declared as dyn so that the rules reading them do not also
+// report an "unknown question".
+func NewEnv(vars []Var, placeholders []string, lim Limits) (*Env, error) {
+	opts := []cel.EnvOption{
+		cel.ParserRecursionLimit(lim.Nesting),
+		cel.ParserExpressionSizeLimit(lim.ExpressionLength),
+		// Let "temp >= 38" compare a number question with an integer
+		// literal, as clinicians write it, instead of demanding 38.0.
+		cel.CrossTypeNumericComparisons(true),
+		// Keep the macro calls (filter, exists, ...) in the source info, so
+		// the choice-literal check can see through m.filter(...).
+		cel.EnableMacroCallTracking(),
+	}
+	index := make(map[string]int, len(vars))
+	for i, v := range vars {
+		opts = append(opts, cel.Variable(v.Name, v.Kind.celType()))
+		index[v.Name] = i
+	}
+	for _, name := range placeholders {
+		opts = append(opts, cel.Variable(name, cel.DynType))
+	}
+	env, err := cel.NewEnv(opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &Env{cel: env, vars: vars, index: index, lim: lim}, nil
+}
+
+// CEL returns the underlying CEL environment, for building activations.
+func (e *Env) CEL() *cel.Env { return e.cel }
+
+// Condition is one compiled condition: a rule's when or a question's
+// ask_if.
+type Condition struct {
+	Src string
+	AST *cel.Ast
+	// Reads holds the indices of the questions read, ascending
+	// (questionnaire order).
+	Reads []int
+	// Conjuncts are the top-level && operands, printed in canonical form,
+	// used to check that follow-up questions are guarded.
+	Conjuncts []string
+	// Fast evaluates with every read question answered; Partial treats
+	// unanswered questions as unknown. Keeping both lets complete answers
+	// skip the cost of partial evaluation.
+	Fast, Partial cel.Program
+	// NeedsCtx is set when the condition has a comprehension, the only
+	// construct that can run long enough for cancellation to matter.
+	NeedsCtx bool
+}
+
+// Problem is one thing wrong with a condition, at a code-point offset into
+// its text (-1: the condition as a whole).
+type Problem struct {
+	Offset int
+	Msg    string
+}
+
+// Result is what Compile found.
+type Result struct {
+	// Cond is the compiled condition, or nil if there were problems.
+	Cond *Condition
+	// Reads holds the questions the condition reads, known as soon as it
+	// type-checks, even when a later check fails: such a question is not
+	// unused.
+	Reads    []int
+	Problems []Problem
+	// Unreadable is set when the condition could not be parsed or
+	// type-checked, so what it reads is not known.
+	Unreadable bool
+}
+
+func (r *Result) fail(offset int, format string, args ...any) Result {
+	r.Problems = append(r.Problems, Problem{Offset: offset, Msg: fmt.Sprintf(format, args...)})
+	r.Cond = nil
+	return *r
+}
+
+// Compile parses, type-checks and plans src, the condition called subject
+// ("when", "ask_if") in messages.
+func (e *Env) Compile(src, subject string) Result {
+	var r Result
+	if l := len([]rune(src)); l > e.lim.ExpressionLength {
+		r.Unreadable = true
+		return r.fail(-1, "%s is %d characters long; the limit is %d", subject, l, e.lim.ExpressionLength)
+	}
+	if strings.TrimSpace(src) == "" {
+		return r.fail(-1, "%s must not be empty", subject)
+	}
+	checked, iss := e.cel.Compile(src)
+	if iss != nil && iss.Err() != nil {
+		r.Unreadable = true
+		for _, ce := range iss.Errors() {
+			off := locationOffset(src, ce.Location.Line(), ce.Location.Column())
+			r.Problems = append(r.Problems, Problem{Offset: off, Msg: subject + ": " + e.describeCELError(ce.Message)})
+		}
+		return r
+	}
+	c := &Condition{Src: src, AST: checked, Reads: e.reads(checked)}
+	r.Reads = c.Reads
+	if out := checked.OutputType(); !out.IsExactType(types.BoolType) {
+		return r.fail(-1, "%s must be a boolean condition, but it is of type %s", subject, out)
+	}
+	for _, p := range e.choiceLiterals(checked) {
+		r.Problems = append(r.Problems, Problem{Offset: p.Offset, Msg: subject + ": " + p.Msg})
+	}
+	if len(r.Problems) > 0 {
+		return r
+	}
+	c.NeedsCtx = hasComprehension(checked)
+	c.Conjuncts = conjuncts(checked)
+	if err := e.checkCost(checked, subject); err != "" {
+		return r.fail(-1, "%s", err)
+	}
+	if err := e.plan(c); err != nil {
+		return r.fail(-1, "%s: %v", subject, err)
+	}
+	// A condition that is decided with every answer unknown can never
+	// change with the answers: it always or never fires, which in a
+	// clinical rule is a mistake, not a choice.
+	out, _, err := c.Partial.Eval(e.cel.UnknownVars())
+	switch {
+	case err != nil:
+		return r.fail(-1, "%s always fails to evaluate: %v", subject, err)
+	case !types.IsUnknown(out):
+		return r.fail(-1, "%s is always %v: it does not depend on any answer", subject, out)
+	}
+	r.Cond = c
+	return r
+}
+
+// describeCELError rewords the cel-go messages a clinician is likely to
+// meet; the rest pass through.
+func (e *Env) describeCELError(msg string) string {
+	name, ok := undeclaredReference(msg)
+	if !ok {
+		return msg
+	}
+	out := fmt.Sprintf("unknown question %q", name)
+	if s := didyoumean.Suggest(name, e.names()); s != "" {
+		out += fmt.Sprintf(" (did you mean %q?)", s)
+	}
+	return out
+}
+
+func (e *Env) names() []string {
+	out := make([]string, len(e.vars))
+	for i, v := range e.vars {
+		out[i] = v.Name
+	}
+	return out
+}
+
+// reads returns the indices of the questions a checked condition reads.
+func (e *Env) reads(checked *cel.Ast) []int {
+	var out []int
+	for _, ref := range checked.NativeRep().ReferenceMap() {
+		if ref.Value != nil || len(ref.OverloadIDs) > 0 {
+			continue
+		}
+		if qi, ok := e.index[ref.Name]; ok && !slices.Contains(out, qi) {
+			out = append(out, qi)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// FirstRef returns the code-point offset of the first reference to
+// question name in c, or -1.
+func FirstRef(c *Condition, name string) int {
+	native := c.AST.NativeRep()
+	best := -1
+	for exprID, ref := range native.ReferenceMap() {
+		if ref.Name != name {
+			continue
+		}
+		if r, ok := native.SourceInfo().GetOffsetRange(exprID); ok && (best < 0 || int(r.Start) < best) {
+			best = int(r.Start)
+		}
+	}
+	return best
+}
+
+func hasComprehension(checked *cel.Ast) bool {
+	found := false
+	ast.PreOrderVisit(checked.NativeRep().Expr(), ast.NewExprVisitor(func(e ast.Expr) {
+		found = found || e.Kind() == ast.ComprehensionKind
+	}))
+	return found
+}
+
+// conjuncts prints the top-level && operands of a condition.
+func conjuncts(checked *cel.Ast) []string {
+	native := checked.NativeRep()
+	var out []string
+	for _, e := range flattenAnd(native.Expr()) {
+		s, err := cel.ExprToString(e, native.SourceInfo())
+		if err != nil {
+			s = fmt.Sprintf("#%d", e.ID()) // unprintable: never equal to a guard
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// flattenAnd returns the operands of a chain of && at the top of e.
+func flattenAnd(e ast.Expr) []ast.Expr {
+	if e.Kind() == ast.CallKind && e.AsCall().FunctionName() == operators.LogicalAnd {
+		var out []ast.Expr
+		for _, arg := range e.AsCall().Args() {
+			out = append(out, flattenAnd(arg)...)
+		}
+		return out
+	}
+	return []ast.Expr{e}
+}
+
+// checkCost refuses a condition whose estimated cost is over the limit.
+func (e *Env) checkCost(checked *cel.Ast, subject string) string {
+	est, err := e.cel.EstimateCost(checked, &sizeEstimator{e})
+	if err != nil {
+		return fmt.Sprintf("%s: cannot estimate cost: %v", subject, err)
+	}
+	if est.Max > e.lim.Cost {
+		return fmt.Sprintf("%s: estimated cost %d exceeds the limit of %d", subject, est.Max, e.lim.Cost)
+	}
+	return ""
+}
+
+// plan builds c's fast and partial programs.
+//
+// The runtime cost limit backs up the static estimate wherever cost can
+// depend on the data: in comprehensions, and on the partial path. A
+// condition without a comprehension has no loop: each node runs at most
+// once over answers whose sizes the engine has bounded, so its actual cost
+// cannot exceed the estimate, and tracking it would only slow the
+// complete-answers path (cost tracking is most of the time of a small CEL
+// evaluation).
+func (e *Env) plan(c *Condition) error {
+	limited := []cel.ProgramOption{cel.CostLimit(e.lim.Cost), cel.InterruptCheckFrequency(100)}
+	fastOpts := []cel.ProgramOption{cel.EvalOptions(cel.OptOptimize)}
+	if c.NeedsCtx {
+		fastOpts = append(fastOpts, limited...)
+	}
+	fast, err := e.cel.Program(c.AST, fastOpts...)
+	if err != nil {
+		return err
+	}
+	partial, err := e.cel.Program(c.AST, append(limited, cel.EvalOptions(cel.OptPartialEval))...)
+	if err != nil {
+		return err
+	}
+	c.Fast, c.Partial = fast, partial
+	return nil
+}
+
+// locationOffset converts a 1-based line and 0-based column within src to a
+// code-point offset.
+func locationOffset(src string, line, col int) int {
+	off := 0
+	for i, l := range strings.Split(src, "\n") {
+		if i+1 == line {
+			return off + col
+		}
+		off += len([]rune(l)) + 1
+	}
+	return off
+}
+
+// Batch compiles every condition into one CEL list, so that complete
+// answers are evaluated in a single pass. Each condition is wrapped in
+// parentheses on lines of its own, so comments and newlines inside it stay
+// harmless. It returns nil if the batch cannot be built; the engine then
+// evaluates condition by condition, which is always correct. needsCtx
+// reports that some condition has a comprehension.
+func (e *Env) Batch(conds []*Condition) (prg cel.Program, needsCtx bool) {
+	if len(conds) == 0 {
+		return nil, false
+	}
+	var src strings.Builder
+	src.WriteString("[")
+	for i, c := range conds {
+		if i > 0 {
+			src.WriteString(",")
+		}
+		src.WriteString("(\n")
+		src.WriteString(c.Src)
+		src.WriteString("\n)")
+		needsCtx = needsCtx || c.NeedsCtx
+	}
+	src.WriteString("]")
+	// Each condition passed the per-condition limits; the list of them may
+	// be longer and one level deeper than any one of them.
+	env, err := e.cel.Extend(
+		cel.ParserExpressionSizeLimit(len([]rune(src.String()))+1),
+		cel.ParserRecursionLimit(e.lim.Nesting+2),
+	)
+	if err != nil {
+		return nil, false
+	}
+	checked, iss := env.Compile(src.String())
+	if iss != nil && iss.Err() != nil {
+		return nil, false
+	}
+	if !checked.OutputType().IsExactType(cel.ListType(cel.BoolType)) {
+		return nil, false
+	}
+	opts := []cel.ProgramOption{cel.EvalOptions(cel.OptOptimize)}
+	if needsCtx {
+		limit := e.lim.Cost * uint64(len(conds))
+		if limit/uint64(len(conds)) != e.lim.Cost {
+			limit = math.MaxUint64 // saturate rather than wrap
+		}
+		opts = append(opts, cel.CostLimit(limit), cel.InterruptCheckFrequency(100))
+	}
+	prg, err = env.Program(checked, opts...)
+	if err != nil {
+		return nil, false
+	}
+	return prg, needsCtx
+}

@@ -1,0 +1,96 @@
+package compile
+
+import (
+	"context"
+	"reflect"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func testEnv(t *testing.T) *Env {
+	t.Helper()
+	env, err := NewEnv([]Var{
+		{Name: "fever", Kind: Bool},
+		{Name: "days", Kind: Int},
+		{Name: "temp", Kind: Double},
+		{Name: "side", Kind: String, Choices: []string{"left", "right"}},
+		{Name: "where", Kind: StringList, Choices: []string{"fingers", "arms"}},
+	}, nil, Limits{Cost: 10_000, ExpressionLength: 200, Nesting: 32})
+	require.NoError(t, err)
+	return env
+}
+
+// TestCompile compiles conditions from source text alone, with problems
+// at code-point offsets.
+func TestCompile(t *testing.T) {
+	env := testEnv(t)
+	tests := []struct {
+		name, src, reason string
+		reads             []int
+		problems          []Problem
+	}{
+		{name: "valid", src: "fever && days > 3", reads: []int{0, 1}, reason: "reads in questionnaire order"},
+		{name: "numeric literal", src: "temp >= 38", reads: []int{2}, reason: "an int literal compares with a number question"},
+		{name: "unknown question", src: "fevr", reason: "a typo names the question it meant",
+			problems: []Problem{{0, `when: unknown question "fevr" (did you mean "fever"?)`}}},
+		{name: "not boolean", src: "days + 1", reads: []int{1}, reason: "a condition must be a boolean",
+			problems: []Problem{{-1, "when must be a boolean condition, but it is of type int"}}},
+		{name: "bad choice", src: `fever && side == "lefft"`, reads: []int{0, 3}, reason: "a misspelled choice is a load error, not a rule that never fires",
+			problems: []Problem{{17, `when: "lefft" is not a choice of question "side" (did you mean "left"?)`}}},
+		{name: "bad choice in comprehension", src: `where.exists(w, w == "legs")`, reads: []int{4}, reason: "comprehension variables stand for the list's choices",
+			problems: []Problem{{21, `when: "legs" is not a choice of question "where" (choices: fingers, arms)`}}},
+		{name: "shadowed", src: `["x"].exists(side, side == "x") && fever`, reads: []int{0, 3}, reason: "a comprehension variable hides the question of the same name, so \"x\" is not checked against its choices (reads still names the question: conservative)"},
+		{name: "constant", src: "true || fever", reads: []int{0}, reason: "a condition that no answer changes is a mistake",
+			problems: []Problem{{-1, "when is always true: it does not depend on any answer"}}},
+		{name: "empty", src: "  ", reason: "blank", problems: []Problem{{-1, "when must not be empty"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := env.Compile(tt.src, "when")
+			assert.Equal(t, tt.problems, res.Problems, tt.reason)
+			assert.Equal(t, tt.reads, res.Reads, tt.reason)
+			assert.Equal(t, len(tt.problems) == 0, res.Cond != nil, tt.reason)
+		})
+	}
+}
+
+func TestCompileLimits(t *testing.T) {
+	env := testEnv(t)
+	long := "fever"
+	for len(long) < 300 {
+		long += " && fever"
+	}
+	res := env.Compile(long, "ask_if")
+	require.Len(t, res.Problems, 1)
+	assert.Contains(t, res.Problems[0].Msg, "ask_if is 302 characters long; the limit is 200")
+	assert.True(t, res.Unreadable, "an over-long condition is not read at all")
+
+	cheap, err := NewEnv([]Var{{Name: "where", Kind: StringList, Choices: []string{"fingers", "arms"}}}, nil, Limits{Cost: 5, ExpressionLength: 200, Nesting: 32})
+	require.NoError(t, err)
+	res = cheap.Compile(`where.exists(a, where.exists(b, a == b))`, "when")
+	require.Len(t, res.Problems, 1)
+	assert.Regexp(t, `^when: estimated cost \d+ exceeds the limit of 5$`, res.Problems[0].Msg)
+}
+
+// TestBatch checks that the batch program gives each condition's result.
+func TestBatch(t *testing.T) {
+	env := testEnv(t)
+	var conds []*Condition
+	for _, src := range []string{"fever", "days > 3", `"arms" in where`} {
+		res := env.Compile(src, "when")
+		require.NotNil(t, res.Cond, src)
+		conds = append(conds, res.Cond)
+	}
+	prg, needsCtx := env.Batch(conds)
+	require.NotNil(t, prg)
+	assert.False(t, needsCtx)
+	out, _, err := prg.ContextEval(context.Background(), map[string]any{
+		"fever": true, "days": int64(2), "temp": 37.0, "side": "left", "where": []string{"arms"},
+	})
+	require.NoError(t, err)
+	got, err := out.ConvertToNative(reflect.TypeOf([]bool{}))
+	require.NoError(t, err)
+	assert.Equal(t, []bool{true, false, true}, got)
+}
