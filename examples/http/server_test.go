@@ -322,3 +322,139 @@ rules:
 	}
 	assert.Contains(t, logs.String(), "division by zero", "the failure is logged for whoever runs the service")
 }
+
+// redFlagAnswers answers every question of the default rule set with its
+// red flag; selfCareAnswers answers every one with no red flag.
+const (
+	redFlagAnswers  = `{"shooting_arm_pain": true, "numbness_tingling": ["fingers", "arms", "chest"], "electric_pain": true, "needle_like_pain": true, "worsening_pain": true, "pain_wraps_to_chest": true, "deep_breath_pain": true, "constant_stiffness": true, "clunking": true, "grinding": true, "self_pops": true, "pops_per_day": 50, "relief_minutes": 1, "pain_days": 30, "fever": true, "unexplained_weight_loss": true, "night_pain": true, "systemic_symptoms": true, "severe_osteoporosis": true, "inflammatory_condition": true, "recent_trauma": true}`
+	selfCareAnswers = `{"shooting_arm_pain": false, "numbness_tingling": [], "electric_pain": false, "needle_like_pain": false, "worsening_pain": false, "pain_wraps_to_chest": false, "deep_breath_pain": false, "constant_stiffness": false, "clunking": false, "grinding": false, "self_pops": false, "pain_days": 1, "fever": false, "unexplained_weight_loss": false, "night_pain": false, "systemic_symptoms": false, "severe_osteoporosis": false, "inflammatory_condition": false, "recent_trauma": false}`
+)
+
+// TestBodiesAreStrict sends bodies that a lenient JSON decoder would read
+// one way and a person another: every one is refused with a 400 and a
+// JSON error, and never answered with a question or a verdict.
+func TestBodiesAreStrict(t *testing.T) {
+	t.Parallel()
+	srv := newTestServer(t)
+
+	// The two halves on their own, so that the refusals below are known to
+	// matter: the last-wins reading of the tricks would be self-care.
+	var got nextResponse
+	res := call(t, srv, "POST", "/next", `{"answers": `+redFlagAnswers+`}`, &got)
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	require.NotNil(t, got.Verdict)
+	require.Equal(t, triage.SeeProfessional, got.Verdict.Outcome)
+	got = nextResponse{}
+	res = call(t, srv, "POST", "/next", `{"answers": `+selfCareAnswers+`}`, &got)
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	require.NotNil(t, got.Verdict)
+	require.Equal(t, triage.SelfCare, got.Verdict.Outcome)
+
+	tests := []struct {
+		name   string
+		reason string
+		path   string
+		body   string
+		error  string
+	}{
+		{
+			name: "duplicate answers", reason: "a second answers object must not replace the first: the red flags would be dropped",
+			path: "/next", body: `{"answers": ` + redFlagAnswers + `, "answers": ` + selfCareAnswers + `}`, error: `"answers" appears twice`,
+		},
+		{
+			name: "case-variant answers", reason: "keys are exact: \"Answers\" is not \"answers\", and must not replace it",
+			path: "/next", body: `{"answers": ` + redFlagAnswers + `, "Answers": ` + selfCareAnswers + `}`, error: `unknown field "Answers"`,
+		},
+		{
+			name: "case-variant answers alone", reason: "a field that only matches case-insensitively is unknown",
+			path: "/next", body: `{"ANSWERS": ` + redFlagAnswers + `}`, error: `unknown field "ANSWERS"`,
+		},
+		{
+			name: "escaped duplicate", reason: "a key spelt with escapes is the same key",
+			path: "/next", body: `{"answers": ` + redFlagAnswers + `, "\u0061nswers": ` + selfCareAnswers + `}`, error: `"answers" appears twice`,
+		},
+		{
+			name: "duplicate skip", reason: "skip given twice is as ambiguous as answers given twice",
+			path: "/next", body: `{"skip": ["fever"], "skip": []}`, error: `"skip" appears twice`,
+		},
+		{
+			name: "case-variant skip", reason: "keys are exact",
+			path: "/next", body: `{"Skip": ["fever"]}`, error: `unknown field "Skip"`,
+		},
+		{
+			name: "unknown field", reason: "a misspelt field is refused, not ignored",
+			path: "/next", body: `{"answers": {}, "skipped": ["fever"]}`, error: `unknown field "skipped"`,
+		},
+		{
+			name: "trailing object", reason: "a second object after the first is not read silently",
+			path: "/next", body: `{"answers": ` + redFlagAnswers + `} {"answers": ` + selfCareAnswers + `}`, error: "after the request object",
+		},
+		{
+			name: "trailing garbage", reason: "anything but white space after the object is refused",
+			path: "/next", body: `{"answers": {}} x`, error: "after the request object",
+		},
+		{
+			name: "null body", reason: "null is not a request",
+			path: "/next", body: `null`, error: "got null",
+		},
+		{
+			name: "empty body", reason: "an empty body is not a request",
+			path: "/next", body: ``, error: "empty",
+		},
+		{
+			name: "list body", reason: "the request is an object",
+			path: "/next", body: `[{"answers": {}}]`, error: "got a list",
+		},
+		{
+			name: "malformed", reason: "broken JSON is refused",
+			path: "/next", body: `{"answers": {}`, error: "malformed JSON",
+		},
+		{
+			name: "skip not a list", reason: "skip is a list of question ids",
+			path: "/next", body: `{"skip": "fever"}`, error: `"skip" must be a list of question ids`,
+		},
+		{
+			name: "skip with null", reason: "a null in skip is not a question id",
+			path: "/next", body: `{"skip": [null]}`, error: `"skip" must be a list of question ids`,
+		},
+		{
+			name: "duplicate answer inside answers", reason: "the answers keep the engine's strictness",
+			path: "/next", body: `{"answers": {"fever": true, "fever": false}}`, error: `question "fever" is answered twice`,
+		},
+		{
+			name: "case-variant answer inside answers", reason: "question ids are exact inside answers too",
+			path: "/next", body: `{"answers": {"fever": true, "Fever": false}}`, error: "invalid answers",
+		},
+		{
+			name: "triage duplicate", reason: "/triage reads answers with the same strictness",
+			path: "/triage", body: `{"fever": true, "fever": false}`, error: `question "fever" is answered twice`,
+		},
+		{
+			name: "triage null body", reason: "null is not an answers object",
+			path: "/triage", body: `null`, error: "got null",
+		},
+		{
+			name: "triage trailing object", reason: "a second object is not read silently",
+			path: "/triage", body: `{"fever": true} {"fever": false}`, error: "unexpected data after",
+		},
+		{
+			name: "triage empty body", reason: "an empty body is not an answers object",
+			path: "/triage", body: ``, error: "empty",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var raw map[string]json.RawMessage
+			res := call(t, srv, "POST", tt.path, tt.body, &raw)
+			require.Equal(t, http.StatusBadRequest, res.StatusCode, "%s: %s", tt.reason, raw)
+			assert.Equal(t, "application/json", res.Header.Get("Content-Type"))
+			for _, key := range []string{"verdict", "question", "outcome", "done"} {
+				assert.NotContains(t, raw, key, "no answer comes with an error")
+			}
+			var e errorResponse
+			require.NoError(t, json.Unmarshal(raw["error"], &e.Error))
+			assert.Contains(t, e.Error, tt.error, tt.reason)
+		})
+	}
+}
