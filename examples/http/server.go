@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"mime"
 	"net/http"
 	"slices"
 	"strconv"
@@ -76,10 +77,37 @@ func (s *server) questionnaire(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// readBody reads the whole request body, at most maxBody bytes. Reading it
-// before decoding keeps "too large" (413) apart from "not valid" (400).
+// readBody checks that the request says it carries JSON, then reads the
+// whole body, at most maxBody bytes. Reading it before decoding keeps "too
+// large" (413) apart from "not valid" (400).
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if err := checkJSON(r.Header.Get("Content-Type")); err != nil {
+		return nil, err
+	}
 	return io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+}
+
+// checkJSON refuses a body that is not declared as application/json (in
+// UTF-8, the only encoding JSON has). Browsers send text/plain, form and
+// multipart bodies to another site without asking it first (a "simple"
+// request); application/json needs the site's consent, which this service
+// never gives, so a page elsewhere cannot post answers here.
+func checkJSON(contentType string) error {
+	const want = "send the body as JSON, with the header Content-Type: application/json"
+	refuse := func(format string, args ...any) error {
+		return &requestError{status: http.StatusUnsupportedMediaType, msg: want + " " + fmt.Sprintf(format, args...)}
+	}
+	if contentType == "" {
+		return refuse("(it had none)")
+	}
+	mediaType, params, err := mime.ParseMediaType(contentType)
+	if err != nil || mediaType != "application/json" {
+		return refuse("(it had %s)", quote(contentType))
+	}
+	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+		return refuse("in UTF-8 (it had charset %s)", quote(cs))
+	}
+	return nil
 }
 
 func (s *server) triage(w http.ResponseWriter, r *http.Request) {

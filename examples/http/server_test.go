@@ -30,11 +30,25 @@ func newTestServer(t *testing.T) *httptest.Server {
 	return srv
 }
 
-// call sends a request and decodes the JSON response into out.
+// call sends a request, as JSON when it is a POST, and decodes the JSON
+// response into out.
 func call(t *testing.T, srv *httptest.Server, method, path, body string, out any) *http.Response {
+	t.Helper()
+	contentType := ""
+	if method == "POST" {
+		contentType = "application/json"
+	}
+	return callAs(t, srv, method, path, contentType, body, out)
+}
+
+// callAs is call with the given Content-Type ("" for none).
+func callAs(t *testing.T, srv *httptest.Server, method, path, contentType, body string, out any) *http.Response {
 	t.Helper()
 	req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
 	require.NoError(t, err)
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
 	res, err := srv.Client().Do(req)
 	require.NoError(t, err)
 	defer res.Body.Close()
@@ -456,5 +470,58 @@ func TestBodiesAreStrict(t *testing.T) {
 			require.NoError(t, json.Unmarshal(raw["error"], &e.Error))
 			assert.Contains(t, e.Error, tt.error, tt.reason)
 		})
+	}
+}
+
+// TestPostsMustBeJSON sends bodies under other media types. A browser
+// sends text/plain, form and multipart bodies cross-site without asking
+// the server first; requiring application/json keeps such a "simple"
+// request from another site away from the API.
+func TestPostsMustBeJSON(t *testing.T) {
+	t.Parallel()
+	srv := newTestServer(t)
+	tests := []struct {
+		name        string
+		reason      string
+		contentType string
+		status      int
+		error       string
+	}{
+		{name: "json", reason: "the media type the API reads", contentType: "application/json", status: 200},
+		{name: "json utf-8", reason: "parameters are allowed; UTF-8 is what JSON is", contentType: "application/json; charset=utf-8", status: 200},
+		{name: "json upper case", reason: "media types and charset names are case-insensitive", contentType: "Application/JSON; Charset=UTF-8", status: 200},
+		{name: "none", reason: "a body must say what it is", contentType: "", status: 415, error: "it had none"},
+		{name: "text/plain", reason: "the cross-site simple POST a form or fetch can send", contentType: "text/plain", status: 415, error: `"text/plain"`},
+		{name: "text/plain json-ish", reason: "a JSON body under text/plain is still refused", contentType: "text/plain; charset=utf-8", status: 415, error: "application/json"},
+		{name: "form", reason: "an HTML form's default encoding", contentType: "application/x-www-form-urlencoded", status: 415, error: "application/json"},
+		{name: "multipart", reason: "an HTML form's file encoding", contentType: "multipart/form-data; boundary=x", status: 415, error: "application/json"},
+		{name: "json prefix", reason: "the type must match exactly, not as a prefix", contentType: "application/jsonp", status: 415, error: "application/json"},
+		{name: "malformed", reason: "a header that does not parse is refused", contentType: "application/json; charset", status: 415, error: "application/json"},
+		{name: "other charset", reason: "JSON is UTF-8; a Latin-1 body would be misread", contentType: "application/json; charset=iso-8859-1", status: 415, error: "UTF-8"},
+	}
+	for _, path := range []string{"/triage", "/next"} {
+		for _, tt := range tests {
+			t.Run(path+" "+tt.name, func(t *testing.T) {
+				t.Parallel()
+				body := `{"fever": true}`
+				if path == "/next" {
+					body = `{"answers": {"fever": true}}`
+				}
+				var raw map[string]json.RawMessage
+				res := callAs(t, srv, "POST", path, tt.contentType, body, &raw)
+				require.Equal(t, tt.status, res.StatusCode, "%s: %s", tt.reason, raw)
+				assert.Equal(t, "application/json", res.Header.Get("Content-Type"))
+				if tt.status == 200 {
+					return
+				}
+				for _, key := range []string{"verdict", "question", "outcome", "done"} {
+					assert.NotContains(t, raw, key, "no answer comes with an error")
+				}
+				var msg string
+				require.NoError(t, json.Unmarshal(raw["error"], &msg))
+				assert.Contains(t, msg, "Content-Type: application/json", "the error says what to send")
+				assert.Contains(t, msg, tt.error, tt.reason)
+			})
+		}
 	}
 }
