@@ -72,14 +72,12 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	log.Info("serving", "url", "http://"+ln.Addr().String(), "rule_set", eng.RuleSet().String())
-	return serve(ctx, ln, newHandler(eng, log), log)
+	return serve(ctx, ln, newServer(newHandler(eng, log), log), log)
 }
 
-// serve serves h on ln until ctx ends, then shuts down gracefully: it stops
-// accepting connections and waits up to ten seconds for requests in
-// flight.
-func serve(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger) error {
-	srv := &http.Server{
+// newServer returns the server for h, with its limits and timeouts.
+func newServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
@@ -88,6 +86,12 @@ func serve(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logge
 		MaxHeaderBytes:    16 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+}
+
+// serve runs srv on ln until ctx ends, then shuts down gracefully: it stops
+// accepting connections and waits up to ten seconds for requests in
+// flight.
+func serve(ctx context.Context, ln net.Listener, srv *http.Server, log *slog.Logger) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -10,10 +10,13 @@ import (
 	"io/fs"
 	"log/slog"
 	"mime"
+	"net"
 	"net/http"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/redflagkit/redflag/triage"
@@ -77,14 +80,39 @@ func (s *server) questionnaire(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// errorWriteTime is how long an error about a body that could not be read
+// gets to reach the client.
+const errorWriteTime = 5 * time.Second
+
 // readBody checks that the request says it carries JSON, then reads the
 // whole body, at most maxBody bytes. Reading it before decoding keeps "too
 // large" (413) apart from "not valid" (400).
+//
+// A body that stops arriving runs into the server's ReadTimeout. That is a
+// 408, so the client knows to send it again; any other read failure is a
+// 400. Either way the client is told: the write deadline, which expires
+// with the read deadline, is pushed back so that the error can be written,
+// and the connection is closed after it, its body being unread.
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	if err := checkJSON(r.Header.Get("Content-Type")); err != nil {
 		return nil, err
 	}
-	return io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err == nil {
+		return body, nil
+	}
+	if errors.As(err, new(*http.MaxBytesError)) {
+		return nil, err
+	}
+	// Not every ResponseWriter has deadlines (a test recorder has none);
+	// without one there is nothing to push back.
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(errorWriteTime))
+	w.Header().Set("Connection", "close")
+	var netErr net.Error
+	if errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, &netErr) && netErr.Timeout() {
+		return nil, &requestError{status: http.StatusRequestTimeout, msg: "the request body did not arrive in time; send the request again"}
+	}
+	return nil, badRequest("cannot read the request body: %v", err)
 }
 
 // checkJSON refuses a body that is not declared as application/json (in
@@ -361,10 +389,10 @@ type answerError struct {
 // error never comes with a verdict.
 func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var (
+		reqErr   *requestError
 		tooLarge *http.MaxBytesError
 		aerrs    triage.AnswerErrors
 	)
-	var reqErr *requestError
 	switch {
 	case errors.As(err, &reqErr):
 		writeJSON(w, reqErr.status, errorResponse{Error: reqErr.msg})
@@ -381,9 +409,6 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	case r.Context().Err() != nil:
 		// The client went away or the server is shutting down.
 		writeJSON(w, http.StatusServiceUnavailable, errorResponse{Error: "request cancelled"})
-	case r.Context().Err() == nil && !errors.Is(err, triage.ErrEvaluation):
-		// Reading the request failed (a broken connection, a timeout).
-		writeJSON(w, http.StatusBadRequest, errorResponse{Error: "cannot read the request: " + err.Error()})
 	default:
 		// A rule failed at run time: the rules need fixing, and the person
 		// gets no verdict rather than a wrong one.

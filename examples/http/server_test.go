@@ -1,17 +1,21 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"testing/fstest"
+	"testing/iotest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -263,7 +267,7 @@ func TestServeShutsDownGracefully(t *testing.T) {
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- serve(ctx, ln, mux, log) }()
+	go func() { done <- serve(ctx, ln, newServer(mux, log), log) }()
 
 	url := "http://" + ln.Addr().String()
 	body := make(chan string, 1)
@@ -523,5 +527,122 @@ func TestPostsMustBeJSON(t *testing.T) {
 				assert.Contains(t, msg, tt.error, tt.reason)
 			})
 		}
+	}
+}
+
+// TestBodyReadFailures gives the handlers bodies that fail part-way, as a
+// connection does when the client stalls past the read timeout or goes
+// away: each gets a JSON error saying so, never a verdict, never silence.
+func TestBodyReadFailures(t *testing.T) {
+	t.Parallel()
+	eng, err := triage.Load(rules.FS)
+	require.NoError(t, err)
+	h := newHandler(eng, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	tests := []struct {
+		name   string
+		reason string
+		err    error
+		status int
+		error  string
+	}{
+		{
+			name: "deadline", reason: "the server's read timeout passed: the client may send it again",
+			err: &net.OpError{Op: "read", Net: "tcp", Err: os.ErrDeadlineExceeded}, status: http.StatusRequestTimeout, error: "did not arrive in time",
+		},
+		{
+			name: "bare deadline", reason: "a timeout however it is wrapped",
+			err: os.ErrDeadlineExceeded, status: http.StatusRequestTimeout, error: "did not arrive in time",
+		},
+		{
+			name: "reset", reason: "a broken connection is a request that could not be read",
+			err: &net.OpError{Op: "read", Net: "tcp", Err: errors.New("connection reset by peer")}, status: http.StatusBadRequest, error: "cannot read the request body",
+		},
+		{
+			name: "cut short", reason: "a body shorter than its Content-Length",
+			err: io.ErrUnexpectedEOF, status: http.StatusBadRequest, error: "cannot read the request body",
+		},
+		{
+			name: "too large", reason: "the body limit is its own status",
+			err: &http.MaxBytesError{Limit: maxBody}, status: http.StatusRequestEntityTooLarge, error: "larger than 65536 bytes",
+		},
+	}
+	for _, path := range []string{"/triage", "/next"} {
+		for _, tt := range tests {
+			t.Run(path+" "+tt.name, func(t *testing.T) {
+				t.Parallel()
+				body := io.MultiReader(strings.NewReader(`{"fever": `), iotest.ErrReader(tt.err))
+				req := httptest.NewRequest("POST", path, body)
+				req.Header.Set("Content-Type", "application/json")
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				require.Equal(t, tt.status, rec.Code, tt.reason)
+				assert.Equal(t, "application/json", rec.Header().Get("Content-Type"))
+				var raw map[string]json.RawMessage
+				require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &raw))
+				assert.NotContains(t, raw, "verdict")
+				assert.NotContains(t, raw, "outcome")
+				var msg string
+				require.NoError(t, json.Unmarshal(raw["error"], &msg))
+				assert.Contains(t, msg, tt.error, tt.reason)
+			})
+		}
+	}
+}
+
+// TestSlowBodyOnARealSocket stalls a body on a real connection to a server
+// whose read and write timeouts are short (and equal, as in newServer):
+// when the read timeout passes, the client gets a 408 with a JSON error
+// instead of a dropped connection.
+func TestSlowBodyOnARealSocket(t *testing.T) {
+	t.Parallel()
+	eng, err := triage.Load(rules.FS)
+	require.NoError(t, err)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv := newServer(newHandler(eng, log), log)
+	srv.ReadTimeout = 200 * time.Millisecond
+	srv.WriteTimeout = 200 * time.Millisecond
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+
+	tests := []struct {
+		name    string
+		reason  string
+		request string
+	}{
+		{
+			name: "triage", reason: "a body shorter than its Content-Length, then nothing",
+			request: "POST /triage HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"fever\": ",
+		},
+		{
+			name: "next", reason: "the same on the other POST route",
+			request: "POST /next HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"answers\": ",
+		},
+		{
+			name: "chunked", reason: "a chunked body that stops mid-chunk",
+			request: "POST /triage HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n20\r\n{\"fever\": ",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			conn, err := net.Dial("tcp", ln.Addr().String())
+			require.NoError(t, err)
+			defer conn.Close()
+			// Only a bound, so that a server that never answers fails the
+			// test rather than hanging it.
+			require.NoError(t, conn.SetDeadline(time.Now().Add(time.Minute)))
+			_, err = io.WriteString(conn, tt.request)
+			require.NoError(t, err)
+			res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+			require.NoError(t, err, "%s: the server answers rather than dropping the connection", tt.reason)
+			defer res.Body.Close()
+			assert.Equal(t, http.StatusRequestTimeout, res.StatusCode, tt.reason)
+			assert.Equal(t, "application/json", res.Header.Get("Content-Type"))
+			var e errorResponse
+			require.NoError(t, json.NewDecoder(res.Body).Decode(&e))
+			assert.Contains(t, e.Error, "did not arrive in time", tt.reason)
+		})
 	}
 }
