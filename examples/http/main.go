@@ -29,6 +29,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -62,6 +63,9 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		var list triage.ErrorList
 		if errors.As(err, &list) {
+			for _, e := range list {
+				e.Pos.File = inDir(*dir, e.Pos.File)
+			}
 			return fmt.Errorf("the rules do not load:\n%s", list.ErrorsWithSnippets())
 		}
 		return err
@@ -71,8 +75,22 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	log.Info("serving", "url", "http://"+ln.Addr().String(), "rule_set", eng.RuleSet().String())
-	return serve(ctx, ln, newServer(newHandler(eng, log), log), log)
+	where := *dir
+	if where == "" {
+		where = "embedded"
+	}
+	log.Info("serving", "url", "http://"+ln.Addr().String(), "rules", where, "rule_set", eng.RuleSet().String())
+	return serve(ctx, ln, newServer(newHandler(eng, *dir, log), log), log)
+}
+
+// inDir names file, a path within the rule directory dir ("" for the
+// embedded rule set), as the operator can open it from here: the engine
+// only knows paths within the fs.FS it loaded.
+func inDir(dir, file string) string {
+	if dir == "" || file == "" {
+		return file
+	}
+	return filepath.Join(dir, filepath.FromSlash(file))
 }
 
 // newServer returns the server for h, with its limits and timeouts.

@@ -33,6 +33,7 @@ var static embed.FS
 // the shared, immutable Engine, so it is safe for concurrent requests.
 type server struct {
 	eng *triage.Engine
+	dir string // the rule directory as given on the command line; "" for the embedded rules
 	log *slog.Logger
 }
 
@@ -42,8 +43,11 @@ type server struct {
 //	GET  /questionnaire  the rule set, its questions and the notice
 //	POST /triage         answers in, verdict out
 //	POST /next           answers (and skipped questions) in, the next question or the verdict out
-func newHandler(eng *triage.Engine, log *slog.Logger) http.Handler {
-	s := &server{eng: eng, log: log}
+//
+// dir is the directory the rules were loaded from ("" for the embedded
+// rule set); logs name rule files within it.
+func newHandler(eng *triage.Engine, dir string, log *slog.Logger) http.Handler {
+	s := &server{eng: eng, dir: dir, log: log}
 	files, err := fs.Sub(static, "static")
 	if err != nil {
 		panic(err) // the directory is embedded at build time
@@ -412,9 +416,21 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	default:
 		// A rule failed at run time: the rules need fixing, and the person
 		// gets no verdict rather than a wrong one.
-		s.log.Error("evaluation failed", "path", r.URL.Path, "err", err)
+		s.log.Error("evaluation failed", "path", r.URL.Path, "err", s.located(err))
 		writeJSON(w, http.StatusInternalServerError, errorResponse{Error: "evaluation failed; no verdict could be given"})
 	}
+}
+
+// located returns err with the rule file of an EvalError named with its
+// directory, as the operator knows it.
+func (s *server) located(err error) error {
+	var evalErr *triage.EvalError
+	if s.dir == "" || !errors.As(err, &evalErr) {
+		return err
+	}
+	c := *evalErr // the engine's error is left as it is
+	c.Pos.File = inDir(s.dir, c.Pos.File)
+	return &c
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

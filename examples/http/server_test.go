@@ -12,6 +12,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -29,7 +31,7 @@ func newTestServer(t *testing.T) *httptest.Server {
 	t.Helper()
 	eng, err := triage.Load(rules.FS)
 	require.NoError(t, err)
-	srv := httptest.NewServer(newHandler(eng, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	srv := httptest.NewServer(newHandler(eng, "", slog.New(slog.NewTextHandler(io.Discard, nil))))
 	t.Cleanup(srv.Close)
 	return srv
 }
@@ -257,7 +259,7 @@ func TestServeShutsDownGracefully(t *testing.T) {
 	started := make(chan struct{})
 	release := make(chan struct{})
 	mux := http.NewServeMux()
-	mux.Handle("/", newHandler(eng, log))
+	mux.Handle("/", newHandler(eng, "", log))
 	mux.HandleFunc("GET /slow", func(w http.ResponseWriter, r *http.Request) {
 		close(started)
 		<-release
@@ -324,7 +326,7 @@ rules:
 `)}})
 	require.NoError(t, err)
 	var logs bytes.Buffer
-	srv := httptest.NewServer(newHandler(eng, slog.New(slog.NewTextHandler(&logs, nil))))
+	srv := httptest.NewServer(newHandler(eng, "", slog.New(slog.NewTextHandler(&logs, nil))))
 	defer srv.Close()
 	for _, path := range []string{"/triage", "/next"} {
 		body := `{"days": 0}`
@@ -537,7 +539,7 @@ func TestBodyReadFailures(t *testing.T) {
 	t.Parallel()
 	eng, err := triage.Load(rules.FS)
 	require.NoError(t, err)
-	h := newHandler(eng, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	h := newHandler(eng, "", slog.New(slog.NewTextHandler(io.Discard, nil)))
 	tests := []struct {
 		name   string
 		reason string
@@ -598,7 +600,7 @@ func TestSlowBodyOnARealSocket(t *testing.T) {
 	eng, err := triage.Load(rules.FS)
 	require.NoError(t, err)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := newServer(newHandler(eng, log), log)
+	srv := newServer(newHandler(eng, "", log), log)
 	srv.ReadTimeout = 200 * time.Millisecond
 	srv.WriteTimeout = 200 * time.Millisecond
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -643,6 +645,75 @@ func TestSlowBodyOnARealSocket(t *testing.T) {
 			var e errorResponse
 			require.NoError(t, json.NewDecoder(res.Body).Decode(&e))
 			assert.Contains(t, e.Error, "did not arrive in time", tt.reason)
+		})
+	}
+}
+
+// ruleFile is a one-rule rule set whose condition is when.
+func ruleFile(when string) string {
+	return `name: broken
+version: 1.0.0
+title: Broken
+sources: [{id: doc, title: Doc}]
+questions:
+  - {id: days, text: Days, type: integer}
+rules:
+  - id: rate
+    title: Rate
+    when: ` + when + `
+    action: refer
+    advice: See someone.
+    cite: {source: doc, section: S}
+`
+}
+
+// TestLogsNameRuleFilesInTheirDirectory checks that what the service
+// prints about a rule file names it as the operator can open it: with its
+// directory, not only its name within the rule set.
+func TestLogsNameRuleFilesInTheirDirectory(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		reason string
+		when   string
+		// output runs the service on dir and returns what it printed.
+		output func(t *testing.T, dir string) string
+	}{
+		{
+			name: "load error", reason: "the rules do not load: the error and its snippet name the file in DIR",
+			when: "dayz > 2",
+			output: func(t *testing.T, dir string) string {
+				var stderr bytes.Buffer
+				err := run(context.Background(), []string{"-rules", dir, "-addr", "127.0.0.1:0"}, &stderr)
+				require.Error(t, err)
+				return err.Error()
+			},
+		},
+		{
+			name: "evaluation error", reason: "a rule that fails at run time is logged at its file in DIR",
+			when: "10 / days > 2",
+			output: func(t *testing.T, dir string) string {
+				eng, err := triage.Load(os.DirFS(dir))
+				require.NoError(t, err)
+				var logs bytes.Buffer
+				srv := httptest.NewServer(newHandler(eng, dir, slog.New(slog.NewTextHandler(&logs, nil))))
+				defer srv.Close()
+				res := call(t, srv, "POST", "/triage", `{"days": 0}`, nil)
+				require.Equal(t, http.StatusInternalServerError, res.StatusCode)
+				srv.Close() // waits for the handler, so reading its log is not a race
+				return logs.String()
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			require.NoError(t, os.WriteFile(filepath.Join(dir, "r.yaml"), []byte(ruleFile(tt.when)), 0o644))
+			out := tt.output(t, dir)
+			want := regexp.QuoteMeta(filepath.Join(dir, "r.yaml")) + `:10:\d+`
+			assert.Regexp(t, want, out, tt.reason)
+			assert.NotRegexp(t, `(^|[\s"])r\.yaml:`, out, "%s: no bare file name", tt.reason)
 		})
 	}
 }
