@@ -11,10 +11,14 @@
 //	POST /triage         answers in, verdict out (400 with per-question errors)
 //	POST /next           {"answers": {...}, "skip": [...]} in; the next question, or the verdict
 //
-// Request bodies are limited to 64 KiB, the server has read, write and
-// idle timeouts, and SIGINT or SIGTERM shut it down gracefully. Every
-// verdict carries the reminder that it supports triage and is not a
-// diagnosis.
+// POST bodies must be sent as Content-Type: application/json (else 415,
+// which keeps cross-site "simple" form posts out) and are read strictly: one
+// JSON object, exact field names, no duplicate or unknown field, nothing
+// after it (else 400). They are limited to 64 KiB (else 413); a body that
+// stops arriving before the read timeout is a 408. Every error is a JSON
+// {"error": ...}. The server has read, write and idle timeouts, and SIGINT
+// or SIGTERM shut it down gracefully. Every verdict carries the reminder
+// that it supports triage and is not a diagnosis.
 package main
 
 import (
