@@ -38,7 +38,7 @@ func browserPage(t *testing.T) (context.Context, *triage.Engine) {
 	}
 	eng, err := triage.Load(rules.FS)
 	require.NoError(t, err)
-	srv := httptest.NewServer(newHandler(eng, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	srv := httptest.NewServer(newHandler(eng, "", slog.New(slog.NewTextHandler(io.Discard, nil))))
 	t.Cleanup(srv.Close)
 
 	profile := t.TempDir() // removed after the browser has exited (cleanups run last-in first-out)

@@ -11,10 +11,14 @@
 //	POST /triage         answers in, verdict out (400 with per-question errors)
 //	POST /next           {"answers": {...}, "skip": [...]} in; the next question, or the verdict
 //
-// Request bodies are limited to 64 KiB, the server has read, write and
-// idle timeouts, and SIGINT or SIGTERM shut it down gracefully. Every
-// verdict carries the reminder that it supports triage and is not a
-// diagnosis.
+// POST bodies must be sent as Content-Type: application/json (else 415,
+// which keeps cross-site "simple" form posts out) and are read strictly: one
+// JSON object, exact field names, no duplicate or unknown field, nothing
+// after it (else 400). They are limited to 64 KiB (else 413); a body that
+// stops arriving before the read timeout is a 408. Every error is a JSON
+// {"error": ...}. The server has read, write and idle timeouts, and SIGINT
+// or SIGTERM shut it down gracefully. Every verdict carries the reminder
+// that it supports triage and is not a diagnosis.
 package main
 
 import (
@@ -29,6 +33,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -62,6 +67,9 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		var list triage.ErrorList
 		if errors.As(err, &list) {
+			for _, e := range list {
+				e.Pos.File = inDir(*dir, e.Pos.File)
+			}
 			return fmt.Errorf("the rules do not load:\n%s", list.ErrorsWithSnippets())
 		}
 		return err
@@ -71,15 +79,27 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	log.Info("serving", "url", "http://"+ln.Addr().String(), "rule_set", eng.RuleSet().String())
-	return serve(ctx, ln, newHandler(eng, log), log)
+	where := *dir
+	if where == "" {
+		where = "embedded"
+	}
+	log.Info("serving", "url", "http://"+ln.Addr().String(), "rules", where, "rule_set", eng.RuleSet().String())
+	return serve(ctx, ln, newServer(newHandler(eng, *dir, log), log), log)
 }
 
-// serve serves h on ln until ctx ends, then shuts down gracefully: it stops
-// accepting connections and waits up to ten seconds for requests in
-// flight.
-func serve(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger) error {
-	srv := &http.Server{
+// inDir names file, a path within the rule directory dir ("" for the
+// embedded rule set), as the operator can open it from here: the engine
+// only knows paths within the fs.FS it loaded.
+func inDir(dir, file string) string {
+	if dir == "" || file == "" {
+		return file
+	}
+	return filepath.Join(dir, filepath.FromSlash(file))
+}
+
+// newServer returns the server for h, with its limits and timeouts.
+func newServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
@@ -88,6 +108,12 @@ func serve(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logge
 		MaxHeaderBytes:    16 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+}
+
+// serve runs srv on ln until ctx ends, then shuts down gracefully: it stops
+// accepting connections and waits up to ten seconds for requests in
+// flight.
+func serve(ctx context.Context, ln net.Listener, srv *http.Server, log *slog.Logger) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

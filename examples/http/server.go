@@ -9,8 +9,15 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"mime"
+	"net"
 	"net/http"
+	"os"
 	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
 
 	"github.com/redflagkit/redflag/triage"
 )
@@ -26,6 +33,7 @@ var static embed.FS
 // the shared, immutable Engine, so it is safe for concurrent requests.
 type server struct {
 	eng *triage.Engine
+	dir string // the rule directory as given on the command line; "" for the embedded rules
 	log *slog.Logger
 }
 
@@ -35,8 +43,11 @@ type server struct {
 //	GET  /questionnaire  the rule set, its questions and the notice
 //	POST /triage         answers in, verdict out
 //	POST /next           answers (and skipped questions) in, the next question or the verdict out
-func newHandler(eng *triage.Engine, log *slog.Logger) http.Handler {
-	s := &server{eng: eng, log: log}
+//
+// dir is the directory the rules were loaded from ("" for the embedded
+// rule set); logs name rule files within it.
+func newHandler(eng *triage.Engine, dir string, log *slog.Logger) http.Handler {
+	s := &server{eng: eng, dir: dir, log: log}
 	files, err := fs.Sub(static, "static")
 	if err != nil {
 		panic(err) // the directory is embedded at build time
@@ -73,10 +84,62 @@ func (s *server) questionnaire(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// readBody reads the whole request body, at most maxBody bytes. Reading it
-// before decoding keeps "too large" (413) apart from "not valid" (400).
+// errorWriteTime is how long an error about a body that could not be read
+// gets to reach the client.
+const errorWriteTime = 5 * time.Second
+
+// readBody checks that the request says it carries JSON, then reads the
+// whole body, at most maxBody bytes. Reading it before decoding keeps "too
+// large" (413) apart from "not valid" (400).
+//
+// A body that stops arriving runs into the server's ReadTimeout. That is a
+// 408, so the client knows to send it again; any other read failure is a
+// 400. Either way the client is told: the write deadline, which expires
+// with the read deadline, is pushed back so that the error can be written,
+// and the connection is closed after it, its body being unread.
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	return io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err := checkJSON(r.Header.Get("Content-Type")); err != nil {
+		return nil, err
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err == nil {
+		return body, nil
+	}
+	if errors.As(err, new(*http.MaxBytesError)) {
+		return nil, err
+	}
+	// Not every ResponseWriter has deadlines (a test recorder has none);
+	// without one there is nothing to push back.
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(errorWriteTime))
+	w.Header().Set("Connection", "close")
+	var netErr net.Error
+	if errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, &netErr) && netErr.Timeout() {
+		return nil, &requestError{status: http.StatusRequestTimeout, msg: "the request body did not arrive in time; send the request again"}
+	}
+	return nil, badRequest("cannot read the request body: %v", err)
+}
+
+// checkJSON refuses a body that is not declared as application/json (in
+// UTF-8, the only encoding JSON has). Browsers send text/plain, form and
+// multipart bodies to another site without asking it first (a "simple"
+// request); application/json needs the site's consent, which this service
+// never gives, so a page elsewhere cannot post answers here.
+func checkJSON(contentType string) error {
+	const want = "send the body as JSON, with the header Content-Type: application/json"
+	refuse := func(format string, args ...any) error {
+		return &requestError{status: http.StatusUnsupportedMediaType, msg: want + " " + fmt.Sprintf(format, args...)}
+	}
+	if contentType == "" {
+		return refuse("(it had none)")
+	}
+	mediaType, params, err := mime.ParseMediaType(contentType)
+	if err != nil || mediaType != "application/json" {
+		return refuse("(it had %s)", quote(contentType))
+	}
+	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+		return refuse("in UTF-8 (it had charset %s)", quote(cs))
+	}
+	return nil
 }
 
 func (s *server) triage(w http.ResponseWriter, r *http.Request) {
@@ -85,7 +148,7 @@ func (s *server) triage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	answers, err := triage.ParseAnswers(body)
+	answers, err := s.eng.ParseAnswers(body)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -98,14 +161,6 @@ func (s *server) triage(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, v)
 }
 
-// nextRequest is the body of POST /next. Skip lists questions the person
-// chose not to answer: they stay unanswered (unknown, never "no") and are
-// not asked again.
-type nextRequest struct {
-	Answers json.RawMessage `json:"answers"`
-	Skip    []string        `json:"skip"`
-}
-
 // nextResponse is the body of a successful POST /next: the question to ask,
 // or, when nothing is left to ask, the verdict.
 type nextResponse struct {
@@ -114,34 +169,36 @@ type nextResponse struct {
 	Verdict  *triage.Verdict  `json:"verdict,omitempty"`
 }
 
+// next reads {"answers": {...}, "skip": [...]}. Skip lists questions the
+// person chose not to answer: they stay unanswered (unknown, never "no")
+// and are not asked again.
 func (s *server) next(w http.ResponseWriter, r *http.Request) {
 	body, err := readBody(w, r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	var req nextRequest
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		s.fail(w, r, fmt.Errorf("%w: want {\"answers\": {...}, \"skip\": [...]}: %v", triage.ErrInvalidAnswers, err))
-		return
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		s.fail(w, r, fmt.Errorf("%w: unexpected data after the request object", triage.ErrInvalidAnswers))
+	fields, err := decodeObject(body, `{"answers": {...}, "skip": [...]}`, "answers", "skip")
+	if err != nil {
+		s.fail(w, r, err)
 		return
 	}
 	answers := triage.Answers{}
-	if len(req.Answers) > 0 && string(req.Answers) != "null" {
-		a, err := triage.ParseAnswers(req.Answers) // exact numbers, no duplicate keys
-		if err != nil {
+	if raw, ok := fields["answers"]; ok && string(raw) != "null" {
+		// The engine's own decoder: exact numbers, exact question ids, no
+		// duplicate keys, and the engine's limits.
+		if answers, err = s.eng.ParseAnswers(raw); err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		answers = a
+	}
+	skip, err := decodeSkip(fields["skip"])
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	var bad triage.AnswerErrors
-	for _, id := range req.Skip {
+	for _, id := range skip {
 		if _, ok := s.eng.Question(id); !ok {
 			bad = append(bad, &triage.AnswerError{Question: id, Msg: "skipped question does not exist"})
 		}
@@ -158,7 +215,7 @@ func (s *server) next(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if len(req.Skip) == 0 {
+	if len(skip) == 0 {
 		q, ok, err := s.eng.Next(r.Context(), answers)
 		if err != nil {
 			s.fail(w, r, err)
@@ -170,7 +227,7 @@ func (s *server) next(w http.ResponseWriter, r *http.Request) {
 		}
 	} else {
 		for _, id := range v.Missing {
-			if !slices.Contains(req.Skip, id) {
+			if !slices.Contains(skip, id) {
 				q, _ := s.eng.Question(id)
 				writeJSON(w, http.StatusOK, nextResponse{Question: &q})
 				return
@@ -178,6 +235,145 @@ func (s *server) next(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, nextResponse{Done: true, Verdict: v})
+}
+
+// requestError is a request refused before any answer is looked at: its
+// body is not the JSON object the route reads, or could not be read.
+type requestError struct {
+	status int
+	msg    string
+}
+
+func (e *requestError) Error() string { return e.msg }
+
+func badRequest(format string, args ...any) error {
+	return &requestError{status: http.StatusBadRequest, msg: fmt.Sprintf(format, args...)}
+}
+
+// decodeObject reads body as exactly one JSON object whose keys are among
+// fields, spelt exactly, each at most once, followed by nothing but white
+// space, and returns each field's raw value for a strict decoder of its
+// own. shape shows the expected object in error messages.
+//
+// encoding/json cannot do this: unmarshalling into a struct keeps the last
+// of two equal keys and matches keys regardless of case, so
+// {"answers": {red flags}, "Answers": {no red flags}} would read as the
+// second object. Hence the walk token by token.
+func decodeObject(body []byte, shape string, fields ...string) (map[string]json.RawMessage, error) {
+	fail := func(format string, args ...any) error {
+		return badRequest("the request must be one JSON object like %s: %s", shape, fmt.Sprintf(format, args...))
+	}
+	malformed := func(err error) error {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return fail("malformed JSON: the body ends before the object does")
+		}
+		var syntax *json.SyntaxError
+		if errors.As(err, &syntax) {
+			return fail("malformed JSON at byte %d: %v", syntax.Offset, err)
+		}
+		return fail("malformed JSON: %v", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	tok, err := dec.Token()
+	if errors.Is(err, io.EOF) {
+		return nil, fail("the body is empty")
+	}
+	if err != nil {
+		return nil, malformed(err)
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return nil, fail("got %s", describeToken(tok))
+	}
+	out := map[string]json.RawMessage{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, malformed(err)
+		}
+		key, _ := tok.(string) // the decoder only gives strings as keys
+		if !slices.Contains(fields, key) {
+			return nil, fail("unknown field %s (%s)", quote(key), fieldHint(key, fields))
+		}
+		if _, dup := out[key]; dup {
+			return nil, fail("%s appears twice; give it once", quote(key))
+		}
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, malformed(err)
+		}
+		out[key] = raw
+	}
+	if _, err := dec.Token(); err != nil { // the closing brace
+		return nil, malformed(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, fail("unexpected data after the request object")
+	}
+	return out, nil
+}
+
+// fieldHint suggests the field a misspelt key was meant to be.
+func fieldHint(key string, fields []string) string {
+	for _, f := range fields {
+		if strings.EqualFold(key, f) {
+			return fmt.Sprintf("field names are case-sensitive: did you mean %q?", f)
+		}
+	}
+	quoted := make([]string, len(fields))
+	for i, f := range fields {
+		quoted[i] = strconv.Quote(f)
+	}
+	return "the fields are " + strings.Join(quoted, ", ")
+}
+
+// decodeSkip reads the skip field of POST /next: absent, null, or a list of
+// question ids.
+func decodeSkip(raw json.RawMessage) ([]string, error) {
+	if raw == nil || string(raw) == "null" {
+		return nil, nil
+	}
+	fail := badRequest(`"skip" must be a list of question ids, like ["fever"]`)
+	var items []json.RawMessage
+	if err := json.Unmarshal(raw, &items); err != nil {
+		return nil, fail
+	}
+	ids := make([]string, len(items))
+	for i, item := range items {
+		// Unmarshal would read null as "" without complaint.
+		if len(item) == 0 || item[0] != '"' || json.Unmarshal(item, &ids[i]) != nil {
+			return nil, fail
+		}
+	}
+	return ids, nil
+}
+
+// describeToken names the kind of a JSON value from its first token.
+func describeToken(tok json.Token) string {
+	switch t := tok.(type) {
+	case json.Delim:
+		if t == '[' {
+			return "a list"
+		}
+		return string(t)
+	case nil:
+		return "null"
+	case string:
+		return "a string"
+	case bool:
+		return "a boolean"
+	default:
+		return "a number"
+	}
+}
+
+// quote quotes s for an error message, cut to a short prefix: the message
+// names the bad input, it does not repeat all of it.
+func quote(s string) string {
+	const max = 40
+	if utf8.RuneCountInString(s) <= max {
+		return strconv.Quote(s)
+	}
+	return strconv.Quote(string([]rune(s)[:max])) + "…"
 }
 
 // errorResponse is the body of every error: a message and, for answers
@@ -197,10 +393,13 @@ type answerError struct {
 // error never comes with a verdict.
 func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var (
+		reqErr   *requestError
 		tooLarge *http.MaxBytesError
 		aerrs    triage.AnswerErrors
 	)
 	switch {
+	case errors.As(err, &reqErr):
+		writeJSON(w, reqErr.status, errorResponse{Error: reqErr.msg})
 	case errors.As(err, &tooLarge):
 		writeJSON(w, http.StatusRequestEntityTooLarge, errorResponse{Error: fmt.Sprintf("request body is larger than %d bytes", tooLarge.Limit)})
 	case errors.As(err, &aerrs):
@@ -214,15 +413,24 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	case r.Context().Err() != nil:
 		// The client went away or the server is shutting down.
 		writeJSON(w, http.StatusServiceUnavailable, errorResponse{Error: "request cancelled"})
-	case r.Context().Err() == nil && !errors.Is(err, triage.ErrEvaluation):
-		// Reading the request failed (a broken connection, a timeout).
-		writeJSON(w, http.StatusBadRequest, errorResponse{Error: "cannot read the request: " + err.Error()})
 	default:
 		// A rule failed at run time: the rules need fixing, and the person
 		// gets no verdict rather than a wrong one.
-		s.log.Error("evaluation failed", "path", r.URL.Path, "err", err)
+		s.log.Error("evaluation failed", "path", r.URL.Path, "err", s.located(err))
 		writeJSON(w, http.StatusInternalServerError, errorResponse{Error: "evaluation failed; no verdict could be given"})
 	}
+}
+
+// located returns err with the rule file of an EvalError named with its
+// directory, as the operator knows it.
+func (s *server) located(err error) error {
+	var evalErr *triage.EvalError
+	if s.dir == "" || !errors.As(err, &evalErr) {
+		return err
+	}
+	c := *evalErr // the engine's error is left as it is
+	c.Pos.File = inDir(s.dir, c.Pos.File)
+	return &c
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -1,17 +1,23 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"testing/fstest"
+	"testing/iotest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -25,16 +31,30 @@ func newTestServer(t *testing.T) *httptest.Server {
 	t.Helper()
 	eng, err := triage.Load(rules.FS)
 	require.NoError(t, err)
-	srv := httptest.NewServer(newHandler(eng, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	srv := httptest.NewServer(newHandler(eng, "", slog.New(slog.NewTextHandler(io.Discard, nil))))
 	t.Cleanup(srv.Close)
 	return srv
 }
 
-// call sends a request and decodes the JSON response into out.
+// call sends a request, as JSON when it is a POST, and decodes the JSON
+// response into out.
 func call(t *testing.T, srv *httptest.Server, method, path, body string, out any) *http.Response {
+	t.Helper()
+	contentType := ""
+	if method == "POST" {
+		contentType = "application/json"
+	}
+	return callAs(t, srv, method, path, contentType, body, out)
+}
+
+// callAs is call with the given Content-Type ("" for none).
+func callAs(t *testing.T, srv *httptest.Server, method, path, contentType, body string, out any) *http.Response {
 	t.Helper()
 	req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
 	require.NoError(t, err)
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
 	res, err := srv.Client().Do(req)
 	require.NoError(t, err)
 	defer res.Body.Close()
@@ -239,7 +259,7 @@ func TestServeShutsDownGracefully(t *testing.T) {
 	started := make(chan struct{})
 	release := make(chan struct{})
 	mux := http.NewServeMux()
-	mux.Handle("/", newHandler(eng, log))
+	mux.Handle("/", newHandler(eng, "", log))
 	mux.HandleFunc("GET /slow", func(w http.ResponseWriter, r *http.Request) {
 		close(started)
 		<-release
@@ -249,7 +269,7 @@ func TestServeShutsDownGracefully(t *testing.T) {
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- serve(ctx, ln, mux, log) }()
+	go func() { done <- serve(ctx, ln, newServer(mux, log), log) }()
 
 	url := "http://" + ln.Addr().String()
 	body := make(chan string, 1)
@@ -306,7 +326,7 @@ rules:
 `)}})
 	require.NoError(t, err)
 	var logs bytes.Buffer
-	srv := httptest.NewServer(newHandler(eng, slog.New(slog.NewTextHandler(&logs, nil))))
+	srv := httptest.NewServer(newHandler(eng, "", slog.New(slog.NewTextHandler(&logs, nil))))
 	defer srv.Close()
 	for _, path := range []string{"/triage", "/next"} {
 		body := `{"days": 0}`
@@ -321,4 +341,379 @@ rules:
 		assert.NotContains(t, raw, "outcome", path)
 	}
 	assert.Contains(t, logs.String(), "division by zero", "the failure is logged for whoever runs the service")
+}
+
+// redFlagAnswers answers every question of the default rule set with its
+// red flag; selfCareAnswers answers every one with no red flag.
+const (
+	redFlagAnswers  = `{"shooting_arm_pain": true, "numbness_tingling": ["fingers", "arms", "chest"], "electric_pain": true, "needle_like_pain": true, "worsening_pain": true, "pain_wraps_to_chest": true, "deep_breath_pain": true, "constant_stiffness": true, "clunking": true, "grinding": true, "self_pops": true, "pops_per_day": 50, "relief_minutes": 1, "pain_days": 30, "fever": true, "unexplained_weight_loss": true, "night_pain": true, "systemic_symptoms": true, "severe_osteoporosis": true, "inflammatory_condition": true, "recent_trauma": true}`
+	selfCareAnswers = `{"shooting_arm_pain": false, "numbness_tingling": [], "electric_pain": false, "needle_like_pain": false, "worsening_pain": false, "pain_wraps_to_chest": false, "deep_breath_pain": false, "constant_stiffness": false, "clunking": false, "grinding": false, "self_pops": false, "pain_days": 1, "fever": false, "unexplained_weight_loss": false, "night_pain": false, "systemic_symptoms": false, "severe_osteoporosis": false, "inflammatory_condition": false, "recent_trauma": false}`
+)
+
+// TestBodiesAreStrict sends bodies that a lenient JSON decoder would read
+// one way and a person another: every one is refused with a 400 and a
+// JSON error, and never answered with a question or a verdict.
+func TestBodiesAreStrict(t *testing.T) {
+	t.Parallel()
+	srv := newTestServer(t)
+
+	// The two halves on their own, so that the refusals below are known to
+	// matter: the last-wins reading of the tricks would be self-care.
+	var got nextResponse
+	res := call(t, srv, "POST", "/next", `{"answers": `+redFlagAnswers+`}`, &got)
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	require.NotNil(t, got.Verdict)
+	require.Equal(t, triage.SeeProfessional, got.Verdict.Outcome)
+	got = nextResponse{}
+	res = call(t, srv, "POST", "/next", `{"answers": `+selfCareAnswers+`}`, &got)
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	require.NotNil(t, got.Verdict)
+	require.Equal(t, triage.SelfCare, got.Verdict.Outcome)
+
+	tests := []struct {
+		name   string
+		reason string
+		path   string
+		body   string
+		error  string
+	}{
+		{
+			name: "duplicate answers", reason: "a second answers object must not replace the first: the red flags would be dropped",
+			path: "/next", body: `{"answers": ` + redFlagAnswers + `, "answers": ` + selfCareAnswers + `}`, error: `"answers" appears twice`,
+		},
+		{
+			name: "case-variant answers", reason: "keys are exact: \"Answers\" is not \"answers\", and must not replace it",
+			path: "/next", body: `{"answers": ` + redFlagAnswers + `, "Answers": ` + selfCareAnswers + `}`, error: `unknown field "Answers"`,
+		},
+		{
+			name: "case-variant answers alone", reason: "a field that only matches case-insensitively is unknown",
+			path: "/next", body: `{"ANSWERS": ` + redFlagAnswers + `}`, error: `unknown field "ANSWERS"`,
+		},
+		{
+			name: "escaped duplicate", reason: "a key spelt with escapes is the same key",
+			path: "/next", body: `{"answers": ` + redFlagAnswers + `, "\u0061nswers": ` + selfCareAnswers + `}`, error: `"answers" appears twice`,
+		},
+		{
+			name: "duplicate skip", reason: "skip given twice is as ambiguous as answers given twice",
+			path: "/next", body: `{"skip": ["fever"], "skip": []}`, error: `"skip" appears twice`,
+		},
+		{
+			name: "case-variant skip", reason: "keys are exact",
+			path: "/next", body: `{"Skip": ["fever"]}`, error: `unknown field "Skip"`,
+		},
+		{
+			name: "unknown field", reason: "a misspelt field is refused, not ignored",
+			path: "/next", body: `{"answers": {}, "skipped": ["fever"]}`, error: `unknown field "skipped"`,
+		},
+		{
+			name: "trailing object", reason: "a second object after the first is not read silently",
+			path: "/next", body: `{"answers": ` + redFlagAnswers + `} {"answers": ` + selfCareAnswers + `}`, error: "after the request object",
+		},
+		{
+			name: "trailing garbage", reason: "anything but white space after the object is refused",
+			path: "/next", body: `{"answers": {}} x`, error: "after the request object",
+		},
+		{
+			name: "null body", reason: "null is not a request",
+			path: "/next", body: `null`, error: "got null",
+		},
+		{
+			name: "empty body", reason: "an empty body is not a request",
+			path: "/next", body: ``, error: "empty",
+		},
+		{
+			name: "list body", reason: "the request is an object",
+			path: "/next", body: `[{"answers": {}}]`, error: "got a list",
+		},
+		{
+			name: "malformed", reason: "broken JSON is refused",
+			path: "/next", body: `{"answers": {}`, error: "malformed JSON",
+		},
+		{
+			name: "skip not a list", reason: "skip is a list of question ids",
+			path: "/next", body: `{"skip": "fever"}`, error: `"skip" must be a list of question ids`,
+		},
+		{
+			name: "skip with null", reason: "a null in skip is not a question id",
+			path: "/next", body: `{"skip": [null]}`, error: `"skip" must be a list of question ids`,
+		},
+		{
+			name: "duplicate answer inside answers", reason: "the answers keep the engine's strictness",
+			path: "/next", body: `{"answers": {"fever": true, "fever": false}}`, error: `question "fever" is answered twice`,
+		},
+		{
+			name: "case-variant answer inside answers", reason: "question ids are exact inside answers too",
+			path: "/next", body: `{"answers": {"fever": true, "Fever": false}}`, error: "invalid answers",
+		},
+		{
+			name: "triage duplicate", reason: "/triage reads answers with the same strictness",
+			path: "/triage", body: `{"fever": true, "fever": false}`, error: `question "fever" is answered twice`,
+		},
+		{
+			name: "triage null body", reason: "null is not an answers object",
+			path: "/triage", body: `null`, error: "got null",
+		},
+		{
+			name: "triage trailing object", reason: "a second object is not read silently",
+			path: "/triage", body: `{"fever": true} {"fever": false}`, error: "unexpected data after",
+		},
+		{
+			name: "triage empty body", reason: "an empty body is not an answers object",
+			path: "/triage", body: ``, error: "empty",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var raw map[string]json.RawMessage
+			res := call(t, srv, "POST", tt.path, tt.body, &raw)
+			require.Equal(t, http.StatusBadRequest, res.StatusCode, "%s: %s", tt.reason, raw)
+			assert.Equal(t, "application/json", res.Header.Get("Content-Type"))
+			for _, key := range []string{"verdict", "question", "outcome", "done"} {
+				assert.NotContains(t, raw, key, "no answer comes with an error")
+			}
+			var e errorResponse
+			require.NoError(t, json.Unmarshal(raw["error"], &e.Error))
+			assert.Contains(t, e.Error, tt.error, tt.reason)
+		})
+	}
+}
+
+// TestPostsMustBeJSON sends bodies under other media types. A browser
+// sends text/plain, form and multipart bodies cross-site without asking
+// the server first; requiring application/json keeps such a "simple"
+// request from another site away from the API.
+func TestPostsMustBeJSON(t *testing.T) {
+	t.Parallel()
+	srv := newTestServer(t)
+	tests := []struct {
+		name        string
+		reason      string
+		contentType string
+		status      int
+		error       string
+	}{
+		{name: "json", reason: "the media type the API reads", contentType: "application/json", status: 200},
+		{name: "json utf-8", reason: "parameters are allowed; UTF-8 is what JSON is", contentType: "application/json; charset=utf-8", status: 200},
+		{name: "json upper case", reason: "media types and charset names are case-insensitive", contentType: "Application/JSON; Charset=UTF-8", status: 200},
+		{name: "none", reason: "a body must say what it is", contentType: "", status: 415, error: "it had none"},
+		{name: "text/plain", reason: "the cross-site simple POST a form or fetch can send", contentType: "text/plain", status: 415, error: `"text/plain"`},
+		{name: "text/plain json-ish", reason: "a JSON body under text/plain is still refused", contentType: "text/plain; charset=utf-8", status: 415, error: "application/json"},
+		{name: "form", reason: "an HTML form's default encoding", contentType: "application/x-www-form-urlencoded", status: 415, error: "application/json"},
+		{name: "multipart", reason: "an HTML form's file encoding", contentType: "multipart/form-data; boundary=x", status: 415, error: "application/json"},
+		{name: "json prefix", reason: "the type must match exactly, not as a prefix", contentType: "application/jsonp", status: 415, error: "application/json"},
+		{name: "malformed", reason: "a header that does not parse is refused", contentType: "application/json; charset", status: 415, error: "application/json"},
+		{name: "other charset", reason: "JSON is UTF-8; a Latin-1 body would be misread", contentType: "application/json; charset=iso-8859-1", status: 415, error: "UTF-8"},
+	}
+	for _, path := range []string{"/triage", "/next"} {
+		for _, tt := range tests {
+			t.Run(path+" "+tt.name, func(t *testing.T) {
+				t.Parallel()
+				body := `{"fever": true}`
+				if path == "/next" {
+					body = `{"answers": {"fever": true}}`
+				}
+				var raw map[string]json.RawMessage
+				res := callAs(t, srv, "POST", path, tt.contentType, body, &raw)
+				require.Equal(t, tt.status, res.StatusCode, "%s: %s", tt.reason, raw)
+				assert.Equal(t, "application/json", res.Header.Get("Content-Type"))
+				if tt.status == 200 {
+					return
+				}
+				for _, key := range []string{"verdict", "question", "outcome", "done"} {
+					assert.NotContains(t, raw, key, "no answer comes with an error")
+				}
+				var msg string
+				require.NoError(t, json.Unmarshal(raw["error"], &msg))
+				assert.Contains(t, msg, "Content-Type: application/json", "the error says what to send")
+				assert.Contains(t, msg, tt.error, tt.reason)
+			})
+		}
+	}
+}
+
+// TestBodyReadFailures gives the handlers bodies that fail part-way, as a
+// connection does when the client stalls past the read timeout or goes
+// away: each gets a JSON error saying so, never a verdict, never silence.
+func TestBodyReadFailures(t *testing.T) {
+	t.Parallel()
+	eng, err := triage.Load(rules.FS)
+	require.NoError(t, err)
+	h := newHandler(eng, "", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	tests := []struct {
+		name   string
+		reason string
+		err    error
+		status int
+		error  string
+	}{
+		{
+			name: "deadline", reason: "the server's read timeout passed: the client may send it again",
+			err: &net.OpError{Op: "read", Net: "tcp", Err: os.ErrDeadlineExceeded}, status: http.StatusRequestTimeout, error: "did not arrive in time",
+		},
+		{
+			name: "bare deadline", reason: "a timeout however it is wrapped",
+			err: os.ErrDeadlineExceeded, status: http.StatusRequestTimeout, error: "did not arrive in time",
+		},
+		{
+			name: "reset", reason: "a broken connection is a request that could not be read",
+			err: &net.OpError{Op: "read", Net: "tcp", Err: errors.New("connection reset by peer")}, status: http.StatusBadRequest, error: "cannot read the request body",
+		},
+		{
+			name: "cut short", reason: "a body shorter than its Content-Length",
+			err: io.ErrUnexpectedEOF, status: http.StatusBadRequest, error: "cannot read the request body",
+		},
+		{
+			name: "too large", reason: "the body limit is its own status",
+			err: &http.MaxBytesError{Limit: maxBody}, status: http.StatusRequestEntityTooLarge, error: "larger than 65536 bytes",
+		},
+	}
+	for _, path := range []string{"/triage", "/next"} {
+		for _, tt := range tests {
+			t.Run(path+" "+tt.name, func(t *testing.T) {
+				t.Parallel()
+				body := io.MultiReader(strings.NewReader(`{"fever": `), iotest.ErrReader(tt.err))
+				req := httptest.NewRequest("POST", path, body)
+				req.Header.Set("Content-Type", "application/json")
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				require.Equal(t, tt.status, rec.Code, tt.reason)
+				assert.Equal(t, "application/json", rec.Header().Get("Content-Type"))
+				var raw map[string]json.RawMessage
+				require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &raw))
+				assert.NotContains(t, raw, "verdict")
+				assert.NotContains(t, raw, "outcome")
+				var msg string
+				require.NoError(t, json.Unmarshal(raw["error"], &msg))
+				assert.Contains(t, msg, tt.error, tt.reason)
+			})
+		}
+	}
+}
+
+// TestSlowBodyOnARealSocket stalls a body on a real connection to a server
+// whose read and write timeouts are short (and equal, as in newServer):
+// when the read timeout passes, the client gets a 408 with a JSON error
+// instead of a dropped connection.
+func TestSlowBodyOnARealSocket(t *testing.T) {
+	t.Parallel()
+	eng, err := triage.Load(rules.FS)
+	require.NoError(t, err)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv := newServer(newHandler(eng, "", log), log)
+	srv.ReadTimeout = 200 * time.Millisecond
+	srv.WriteTimeout = 200 * time.Millisecond
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+
+	tests := []struct {
+		name    string
+		reason  string
+		request string
+	}{
+		{
+			name: "triage", reason: "a body shorter than its Content-Length, then nothing",
+			request: "POST /triage HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"fever\": ",
+		},
+		{
+			name: "next", reason: "the same on the other POST route",
+			request: "POST /next HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"answers\": ",
+		},
+		{
+			name: "chunked", reason: "a chunked body that stops mid-chunk",
+			request: "POST /triage HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n20\r\n{\"fever\": ",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			conn, err := net.Dial("tcp", ln.Addr().String())
+			require.NoError(t, err)
+			defer conn.Close()
+			// Only a bound, so that a server that never answers fails the
+			// test rather than hanging it.
+			require.NoError(t, conn.SetDeadline(time.Now().Add(time.Minute)))
+			_, err = io.WriteString(conn, tt.request)
+			require.NoError(t, err)
+			res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+			require.NoError(t, err, "%s: the server answers rather than dropping the connection", tt.reason)
+			defer res.Body.Close()
+			assert.Equal(t, http.StatusRequestTimeout, res.StatusCode, tt.reason)
+			assert.Equal(t, "application/json", res.Header.Get("Content-Type"))
+			var e errorResponse
+			require.NoError(t, json.NewDecoder(res.Body).Decode(&e))
+			assert.Contains(t, e.Error, "did not arrive in time", tt.reason)
+		})
+	}
+}
+
+// ruleFile is a one-rule rule set whose condition is when.
+func ruleFile(when string) string {
+	return `name: broken
+version: 1.0.0
+title: Broken
+sources: [{id: doc, title: Doc}]
+questions:
+  - {id: days, text: Days, type: integer}
+rules:
+  - id: rate
+    title: Rate
+    when: ` + when + `
+    action: refer
+    advice: See someone.
+    cite: {source: doc, section: S}
+`
+}
+
+// TestLogsNameRuleFilesInTheirDirectory checks that what the service
+// prints about a rule file names it as the operator can open it: with its
+// directory, not only its name within the rule set.
+func TestLogsNameRuleFilesInTheirDirectory(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		reason string
+		when   string
+		// output runs the service on dir and returns what it printed.
+		output func(t *testing.T, dir string) string
+	}{
+		{
+			name: "load error", reason: "the rules do not load: the error and its snippet name the file in DIR",
+			when: "dayz > 2",
+			output: func(t *testing.T, dir string) string {
+				var stderr bytes.Buffer
+				err := run(context.Background(), []string{"-rules", dir, "-addr", "127.0.0.1:0"}, &stderr)
+				require.Error(t, err)
+				return err.Error()
+			},
+		},
+		{
+			name: "evaluation error", reason: "a rule that fails at run time is logged at its file in DIR",
+			when: "10 / days > 2",
+			output: func(t *testing.T, dir string) string {
+				eng, err := triage.Load(os.DirFS(dir))
+				require.NoError(t, err)
+				var logs bytes.Buffer
+				srv := httptest.NewServer(newHandler(eng, dir, slog.New(slog.NewTextHandler(&logs, nil))))
+				defer srv.Close()
+				res := call(t, srv, "POST", "/triage", `{"days": 0}`, nil)
+				require.Equal(t, http.StatusInternalServerError, res.StatusCode)
+				srv.Close() // waits for the handler, so reading its log is not a race
+				return logs.String()
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			require.NoError(t, os.WriteFile(filepath.Join(dir, "r.yaml"), []byte(ruleFile(tt.when)), 0o644))
+			out := tt.output(t, dir)
+			want := regexp.QuoteMeta(filepath.Join(dir, "r.yaml")) + `:10:\d+`
+			assert.Regexp(t, want, out, tt.reason)
+			assert.NotRegexp(t, `(^|[\s"])r\.yaml:`, out, "%s: no bare file name", tt.reason)
+		})
+	}
 }
