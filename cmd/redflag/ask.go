@@ -48,9 +48,20 @@ func ask(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if eng == nil {
 		return code
 	}
+	return askEngine(ctx, eng, askOptions{all: *all, save: *save}, stdin, stdout, stderr)
+}
 
+// askOptions are ask's flags past --rules.
+type askOptions struct {
+	all  bool
+	save string
+}
+
+// askEngine runs the questionnaire of eng; tests call it with a rule set
+// held in memory.
+func askEngine(ctx context.Context, eng *triage.Engine, opts askOptions, stdin io.Reader, stdout, stderr io.Writer) int {
 	s := &session{
-		eng: eng, all: *all, in: bufio.NewReader(stdin), out: stdout,
+		eng: eng, all: opts.all, in: bufio.NewReader(stdin), out: stdout,
 		// A terminal echoes what is typed; a pipe does not, so echo it to
 		// keep the transcript readable.
 		echo:    !isTerminalFile(stdin),
@@ -73,10 +84,10 @@ func ask(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintf(stderr, "redflag ask: %v\n", err)
 		return exitFailure
 	}
-	if *save != "" {
+	if opts.save != "" {
 		data, err := json.MarshalIndent(s.answers, "", "  ")
 		if err == nil {
-			err = os.WriteFile(*save, append(data, '\n'), 0o644)
+			err = os.WriteFile(opts.save, append(data, '\n'), 0o644)
 		}
 		if err != nil {
 			fmt.Fprintf(stderr, "redflag ask: --save: %v\n", err)
@@ -88,8 +99,8 @@ func ask(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintf(stderr, "redflag ask: %v\n", err)
 		return exitFailure
 	}
-	if *save != "" {
-		fmt.Fprintf(stdout, "\nAnswers saved to %s; replay them with: redflag check %s\n", *save, *save)
+	if opts.save != "" {
+		fmt.Fprintf(stdout, "\nAnswers saved to %s; replay them with: redflag check %s\n", opts.save, opts.save)
 	}
 	return outcomeExit(v.Outcome)
 }
