@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/redflagkit/redflag/triage"
 )
@@ -244,6 +245,13 @@ func (s *session) askOne(ctx context.Context, q triage.Question) error {
 			fmt.Fprintf(s.out, "   %s\n", msg)
 			continue
 		}
+		if q.Type == triage.Integer || q.Type == triage.Number {
+			// Say what was understood unless it is exactly what was typed,
+			// so that " 0600 " or "+3.0" never passes unseen.
+			if _, canonical, _ := parseNumber(q, input); canonical != strings.TrimRight(line, "\r\n") {
+				fmt.Fprintf(s.out, "   Understood: %s\n", canonical)
+			}
+		}
 		s.answers[q.ID] = v
 		s.history = append(s.history, q.ID)
 		return nil
@@ -305,9 +313,9 @@ func (s *session) help(q triage.Question) {
 	case triage.Boolean:
 		fmt.Fprintln(s.out, "   Answer yes or no (y or n).")
 	case triage.Integer:
-		fmt.Fprintf(s.out, "   Answer with a whole number%s%s.\n", unitText(q), boundsText(q))
+		fmt.Fprintf(s.out, "   Answer with a whole number%s%s, in digits only (like 3 or 1500).\n", unitText(q), boundsText(q))
 	case triage.Number:
-		fmt.Fprintf(s.out, "   Answer with a number%s%s.\n", unitText(q), boundsText(q))
+		fmt.Fprintf(s.out, "   Answer with a number%s%s, in digits with a dot for decimals (like 1500 or 2.5).\n", unitText(q), boundsText(q))
 	case triage.Choice:
 		fmt.Fprintln(s.out, "   Pick one: type its number or its name.")
 	case triage.MultiChoice:
@@ -368,18 +376,9 @@ func parseAnswer(q triage.Question, input string) (any, string) {
 			return false, ""
 		}
 		return nil, fmt.Sprintf("Please answer yes or no, not %q.", input)
-	case triage.Integer:
-		n, err := strconv.ParseInt(input, 10, 64)
-		if err != nil {
-			return nil, fmt.Sprintf("Please answer with a whole number%s, such as 3; %q is not one.", unitText(q), input)
-		}
-		return n, ""
-	case triage.Number:
-		f, err := strconv.ParseFloat(strings.Replace(input, ",", ".", 1), 64)
-		if err != nil {
-			return nil, fmt.Sprintf("Please answer with a number%s, such as 37.5; %q is not one.", unitText(q), input)
-		}
-		return f, ""
+	case triage.Integer, triage.Number:
+		v, _, msg := parseNumber(q, input)
+		return v, msg
 	case triage.Choice:
 		c, msg := pickChoice(q, input)
 		if msg != "" {
@@ -431,4 +430,88 @@ func pickChoice(q triage.Question, input string) (string, string) {
 		names[i] = c.Value
 	}
 	return "", fmt.Sprintf("%q is not one of the choices (%s); type its number or its name.", input, strings.Join(names, ", "))
+}
+
+// parseNumber reads a number typed for q, an integer or number question.
+// It accepts digits with an optional sign and at most one dot, nothing
+// else: a comma, space or apostrophe inside a number means a thousands
+// separator in some places and a decimal mark in others (1,500 is 1500 or
+// 1.5), so rather than guess it asks for digits only. An integer question
+// takes a whole number exactly (3.0 is 3, 3.0000000000000000001 is not a
+// whole number). canonical is the value as ask writes it back, to tell the
+// person what was understood.
+func parseNumber(q triage.Question, input string) (v any, canonical, msg string) {
+	integer := q.Type == triage.Integer
+	notNumber := func() (any, string, string) {
+		if integer {
+			return nil, "", fmt.Sprintf("Please answer with a whole number%s, such as 3; %s is not one.", unitText(q), quote(input))
+		}
+		return nil, "", fmt.Sprintf("Please answer with a number%s, such as 37.5; %s is not one.", unitText(q), quote(input))
+	}
+	digitsOnly := "Type the number with digits only, like 1500 or 2.5."
+	if integer {
+		digitsOnly = "Type the whole number with digits only, like 3 or 1500."
+	}
+	sign, body := "", input
+	if body != "" && (body[0] == '+' || body[0] == '-') {
+		sign, body = body[:1], body[1:]
+	}
+	digits, dots := 0, 0
+	separator := ""
+	for _, r := range body {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case r == '.':
+			dots++
+		case r == ',':
+			separator = "a comma"
+		case r == '\'' || r == '’' || r == '‘' || r == 'ʼ':
+			separator = "an apostrophe"
+		case r == '_':
+			separator = "an underscore"
+		case unicode.IsSpace(r):
+			separator = "a space"
+		case r == '·' || r == '٫' || r == '٬':
+			separator = "a separator"
+		default:
+			return notNumber()
+		}
+	}
+	if digits == 0 {
+		return notNumber()
+	}
+	if separator == "" && dots > 1 {
+		separator = "more than one dot"
+	}
+	if separator != "" {
+		return nil, "", fmt.Sprintf("%s has %s in it, which is read differently from place to place. %s", quote(input), separator, digitsOnly)
+	}
+	whole, frac, _ := strings.Cut(body, ".")
+	if integer {
+		if strings.Trim(frac, "0") != "" {
+			return notNumber()
+		}
+		if whole == "" {
+			whole = "0"
+		}
+		n, err := strconv.ParseInt(sign+whole, 10, 64)
+		if err != nil {
+			return nil, "", fmt.Sprintf("%s is too large to be read as a whole number. %s", quote(input), digitsOnly)
+		}
+		return n, strconv.FormatInt(n, 10), ""
+	}
+	f, err := strconv.ParseFloat(sign+"0"+whole+"."+frac+"0", 64)
+	if err != nil {
+		return nil, "", fmt.Sprintf("%s is too large to be read as a number. %s", quote(input), digitsOnly)
+	}
+	if f == 0 && strings.Trim(whole+frac, "0") != "" {
+		// So small that it rounds to 0: a rule "> 0" would see no
+		// difference, so do not pretend to have read it.
+		return nil, "", fmt.Sprintf("%s is too small to be told apart from 0. %s", quote(input), digitsOnly)
+	}
+	if f == 0 {
+		f = 0 // no "-0"
+	}
+	return f, fmtFloat(f), ""
 }

@@ -3,7 +3,10 @@ package main
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/redflagkit/redflag/triage"
 )
@@ -95,4 +98,69 @@ func formatValue(v any) string {
 		return fmt.Sprintf("%q", x)
 	}
 	return fmt.Sprint(v)
+}
+
+// printable returns s with every character that a terminal would act on
+// rather than show (control characters such as ESC, CR and NUL, invisible
+// format characters, invalid UTF-8) written as an escape like \x1b, so that
+// text from answers, files or arguments can never rewrite the screen.
+func printable(s string) string {
+	clean := true
+	for _, r := range s {
+		if r == utf8.RuneError || !unicode.IsPrint(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i, r := range s {
+		switch {
+		case r == utf8.RuneError:
+			if _, size := utf8.DecodeRuneInString(s[i:]); size == 1 {
+				fmt.Fprintf(&b, `\x%02x`, s[i])
+			} else {
+				b.WriteString(`\ufffd`)
+			}
+		case unicode.IsPrint(r):
+			b.WriteRune(r)
+		default:
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		}
+	}
+	return b.String()
+}
+
+// printableLines is printable for text of several lines: the line breaks
+// stay, everything else is escaped.
+func printableLines(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = printable(l)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// quoteMax is how many characters of someone's input a message quotes.
+const quoteMax = 40
+
+// quote quotes input for a message, escaped as printable does, and cut to
+// its first quoteMax characters followed by "…": a message must stay
+// readable however long the input was.
+func quote(input string) string {
+	if utf8.RuneCountInString(input) <= quoteMax {
+		return strconv.Quote(input)
+	}
+	n := 0
+	for i := range input {
+		if n == quoteMax {
+			input = input[:i]
+			break
+		}
+		n++
+	}
+	return strconv.Quote(input) + "…"
 }
