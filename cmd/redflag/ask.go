@@ -200,16 +200,23 @@ func (s *session) askOne(ctx context.Context, q triage.Question) error {
 	}
 	for {
 		fmt.Fprintf(s.out, "%s> ", hint(q))
-		line, err := s.readLine(ctx)
-		if err != nil && (!errors.Is(err, io.EOF) || line == "") {
+		line, tooLong, err := s.readLine(ctx)
+		if err != nil && (!errors.Is(err, io.EOF) || (line == "" && !tooLong)) {
 			if errors.Is(err, io.EOF) {
 				return errEndOfInput
 			}
 			return err
 		}
+		if tooLong {
+			if s.echo {
+				fmt.Fprintln(s.out, "(a line too long to show)")
+			}
+			fmt.Fprintf(s.out, "   That line is too long to be an answer (over %d bytes); the rest of it was skipped. Please type a short answer.\n", maxAnswerBytes)
+			continue
+		}
 		input := strings.TrimSpace(line)
 		if s.echo {
-			fmt.Fprintln(s.out, input)
+			fmt.Fprintln(s.out, shorten(input))
 		}
 		switch strings.ToLower(input) {
 		case "?", "help":
@@ -248,7 +255,7 @@ func (s *session) askOne(ctx context.Context, q triage.Question) error {
 		if q.Type == triage.Integer || q.Type == triage.Number {
 			// Say what was understood unless it is exactly what was typed,
 			// so that " 0600 " or "+3.0" never passes unseen.
-			if _, canonical, _ := parseNumber(q, input); canonical != strings.TrimRight(line, "\r\n") {
+			if _, canonical, _ := parseNumber(q, input); canonical != line {
 				fmt.Fprintf(s.out, "   Understood: %s\n", canonical)
 			}
 		}
@@ -258,31 +265,37 @@ func (s *session) askOne(ctx context.Context, q triage.Question) error {
 	}
 }
 
-// readLine returns the next input line. The read runs in a goroutine, so
+// maxAnswerBytes bounds a line of ask's input. An answer is a word or a
+// number; a longer line is skipped as it is read, never held in memory.
+const maxAnswerBytes = 4096
+
+// readLine returns the next input line without its line ending, or
+// tooLong for a line over maxAnswerBytes. The read runs in a goroutine, so
 // that an interrupt (a cancelled ctx) is noticed while the person has not
 // pressed Enter yet; the pending read, if any, is picked up by the next
 // call.
-func (s *session) readLine(ctx context.Context) (string, error) {
+func (s *session) readLine(ctx context.Context) (line string, tooLong bool, err error) {
 	if s.pending == nil {
 		ch := make(chan readResult, 1)
 		s.pending = ch
 		go func() {
-			line, err := s.in.ReadString('\n')
-			ch <- readResult{line, err}
+			line, tooLong, err := readLine(s.in, maxAnswerBytes)
+			ch <- readResult{string(line), tooLong, err}
 		}()
 	}
 	select {
 	case r := <-s.pending:
 		s.pending = nil
-		return r.line, r.err
+		return r.line, r.tooLong, r.err
 	case <-ctx.Done():
-		return "", ctx.Err()
+		return "", false, ctx.Err()
 	}
 }
 
 type readResult struct {
-	line string
-	err  error
+	line    string
+	tooLong bool
+	err     error
 }
 
 // validate checks an answer with the engine itself, so bounds and choices
@@ -375,7 +388,7 @@ func parseAnswer(q triage.Question, input string) (any, string) {
 		case "n", "no", "false":
 			return false, ""
 		}
-		return nil, fmt.Sprintf("Please answer yes or no, not %q.", input)
+		return nil, fmt.Sprintf("Please answer yes or no, not %s.", quote(input))
 	case triage.Integer, triage.Number:
 		v, _, msg := parseNumber(q, input)
 		return v, msg
@@ -400,7 +413,7 @@ func parseAnswer(q triage.Question, input string) (any, string) {
 				return nil, msg
 			}
 			if slices.Contains(picked, c) {
-				return nil, fmt.Sprintf("%q is picked twice.", part)
+				return nil, fmt.Sprintf("%s is picked twice.", quote(part))
 			}
 			picked = append(picked, c)
 		}
@@ -429,7 +442,7 @@ func pickChoice(q triage.Question, input string) (string, string) {
 	for i, c := range q.Choices {
 		names[i] = c.Value
 	}
-	return "", fmt.Sprintf("%q is not one of the choices (%s); type its number or its name.", input, strings.Join(names, ", "))
+	return "", fmt.Sprintf("%s is not one of the choices (%s); type its number or its name.", quote(input), printable(strings.Join(names, ", ")))
 }
 
 // parseNumber reads a number typed for q, an integer or number question.

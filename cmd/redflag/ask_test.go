@@ -12,6 +12,7 @@ import (
 	"testing"
 	"testing/fstest"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -458,5 +459,108 @@ func TestAskNumbers(t *testing.T) {
 				assert.Equal(t, string(want), string(got), "%s: %s", tt.reason, id)
 			}
 		})
+	}
+}
+
+// repeatReader yields n copies of b, without holding them.
+type repeatReader struct {
+	b byte
+	n int
+}
+
+func (r *repeatReader) Read(p []byte) (int, error) {
+	if r.n == 0 {
+		return 0, io.EOF
+	}
+	k := min(len(p), r.n)
+	for i := range k {
+		p[i] = r.b
+	}
+	r.n -= k
+	return k, nil
+}
+
+// TestAskLongLines checks that ask reads a line of bounded length: a line
+// of several MB is refused and the rest of it skipped, and no message
+// quotes more than a short start of what was typed.
+func TestAskLongLines(t *testing.T) {
+	t.Parallel()
+	eng, err := triage.Load(weightRules)
+	require.NoError(t, err)
+	const tooLong = "   That line is too long to be an answer (over 4096 bytes); the rest of it was skipped. Please type a short answer."
+	tests := []struct {
+		reason string
+		input  io.Reader
+		code   int
+		incl   []string
+	}{
+		{
+			reason: "a line of 8 MB is refused, and the next line is read as the answer",
+			input:  io.MultiReader(&repeatReader{'1', 8 << 20}, strings.NewReader("\n1500\n")),
+			code:   exitSeePro,
+			incl:   []string{tooLong, "Because: weight_loss_g = 1500"},
+		},
+		{
+			reason: "a line of 8 MB at the end of the input, with no line ending, is refused too",
+			input:  io.MultiReader(strings.NewReader("100\n"), &repeatReader{'x', 8 << 20}),
+			code:   exitIncomplete,
+			incl:   []string{tooLong, "(end of input: stopping here)"},
+		},
+		{
+			reason: "a bad answer under the limit is quoted by its first 40 characters only",
+			input:  strings.NewReader(typed(strings.Repeat("x", 4000), "1500")),
+			code:   exitSeePro,
+			incl:   []string{`; "` + strings.Repeat("x", 40) + `"… is not one.`},
+		},
+		{
+			reason: "a long number with separators is quoted short too",
+			input:  strings.NewReader(typed(strings.Repeat("1,", 2000), "100", strings.Repeat("9", 4000), "2")),
+			code:   exitSelfCare,
+			incl: []string{
+				`   "` + strings.Repeat("1,", 20) + `"… has a comma in it`,
+				`   "` + strings.Repeat("9", 40) + `"… is too large to be read as a whole number.`,
+			},
+		},
+		{
+			reason: "a line just under the limit is read as usual",
+			input:  strings.NewReader(typed(strings.Repeat(" ", 4000)+"1500")),
+			code:   exitSeePro,
+			incl:   []string{"Understood: 1500"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.reason, func(t *testing.T) {
+			t.Parallel()
+			var stdout, stderr bytes.Buffer
+			code := askEngine(t.Context(), eng, askOptions{}, tt.input, &stdout, &stderr)
+			require.Equal(t, tt.code, code, "%s\n%.2000s\n%s", tt.reason, stdout.String(), stderr.String())
+			assert.Empty(t, stderr.String())
+			for _, s := range tt.incl {
+				assert.Contains(t, stdout.String(), s, tt.reason)
+			}
+			for _, l := range strings.Split(stdout.String(), "\n") {
+				assert.LessOrEqual(t, utf8.RuneCountInString(l), 200, "%s: every line of the transcript is short, echo included: %.300q", tt.reason, l)
+			}
+		})
+	}
+}
+
+// TestAskQuotesShort checks every re-ask message of the default
+// questionnaire quotes at most the start of a long answer.
+func TestAskQuotesShort(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("z", 3000)
+	got := runCLI(t, t.Context(), typed(long, "n", long, "arms,"+long, "arms,arms,"+long, "99999"+long, "arms"), "ask")
+	require.Equal(t, exitSeePro, got.code, got.stdout)
+	short := `"` + strings.Repeat("z", 40) + `"…`
+	for _, want := range []string{
+		"   Please answer yes or no, not " + short + ".",
+		"   " + short + " is not one of the choices (fingers, arms, chest); type its number or its name.",
+	} {
+		assert.Contains(t, got.stdout, want)
+	}
+	assert.Contains(t, got.stdout, `   "arms" is picked twice.`)
+	for _, l := range strings.Split(got.stdout, "\n") {
+		assert.LessOrEqual(t, utf8.RuneCountInString(l), 200, "%.300q", l)
 	}
 }

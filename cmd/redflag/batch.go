@@ -233,7 +233,7 @@ func readChunks(ctx context.Context, in io.Reader, slots chan struct{}, jobs cha
 		return true
 	}
 	for {
-		line, tooLong, err := readLine(br)
+		line, tooLong, err := readLine(br, maxLineBytes)
 		if len(line) > 0 || tooLong || err == nil {
 			if c == nil {
 				select {
@@ -269,13 +269,14 @@ func readChunks(ctx context.Context, in io.Reader, slots chan struct{}, jobs cha
 
 // readLine returns the next line without its line ending, as a copy. At the
 // end of the input it returns the last unterminated line (if any) with
-// io.EOF. tooLong reports a line over maxLineBytes, whose bytes were
-// skipped.
-func readLine(br *bufio.Reader) (line []byte, tooLong bool, err error) {
+// io.EOF. tooLong reports a line over limit bytes, whose bytes were
+// skipped as they were read: a line of any length costs no more memory
+// than the reader's buffer.
+func readLine(br *bufio.Reader, limit int) (line []byte, tooLong bool, err error) {
 	for {
 		frag, err := br.ReadSlice('\n')
 		if !tooLong {
-			if len(line)+len(frag) > maxLineBytes+2 { // +2: the line ending
+			if len(line)+len(frag) > limit+2 { // +2: the line ending
 				tooLong, line = true, nil
 			} else {
 				line = append(line, frag...)

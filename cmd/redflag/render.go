@@ -151,16 +151,31 @@ const quoteMax = 40
 // its first quoteMax characters followed by "…": a message must stay
 // readable however long the input was.
 func quote(input string) string {
-	if utf8.RuneCountInString(input) <= quoteMax {
-		return strconv.Quote(input)
+	head, cut := clip(input)
+	if cut {
+		return strconv.Quote(head) + "…"
 	}
+	return strconv.Quote(head)
+}
+
+// shorten is input cut as quote cuts it and escaped, without quotes.
+func shorten(input string) string {
+	head, cut := clip(input)
+	if cut {
+		return printable(head) + "…"
+	}
+	return printable(head)
+}
+
+// clip returns the first quoteMax characters of s, and whether that cut
+// anything off.
+func clip(s string) (string, bool) {
 	n := 0
-	for i := range input {
+	for i := range s {
 		if n == quoteMax {
-			input = input[:i]
-			break
+			return s[:i], true
 		}
 		n++
 	}
-	return strconv.Quote(input) + "…"
+	return s, false
 }
