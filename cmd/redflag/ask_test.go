@@ -523,7 +523,7 @@ func TestAskLongLines(t *testing.T) {
 		},
 		{
 			reason: "a line just under the limit is read as usual",
-			input:  strings.NewReader(typed(strings.Repeat(" ", 4000)+"1500")),
+			input:  strings.NewReader(typed(strings.Repeat(" ", 4000) + "1500")),
 			code:   exitSeePro,
 			incl:   []string{"Understood: 1500"},
 		},
