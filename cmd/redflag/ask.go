@@ -279,8 +279,8 @@ func (s *session) readLine(ctx context.Context) (line string, tooLong bool, err 
 		ch := make(chan readResult, 1)
 		s.pending = ch
 		go func() {
-			line, tooLong, err := readLine(s.in, maxAnswerBytes)
-			ch <- readResult{string(line), tooLong, err}
+			l, err := readLine(s.in, maxAnswerBytes)
+			ch <- readResult{string(l.text), l.tooLong, err}
 		}()
 	}
 	select {

@@ -78,6 +78,10 @@ the answers as JSON for check. It exits with check's codes.
 --jsonl writes {"line": N, "verdict": {...}} or {"line": N, "error": "..."}
 per input line, in input order, and a summary on standard error; it exits
 0 when every line has a verdict, 2 when any line is bad, 1 on failure.
+Input lines end with LF or CRLF; a line holding a carriage return that ends
+no line (old Mac line endings) is refused with a hint to convert the file.
+If the output cannot be written, the run stops and says the last line
+written in full, the summary counts only lines written, and it exits 1.
 
 Exit codes: 0 self-care, 3 see a professional, 4 incomplete,
 2 bad input or bad rules, 1 anything else.
