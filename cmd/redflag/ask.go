@@ -42,7 +42,7 @@ func ask(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return exit
 	}
 	if len(positional) > 0 {
-		fmt.Fprintf(stderr, "redflag ask: unexpected argument %q; answers are typed in, not given as files\n", positional[0])
+		fmt.Fprintf(stderr, "redflag ask: unexpected argument %s; answers are typed in, not given as files\n", quote(positional[0]))
 		return exitBadInput
 	}
 	eng, code := loadEngine(*rulesDir, stderr)
@@ -77,12 +77,12 @@ func askEngine(ctx context.Context, eng *triage.Engine, opts askOptions, stdin i
 			fmt.Fprintln(stderr, "redflag ask: interrupted; no verdict was given and nothing was saved")
 			return exitFailure
 		}
-		fmt.Fprintf(stderr, "redflag ask: %v\n", err)
+		fmt.Fprintf(stderr, "redflag ask: %s\n", printable(err.Error()))
 		return exitFailure
 	}
 	v, err := eng.Evaluate(ctx, s.answers)
 	if err != nil {
-		fmt.Fprintf(stderr, "redflag ask: %v\n", err)
+		fmt.Fprintf(stderr, "redflag ask: %s\n", printable(err.Error()))
 		return exitFailure
 	}
 	if opts.save != "" {
@@ -91,17 +91,17 @@ func askEngine(ctx context.Context, eng *triage.Engine, opts askOptions, stdin i
 			err = os.WriteFile(opts.save, append(data, '\n'), 0o644)
 		}
 		if err != nil {
-			fmt.Fprintf(stderr, "redflag ask: --save: %v\n", err)
+			fmt.Fprintf(stderr, "redflag ask: --save: %s\n", printable(err.Error()))
 			return exitFailure
 		}
 	}
 	fmt.Fprintln(stdout)
 	if err := writeVerdict(stdout, eng, v); err != nil {
-		fmt.Fprintf(stderr, "redflag ask: %v\n", err)
+		fmt.Fprintf(stderr, "redflag ask: %s\n", printable(err.Error()))
 		return exitFailure
 	}
 	if opts.save != "" {
-		fmt.Fprintf(stdout, "\nAnswers saved to %s; replay them with: redflag check %s\n", opts.save, opts.save)
+		fmt.Fprintf(stdout, "\nAnswers saved to %s; replay them with: redflag check %s\n", printable(opts.save), printable(opts.save))
 	}
 	return outcomeExit(v.Outcome)
 }
@@ -308,7 +308,7 @@ func (s *session) validate(ctx context.Context, q triage.Question, v any) (strin
 	if errors.As(err, &aerrs) {
 		for _, e := range aerrs {
 			if e.Question == q.ID {
-				return "That answer does not fit: " + e.Msg + ".", nil
+				return "That answer does not fit: " + printable(e.Msg) + ".", nil
 			}
 		}
 	}

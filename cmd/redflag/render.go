@@ -87,17 +87,18 @@ func writeReasons(b *strings.Builder, heading string, rs []triage.Reason) {
 	}
 }
 
+// formatValue shows an answer; strings are escaped, never printed raw.
 func formatValue(v any) string {
 	switch x := v.(type) {
 	case []string:
 		if len(x) == 0 {
 			return "none"
 		}
-		return "[" + strings.Join(x, ", ") + "]"
+		return "[" + printable(strings.Join(x, ", ")) + "]"
 	case string:
-		return fmt.Sprintf("%q", x)
+		return strconv.Quote(x)
 	}
-	return fmt.Sprint(v)
+	return printable(fmt.Sprint(v))
 }
 
 // printable returns s with every character that a terminal would act on
@@ -105,9 +106,9 @@ func formatValue(v any) string {
 // format characters, invalid UTF-8) written as an escape like \x1b, so that
 // text from answers, files or arguments can never rewrite the screen.
 func printable(s string) string {
-	clean := true
+	clean := utf8.ValidString(s)
 	for _, r := range s {
-		if r == utf8.RuneError || !unicode.IsPrint(r) {
+		if !clean || !unicode.IsPrint(r) {
 			clean = false
 			break
 		}
@@ -118,12 +119,8 @@ func printable(s string) string {
 	var b strings.Builder
 	for i, r := range s {
 		switch {
-		case r == utf8.RuneError:
-			if _, size := utf8.DecodeRuneInString(s[i:]); size == 1 {
-				fmt.Fprintf(&b, `\x%02x`, s[i])
-			} else {
-				b.WriteString(`\ufffd`)
-			}
+		case r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD"):
+			fmt.Fprintf(&b, `\x%02x`, s[i]) // a byte that is not UTF-8
 		case unicode.IsPrint(r):
 			b.WriteRune(r)
 		default:
