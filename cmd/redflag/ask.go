@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/redflagkit/redflag/triage"
 )
@@ -41,16 +42,27 @@ func ask(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return exit
 	}
 	if len(positional) > 0 {
-		fmt.Fprintf(stderr, "redflag ask: unexpected argument %q; answers are typed in, not given as files\n", positional[0])
+		fmt.Fprintf(stderr, "redflag ask: unexpected argument %s; answers are typed in, not given as files\n", quote(positional[0]))
 		return exitBadInput
 	}
 	eng, code := loadEngine(*rulesDir, stderr)
 	if eng == nil {
 		return code
 	}
+	return askEngine(ctx, eng, askOptions{all: *all, save: *save}, stdin, stdout, stderr)
+}
 
+// askOptions are ask's flags past --rules.
+type askOptions struct {
+	all  bool
+	save string
+}
+
+// askEngine runs the questionnaire of eng; tests call it with a rule set
+// held in memory.
+func askEngine(ctx context.Context, eng *triage.Engine, opts askOptions, stdin io.Reader, stdout, stderr io.Writer) int {
 	s := &session{
-		eng: eng, all: *all, in: bufio.NewReader(stdin), out: stdout,
+		eng: eng, all: opts.all, in: bufio.NewReader(stdin), out: stdout,
 		// A terminal echoes what is typed; a pipe does not, so echo it to
 		// keep the transcript readable.
 		echo:    !isTerminalFile(stdin),
@@ -65,31 +77,31 @@ func ask(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			fmt.Fprintln(stderr, "redflag ask: interrupted; no verdict was given and nothing was saved")
 			return exitFailure
 		}
-		fmt.Fprintf(stderr, "redflag ask: %v\n", err)
+		fmt.Fprintf(stderr, "redflag ask: %s\n", printable(err.Error()))
 		return exitFailure
 	}
 	v, err := eng.Evaluate(ctx, s.answers)
 	if err != nil {
-		fmt.Fprintf(stderr, "redflag ask: %v\n", err)
+		fmt.Fprintf(stderr, "redflag ask: %s\n", printable(err.Error()))
 		return exitFailure
 	}
-	if *save != "" {
+	if opts.save != "" {
 		data, err := json.MarshalIndent(s.answers, "", "  ")
 		if err == nil {
-			err = os.WriteFile(*save, append(data, '\n'), 0o644)
+			err = os.WriteFile(opts.save, append(data, '\n'), 0o644)
 		}
 		if err != nil {
-			fmt.Fprintf(stderr, "redflag ask: --save: %v\n", err)
+			fmt.Fprintf(stderr, "redflag ask: --save: %s\n", printable(err.Error()))
 			return exitFailure
 		}
 	}
 	fmt.Fprintln(stdout)
 	if err := writeVerdict(stdout, eng, v); err != nil {
-		fmt.Fprintf(stderr, "redflag ask: %v\n", err)
+		fmt.Fprintf(stderr, "redflag ask: %s\n", printable(err.Error()))
 		return exitFailure
 	}
-	if *save != "" {
-		fmt.Fprintf(stdout, "\nAnswers saved to %s; replay them with: redflag check %s\n", *save, *save)
+	if opts.save != "" {
+		fmt.Fprintf(stdout, "\nAnswers saved to %s; replay them with: redflag check %s\n", printable(opts.save), printable(opts.save))
 	}
 	return outcomeExit(v.Outcome)
 }
@@ -188,16 +200,23 @@ func (s *session) askOne(ctx context.Context, q triage.Question) error {
 	}
 	for {
 		fmt.Fprintf(s.out, "%s> ", hint(q))
-		line, err := s.readLine(ctx)
-		if err != nil && (!errors.Is(err, io.EOF) || line == "") {
+		line, tooLong, err := s.readLine(ctx)
+		if err != nil && (!errors.Is(err, io.EOF) || (line == "" && !tooLong)) {
 			if errors.Is(err, io.EOF) {
 				return errEndOfInput
 			}
 			return err
 		}
+		if tooLong {
+			if s.echo {
+				fmt.Fprintln(s.out, "(a line too long to show)")
+			}
+			fmt.Fprintf(s.out, "   That line is too long to be an answer (over %d bytes); the rest of it was skipped. Please type a short answer.\n", maxAnswerBytes)
+			continue
+		}
 		input := strings.TrimSpace(line)
 		if s.echo {
-			fmt.Fprintln(s.out, input)
+			fmt.Fprintln(s.out, shorten(input))
 		}
 		switch strings.ToLower(input) {
 		case "?", "help":
@@ -233,37 +252,50 @@ func (s *session) askOne(ctx context.Context, q triage.Question) error {
 			fmt.Fprintf(s.out, "   %s\n", msg)
 			continue
 		}
+		if q.Type == triage.Integer || q.Type == triage.Number {
+			// Say what was understood unless it is exactly what was typed,
+			// so that " 0600 " or "+3.0" never passes unseen.
+			if _, canonical, _ := parseNumber(q, input); canonical != line {
+				fmt.Fprintf(s.out, "   Understood: %s\n", canonical)
+			}
+		}
 		s.answers[q.ID] = v
 		s.history = append(s.history, q.ID)
 		return nil
 	}
 }
 
-// readLine returns the next input line. The read runs in a goroutine, so
+// maxAnswerBytes bounds a line of ask's input. An answer is a word or a
+// number; a longer line is skipped as it is read, never held in memory.
+const maxAnswerBytes = 4096
+
+// readLine returns the next input line without its line ending, or
+// tooLong for a line over maxAnswerBytes. The read runs in a goroutine, so
 // that an interrupt (a cancelled ctx) is noticed while the person has not
 // pressed Enter yet; the pending read, if any, is picked up by the next
 // call.
-func (s *session) readLine(ctx context.Context) (string, error) {
+func (s *session) readLine(ctx context.Context) (line string, tooLong bool, err error) {
 	if s.pending == nil {
 		ch := make(chan readResult, 1)
 		s.pending = ch
 		go func() {
-			line, err := s.in.ReadString('\n')
-			ch <- readResult{line, err}
+			l, err := readLine(s.in, maxAnswerBytes)
+			ch <- readResult{string(l.text), l.tooLong, err}
 		}()
 	}
 	select {
 	case r := <-s.pending:
 		s.pending = nil
-		return r.line, r.err
+		return r.line, r.tooLong, r.err
 	case <-ctx.Done():
-		return "", ctx.Err()
+		return "", false, ctx.Err()
 	}
 }
 
 type readResult struct {
-	line string
-	err  error
+	line    string
+	tooLong bool
+	err     error
 }
 
 // validate checks an answer with the engine itself, so bounds and choices
@@ -276,7 +308,7 @@ func (s *session) validate(ctx context.Context, q triage.Question, v any) (strin
 	if errors.As(err, &aerrs) {
 		for _, e := range aerrs {
 			if e.Question == q.ID {
-				return "That answer does not fit: " + e.Msg + ".", nil
+				return "That answer does not fit: " + printable(e.Msg) + ".", nil
 			}
 		}
 	}
@@ -294,9 +326,9 @@ func (s *session) help(q triage.Question) {
 	case triage.Boolean:
 		fmt.Fprintln(s.out, "   Answer yes or no (y or n).")
 	case triage.Integer:
-		fmt.Fprintf(s.out, "   Answer with a whole number%s%s.\n", unitText(q), boundsText(q))
+		fmt.Fprintf(s.out, "   Answer with a whole number%s%s, in digits only (like 3 or 1500).\n", unitText(q), boundsText(q))
 	case triage.Number:
-		fmt.Fprintf(s.out, "   Answer with a number%s%s.\n", unitText(q), boundsText(q))
+		fmt.Fprintf(s.out, "   Answer with a number%s%s, in digits with a dot for decimals (like 1500 or 2.5).\n", unitText(q), boundsText(q))
 	case triage.Choice:
 		fmt.Fprintln(s.out, "   Pick one: type its number or its name.")
 	case triage.MultiChoice:
@@ -356,19 +388,10 @@ func parseAnswer(q triage.Question, input string) (any, string) {
 		case "n", "no", "false":
 			return false, ""
 		}
-		return nil, fmt.Sprintf("Please answer yes or no, not %q.", input)
-	case triage.Integer:
-		n, err := strconv.ParseInt(input, 10, 64)
-		if err != nil {
-			return nil, fmt.Sprintf("Please answer with a whole number%s, such as 3; %q is not one.", unitText(q), input)
-		}
-		return n, ""
-	case triage.Number:
-		f, err := strconv.ParseFloat(strings.Replace(input, ",", ".", 1), 64)
-		if err != nil {
-			return nil, fmt.Sprintf("Please answer with a number%s, such as 37.5; %q is not one.", unitText(q), input)
-		}
-		return f, ""
+		return nil, fmt.Sprintf("Please answer yes or no, not %s.", quote(input))
+	case triage.Integer, triage.Number:
+		v, _, msg := parseNumber(q, input)
+		return v, msg
 	case triage.Choice:
 		c, msg := pickChoice(q, input)
 		if msg != "" {
@@ -390,7 +413,7 @@ func parseAnswer(q triage.Question, input string) (any, string) {
 				return nil, msg
 			}
 			if slices.Contains(picked, c) {
-				return nil, fmt.Sprintf("%q is picked twice.", part)
+				return nil, fmt.Sprintf("%s is picked twice.", quote(part))
 			}
 			picked = append(picked, c)
 		}
@@ -419,5 +442,89 @@ func pickChoice(q triage.Question, input string) (string, string) {
 	for i, c := range q.Choices {
 		names[i] = c.Value
 	}
-	return "", fmt.Sprintf("%q is not one of the choices (%s); type its number or its name.", input, strings.Join(names, ", "))
+	return "", fmt.Sprintf("%s is not one of the choices (%s); type its number or its name.", quote(input), printable(strings.Join(names, ", ")))
+}
+
+// parseNumber reads a number typed for q, an integer or number question.
+// It accepts digits with an optional sign and at most one dot, nothing
+// else: a comma, space or apostrophe inside a number means a thousands
+// separator in some places and a decimal mark in others (1,500 is 1500 or
+// 1.5), so rather than guess it asks for digits only. An integer question
+// takes a whole number exactly (3.0 is 3, 3.0000000000000000001 is not a
+// whole number). canonical is the value as ask writes it back, to tell the
+// person what was understood.
+func parseNumber(q triage.Question, input string) (v any, canonical, msg string) {
+	integer := q.Type == triage.Integer
+	notNumber := func() (any, string, string) {
+		if integer {
+			return nil, "", fmt.Sprintf("Please answer with a whole number%s, such as 3; %s is not one.", unitText(q), quote(input))
+		}
+		return nil, "", fmt.Sprintf("Please answer with a number%s, such as 37.5; %s is not one.", unitText(q), quote(input))
+	}
+	digitsOnly := "Type the number with digits only, like 1500 or 2.5."
+	if integer {
+		digitsOnly = "Type the whole number with digits only, like 3 or 1500."
+	}
+	sign, body := "", input
+	if body != "" && (body[0] == '+' || body[0] == '-') {
+		sign, body = body[:1], body[1:]
+	}
+	digits, dots := 0, 0
+	separator := ""
+	for _, r := range body {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case r == '.':
+			dots++
+		case r == ',':
+			separator = "a comma"
+		case r == '\'' || r == '’' || r == '‘' || r == 'ʼ':
+			separator = "an apostrophe"
+		case r == '_':
+			separator = "an underscore"
+		case unicode.IsSpace(r):
+			separator = "a space"
+		case r == '·' || r == '٫' || r == '٬':
+			separator = "a separator"
+		default:
+			return notNumber()
+		}
+	}
+	if digits == 0 {
+		return notNumber()
+	}
+	if separator == "" && dots > 1 {
+		separator = "more than one dot"
+	}
+	if separator != "" {
+		return nil, "", fmt.Sprintf("%s has %s in it, which is read differently from place to place. %s", quote(input), separator, digitsOnly)
+	}
+	whole, frac, _ := strings.Cut(body, ".")
+	if integer {
+		if strings.Trim(frac, "0") != "" {
+			return notNumber()
+		}
+		if whole == "" {
+			whole = "0"
+		}
+		n, err := strconv.ParseInt(sign+whole, 10, 64)
+		if err != nil {
+			return nil, "", fmt.Sprintf("%s is too large to be read as a whole number. %s", quote(input), digitsOnly)
+		}
+		return n, strconv.FormatInt(n, 10), ""
+	}
+	f, err := strconv.ParseFloat(sign+"0"+whole+"."+frac+"0", 64)
+	if err != nil {
+		return nil, "", fmt.Sprintf("%s is too large to be read as a number. %s", quote(input), digitsOnly)
+	}
+	if f == 0 && strings.Trim(whole+frac, "0") != "" {
+		// So small that it rounds to 0: a rule "> 0" would see no
+		// difference, so do not pretend to have read it.
+		return nil, "", fmt.Sprintf("%s is too small to be told apart from 0. %s", quote(input), digitsOnly)
+	}
+	if f == 0 {
+		f = 0 // no "-0"
+	}
+	return f, fmtFloat(f), ""
 }

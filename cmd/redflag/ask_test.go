@@ -3,13 +3,16 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -271,11 +274,13 @@ rules:
     advice: See a professional.
     cite: {source: leaflet, section: Fever}
 `), 0o644))
-	got := runCLI(t, t.Context(), typed("hot", "50", "38,5", "left side"), "ask", "--rules", dir)
+	got := runCLI(t, t.Context(), typed("hot", "50", "38,5", "38.5", "left side"), "ask", "--rules", dir)
 	require.Equal(t, exitSeePro, got.code, "%s\n%s", got.stdout, got.stderr)
 	assert.Contains(t, got.stdout, "A demo clinic")
 	assert.Contains(t, got.stdout, `Please answer with a number of °C, such as 37.5; "hot" is not one.`)
 	assert.Contains(t, got.stdout, "That answer does not fit: 50 is above the maximum of 45.")
+	assert.Contains(t, got.stdout, `"38,5" has a comma in it, which is read differently from place to place. Type the number with digits only, like 1500 or 2.5.`,
+		"a decimal comma is refused: 1,500 would be read the same way")
 	assert.Contains(t, got.stdout, "   1) Left side\n   2) Right side\n")
 	assert.Contains(t, got.stdout, `Because: temperature = 38.5, side = "left"`)
 }
@@ -300,4 +305,262 @@ func TestAskInterrupted(t *testing.T) {
 	}
 	assert.Contains(t, stderr.String(), "interrupted; no verdict was given")
 	assert.NotContains(t, stdout.String(), "Outcome:")
+}
+
+// weightRules is an in-memory rule set with a number question and an
+// integer question, each behind a threshold rule.
+var weightRules = fstest.MapFS{"rules.yaml": {Data: []byte(`name: weight
+version: 1.0.0
+title: Weight loss
+sources: [{id: doc, title: Doc}]
+questions:
+  - {id: weight_loss_g, text: "How much weight have you lost without trying?", type: number, min: 0, unit: grams}
+  - {id: days, text: "For how many days have you felt unwell?", type: integer, min: 0, unit: days}
+rules:
+  - id: weight_loss
+    title: Weight loss
+    when: weight_loss_g > 500.0
+    action: refer
+    advice: See a professional.
+    cite: {source: doc, section: Weight}
+  - id: long_illness
+    title: Long illness
+    when: days > 3
+    action: refer
+    advice: See a professional.
+    cite: {source: doc, section: Days}
+`)}}
+
+// TestAskNumbers checks how ask reads numbers: a separator that reads
+// differently from country to country (1,500 is 1500 or 1.5) is refused
+// with what to type instead, and a number typed in another form than the
+// value understood is echoed back. The saved answers must give the same
+// verdict through Evaluate (as check would) as ask printed.
+func TestAskNumbers(t *testing.T) {
+	t.Parallel()
+	eng, err := triage.Load(weightRules)
+	require.NoError(t, err)
+	const typeNumber = "Type the number with digits only, like 1500 or 2.5."
+	const typeWhole = "Type the whole number with digits only, like 3 or 1500."
+	tests := []struct {
+		reason string
+		input  []string
+		code   int
+		want   triage.Answers // the answers given, as check reads them
+		incl   []string
+		excl   []string
+	}{
+		{
+			reason: "a comma is refused, never read as a decimal point (1,500 is not 1.5); the help says how to type a number",
+			input:  []string{"?", "1,500", "1500"},
+			code:   exitSeePro, want: triage.Answers{"weight_loss_g": 1500.0},
+			incl: []string{
+				"   Answer with a number of grams, at least 0, in digits with a dot for decimals (like 1500 or 2.5).",
+				`   "1,500" has a comma in it, which is read differently from place to place. ` + typeNumber,
+			},
+			excl: []string{"Understood"},
+		},
+		{
+			reason: "a decimal comma is refused too: type a dot",
+			input:  []string{"0,5", "0.5", "2"},
+			code:   exitSelfCare, want: triage.Answers{"weight_loss_g": 0.5, "days": int64(2)},
+			incl: []string{`   "0,5" has a comma in it`},
+			excl: []string{"Understood"},
+		},
+		{
+			reason: "spaces, apostrophes, underscores and a second dot inside digits are refused",
+			input:  []string{"1 500", "1'500", "1’500", "1_500", "1.500.000", "1\u202f500", "1500"},
+			code:   exitSeePro, want: triage.Answers{"weight_loss_g": 1500.0},
+			incl: []string{
+				`   "1 500" has a space in it`,
+				`   "1'500" has an apostrophe in it`,
+				`   "1’500" has an apostrophe in it`,
+				`   "1_500" has an underscore in it`,
+				`   "1.500.000" has more than one dot in it`,
+				`   "1\u202f500" has a space in it`,
+			},
+		},
+		{
+			reason: "a number typed in another form than the value is echoed back",
+			input:  []string{" 0600 "},
+			code:   exitSeePro, want: triage.Answers{"weight_loss_g": 600.0},
+			incl: []string{"   Understood: 600\n"},
+		},
+		{
+			reason: "a plus sign, trailing zeros and a bare dot are echoed; a canonical answer is not",
+			input:  []string{"+400.50", "3"},
+			code:   exitSelfCare, want: triage.Answers{"weight_loss_g": 400.5, "days": int64(3)},
+			incl: []string{"   Understood: 400.5\n"},
+			excl: []string{"Understood: 3"},
+		},
+		{
+			reason: "an integer question reads 3.0 and 03 as 3 and says so; 3.5 is not a whole number",
+			input:  []string{"100", "?", "3.5", "3,0", "03.00"},
+			code:   exitSelfCare, want: triage.Answers{"weight_loss_g": 100.0, "days": int64(3)},
+			incl: []string{
+				"   Answer with a whole number of days, at least 0, in digits only (like 3 or 1500).",
+				`   Please answer with a whole number of days, such as 3; "3.5" is not one.`,
+				`   "3,0" has a comma in it, which is read differently from place to place. ` + typeWhole,
+				"   Understood: 3\n",
+			},
+			excl: []string{"Understood: 100"},
+		},
+		{
+			reason: "an integer question refuses a fraction hidden far past the dot",
+			input:  []string{"100", "3.0000000000000000001", "4"},
+			code:   exitSeePro, want: triage.Answers{"weight_loss_g": 100.0, "days": int64(4)},
+			incl: []string{`"3.0000000000000000001" is not one.`},
+		},
+		{
+			reason: "words, signs in the wrong place, exponents, infinities and NaN are not numbers",
+			input:  []string{"lots", "1e3", "inf", "NaN", "5-", "--5", "0x10", "1500"},
+			code:   exitSeePro, want: triage.Answers{"weight_loss_g": 1500.0},
+			incl: []string{
+				`"lots" is not one.`, `"1e3" is not one.`, `"inf" is not one.`, `"NaN" is not one.`,
+				`"5-" is not one.`, `"--5" is not one.`, `"0x10" is not one.`,
+			},
+		},
+		{
+			reason: "a number too large for the question's type is refused, not rounded to infinity",
+			input:  []string{"1" + strings.Repeat("0", 400), "100", "99999999999999999999", "2"},
+			code:   exitSelfCare, want: triage.Answers{"weight_loss_g": 100.0, "days": int64(2)},
+			incl: []string{"is too large to be read as a number", "is too large to be read as a whole number"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.reason, func(t *testing.T) {
+			t.Parallel()
+			save := filepath.Join(t.TempDir(), "answers.json")
+			var stdout, stderr bytes.Buffer
+			code := askEngine(t.Context(), eng, askOptions{save: save}, strings.NewReader(typed(tt.input...)), &stdout, &stderr)
+			require.Equal(t, tt.code, code, "%s\n%s\n%s", tt.reason, stdout.String(), stderr.String())
+			for _, s := range tt.incl {
+				assert.Contains(t, stdout.String(), s, tt.reason)
+			}
+			for _, s := range tt.excl {
+				assert.NotContains(t, stdout.String(), s, tt.reason)
+			}
+			data, err := os.ReadFile(save)
+			require.NoError(t, err)
+			saved, err := triage.ParseAnswers(data)
+			require.NoError(t, err)
+			got, err := eng.Evaluate(t.Context(), saved)
+			require.NoError(t, err)
+			want, err := eng.Evaluate(t.Context(), tt.want)
+			require.NoError(t, err)
+			assert.Equal(t, want.Outcome, got.Outcome, "check on the saved answers agrees: %s", tt.reason)
+			assert.Equal(t, tt.code, outcomeExit(got.Outcome), tt.reason)
+			assert.Len(t, saved, len(tt.want), tt.reason)
+			for id, v := range tt.want {
+				want, err := json.Marshal(v)
+				require.NoError(t, err)
+				got, err := json.Marshal(saved[id])
+				require.NoError(t, err)
+				assert.Equal(t, string(want), string(got), "%s: %s", tt.reason, id)
+			}
+		})
+	}
+}
+
+// repeatReader yields n copies of b, without holding them.
+type repeatReader struct {
+	b byte
+	n int
+}
+
+func (r *repeatReader) Read(p []byte) (int, error) {
+	if r.n == 0 {
+		return 0, io.EOF
+	}
+	k := min(len(p), r.n)
+	for i := range k {
+		p[i] = r.b
+	}
+	r.n -= k
+	return k, nil
+}
+
+// TestAskLongLines checks that ask reads a line of bounded length: a line
+// of several MB is refused and the rest of it skipped, and no message
+// quotes more than a short start of what was typed.
+func TestAskLongLines(t *testing.T) {
+	t.Parallel()
+	eng, err := triage.Load(weightRules)
+	require.NoError(t, err)
+	const tooLong = "   That line is too long to be an answer (over 4096 bytes); the rest of it was skipped. Please type a short answer."
+	tests := []struct {
+		reason string
+		input  io.Reader
+		code   int
+		incl   []string
+	}{
+		{
+			reason: "a line of 8 MB is refused, and the next line is read as the answer",
+			input:  io.MultiReader(&repeatReader{'1', 8 << 20}, strings.NewReader("\n1500\n")),
+			code:   exitSeePro,
+			incl:   []string{tooLong, "Because: weight_loss_g = 1500"},
+		},
+		{
+			reason: "a line of 8 MB at the end of the input, with no line ending, is refused too",
+			input:  io.MultiReader(strings.NewReader("100\n"), &repeatReader{'x', 8 << 20}),
+			code:   exitIncomplete,
+			incl:   []string{tooLong, "(end of input: stopping here)"},
+		},
+		{
+			reason: "a bad answer under the limit is quoted by its first 40 characters only",
+			input:  strings.NewReader(typed(strings.Repeat("x", 4000), "1500")),
+			code:   exitSeePro,
+			incl:   []string{`; "` + strings.Repeat("x", 40) + `"… is not one.`},
+		},
+		{
+			reason: "a long number with separators is quoted short too",
+			input:  strings.NewReader(typed(strings.Repeat("1,", 2000), "100", strings.Repeat("9", 4000), "2")),
+			code:   exitSelfCare,
+			incl: []string{
+				`   "` + strings.Repeat("1,", 20) + `"… has a comma in it`,
+				`   "` + strings.Repeat("9", 40) + `"… is too large to be read as a whole number.`,
+			},
+		},
+		{
+			reason: "a line just under the limit is read as usual",
+			input:  strings.NewReader(typed(strings.Repeat(" ", 4000) + "1500")),
+			code:   exitSeePro,
+			incl:   []string{"Understood: 1500"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.reason, func(t *testing.T) {
+			t.Parallel()
+			var stdout, stderr bytes.Buffer
+			code := askEngine(t.Context(), eng, askOptions{}, tt.input, &stdout, &stderr)
+			require.Equal(t, tt.code, code, "%s\n%.2000s\n%s", tt.reason, stdout.String(), stderr.String())
+			assert.Empty(t, stderr.String())
+			for _, s := range tt.incl {
+				assert.Contains(t, stdout.String(), s, tt.reason)
+			}
+			for _, l := range strings.Split(stdout.String(), "\n") {
+				assert.LessOrEqual(t, utf8.RuneCountInString(l), 200, "%s: every line of the transcript is short, echo included: %.300q", tt.reason, l)
+			}
+		})
+	}
+}
+
+// TestAskQuotesShort checks every re-ask message of the default
+// questionnaire quotes at most the start of a long answer.
+func TestAskQuotesShort(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("z", 3000)
+	got := runCLI(t, t.Context(), typed(long, "n", long, "arms,"+long, "arms,arms,"+long, "99999"+long, "arms"), "ask")
+	require.Equal(t, exitSeePro, got.code, got.stdout)
+	short := `"` + strings.Repeat("z", 40) + `"…`
+	for _, want := range []string{
+		"   Please answer yes or no, not " + short + ".",
+		"   " + short + " is not one of the choices (fingers, arms, chest); type its number or its name.",
+	} {
+		assert.Contains(t, got.stdout, want)
+	}
+	assert.Contains(t, got.stdout, `   "arms" is picked twice.`)
+	for _, l := range strings.Split(got.stdout, "\n") {
+		assert.LessOrEqual(t, utf8.RuneCountInString(l), 200, "%.300q", l)
+	}
 }

@@ -46,14 +46,23 @@ type answerError struct {
 // batchChunk is a run of consecutive input lines and, once evaluated, their
 // output lines.
 type batchChunk struct {
-	seq       int      // position in the input, counting chunks from 0
-	firstLine int      // 1-based input line number of lines[0]
-	lines     [][]byte // nil for a line that was too long
-	out       []byte   // one JSON line per input line
-	counts    batchCounts
+	seq       int         // position in the input, counting chunks from 0
+	firstLine int         // 1-based input line number of lines[0]
+	lines     []inputLine // the input, dropped once evaluated
+	out       []byte      // one JSON line per input line
+	// results holds, for each output line, where it ends in out and what
+	// it counts as, so that a write cut short counts only whole lines.
+	results []lineResult
 	// cancelled is set when ctx ended during evaluation: some lines may
 	// hold the cancellation instead of a verdict, so none is written.
 	cancelled bool
+}
+
+// lineResult is what one output line counts as in the summary.
+type lineResult struct {
+	end     int // offset in batchChunk.out just past the line's newline
+	outcome triage.Outcome
+	failed  bool // an error, not a verdict
 }
 
 // batchCounts tallies results for the summary.
@@ -63,13 +72,37 @@ type batchCounts struct {
 	lines    int
 }
 
-func (c *batchCounts) add(o batchCounts) {
-	for k, v := range o.outcomes {
-		c.outcomes[k] += v
+// addWritten counts the lines of c whose output lies within its first n
+// bytes, the ones that were written in full.
+func (t *batchCounts) addWritten(c *batchChunk, n int) {
+	for _, r := range c.results {
+		if r.end > n {
+			return
+		}
+		if r.failed {
+			t.errors++
+		} else {
+			t.outcomes[r.outcome]++
+		}
+		t.lines++
 	}
-	c.errors += o.errors
-	c.lines += o.lines
 }
+
+// writeError is a failure to write the results: the run stops there.
+type writeError struct {
+	line int // the input line whose result could not be written in full
+	err  error
+}
+
+func (e *writeError) Error() string {
+	what := "no result was written in full"
+	if e.line > 1 {
+		what = fmt.Sprintf("the output holds the results of lines 1 to %d in full; anything after them is missing or cut off", e.line-1)
+	}
+	return fmt.Sprintf("could not write the result of line %d, so the run stopped: %v; %s", e.line, e.err, what)
+}
+
+func (e *writeError) Unwrap() error { return e.err }
 
 // batchOptions configures runBatch; tests shrink the window and workers.
 type batchOptions struct {
@@ -92,8 +125,13 @@ func checkJSONL(ctx context.Context, eng *triage.Engine, rulesDir string, in io.
 	counts, err := runBatch(ctx, eng, in, stdout, opts)
 	elapsed := time.Since(start)
 	writeSummary(stderr, counts, elapsed)
+	var werr *writeError
+	if errors.As(err, &werr) {
+		fmt.Fprintf(stderr, "redflag check: %s\n", printable(err.Error()))
+		return exitFailure
+	}
 	if err != nil {
-		fmt.Fprintf(stderr, "redflag check: %s: %v\n", name, err)
+		fmt.Fprintf(stderr, "redflag check: %s: %s\n", printable(name), printable(err.Error()))
 		return exitFailure
 	}
 	if counts.errors > 0 {
@@ -121,7 +159,8 @@ func writeSummary(w io.Writer, c batchCounts, elapsed time.Duration) {
 // runBatch reads lines from in, evaluates them on opts.workers goroutines
 // and writes results to out in input order. A bad line is reported on its
 // own output line and never stops the run; only a read or write failure or
-// a cancelled ctx does.
+// a cancelled ctx does. The counts returned are of the lines written in
+// full; a write failure is a *writeError naming where the output stops.
 //
 // Memory stays flat: the reader takes a slot before reading a chunk and the
 // writer frees it after writing the chunk, so at most opts.window chunks
@@ -160,9 +199,11 @@ func runBatch(ctx context.Context, eng *triage.Engine, in io.Reader, out io.Writ
 	// The writer: chunks arrive in any order and are written in sequence.
 	// A chunk's seq is below next+window (the reader could not have taken
 	// its slot otherwise), so the ring never overwrites a pending chunk.
+	// Each chunk is written with one Write straight to out, unbuffered, so
+	// that a failure is seen at the chunk it hits and nothing is counted
+	// that did not reach out.
 	ring := make([]*batchChunk, opts.window)
 	next := 0
-	bw := bufio.NewWriterSize(out, 64<<10)
 	var writeErr error
 	stopped := false // a chunk was cancelled: write nothing after it
 	var lastProgress time.Time
@@ -177,11 +218,17 @@ func runBatch(ctx context.Context, eng *triage.Engine, in io.Reader, out io.Writ
 			ring[next%opts.window] = nil
 			stopped = stopped || r.cancelled
 			if writeErr == nil && !stopped {
-				if _, err := bw.Write(r.out); err != nil {
-					writeErr = err
+				n, err := out.Write(r.out)
+				if err == nil && n < len(r.out) {
+					err = io.ErrShortWrite
+				}
+				total.addWritten(r, n)
+				if err != nil {
+					// Every line before it was written: one output line
+					// per input line, in order.
+					writeErr = &writeError{line: total.lines + 1, err: err}
 					cancel() // stop reading: nobody can see the results
 				}
-				total.add(r.counts)
 			}
 			next++
 			<-slots
@@ -195,12 +242,9 @@ func runBatch(ctx context.Context, eng *triage.Engine, in io.Reader, out io.Writ
 		writeProgress(opts.progress, total, start)
 		fmt.Fprint(opts.progress, "\n")
 	}
-	if err := bw.Flush(); err != nil && writeErr == nil {
-		writeErr = err
-	}
 	switch {
 	case writeErr != nil:
-		return total, fmt.Errorf("writing results: %w", writeErr)
+		return total, writeErr
 	case readErr != nil:
 		return total, readErr
 	}
@@ -233,8 +277,8 @@ func readChunks(ctx context.Context, in io.Reader, slots chan struct{}, jobs cha
 		return true
 	}
 	for {
-		line, tooLong, err := readLine(br)
-		if len(line) > 0 || tooLong || err == nil {
+		line, err := readLine(br, maxLineBytes)
+		if line.read {
 			if c == nil {
 				select {
 				case slots <- struct{}{}:
@@ -244,11 +288,8 @@ func readChunks(ctx context.Context, in io.Reader, slots chan struct{}, jobs cha
 				c = &batchChunk{seq: seq, firstLine: lineNo + 1}
 			}
 			lineNo++
-			if tooLong {
-				line = nil
-			}
 			c.lines = append(c.lines, line)
-			size += len(line)
+			size += len(line.text)
 			if len(c.lines) == chunkLines || size >= chunkBytes {
 				if !send() {
 					return ctx.Err()
@@ -267,61 +308,106 @@ func readChunks(ctx context.Context, in io.Reader, slots chan struct{}, jobs cha
 	}
 }
 
-// readLine returns the next line without its line ending, as a copy. At the
-// end of the input it returns the last unterminated line (if any) with
-// io.EOF. tooLong reports a line over maxLineBytes, whose bytes were
-// skipped.
-func readLine(br *bufio.Reader) (line []byte, tooLong bool, err error) {
+// inputLine is one line of input as readLine returns it.
+type inputLine struct {
+	text    []byte // without its line ending; nil when tooLong
+	tooLong bool   // over the limit: its bytes were skipped as they were read
+	// bareCR reports a carriage return that ends no line: the sign of a
+	// file with old Mac (CR) line endings, read as one long line.
+	bareCR bool
+	// read reports that any byte was read, line ending included: a last
+	// line holding only "\r" is a line, not the end of the input.
+	read bool
+}
+
+// readLine returns the next line, as a copy. A line ends with LF or CRLF;
+// at the end of the input a last line may have no line ending, or CR
+// alone. At the end of the input it returns the last unterminated line (if
+// any) with io.EOF. A line over limit bytes is skipped as it is read, so a
+// line of any length costs no more memory than the reader's buffer.
+func readLine(br *bufio.Reader, limit int) (inputLine, error) {
+	var l inputLine
 	for {
 		frag, err := br.ReadSlice('\n')
-		if !tooLong {
-			if len(line)+len(frag) > maxLineBytes+2 { // +2: the line ending
-				tooLong, line = true, nil
+		l.read = l.read || len(frag) > 0
+		if !l.tooLong {
+			if len(l.text)+len(frag) > limit+2 { // +2: the line ending
+				l.tooLong, l.text = true, nil
 			} else {
-				line = append(line, frag...)
+				l.text = append(l.text, frag...)
+			}
+		}
+		if l.tooLong && !l.bareCR {
+			// The bytes are not kept, so look for a CR that ends no line
+			// now (one at the very end of a fragment is left undecided).
+			for i, b := range frag[:max(len(frag)-1, 0)] {
+				if b == '\r' && frag[i+1] != '\n' {
+					l.bareCR = true
+					break
+				}
 			}
 		}
 		if errors.Is(err, bufio.ErrBufferFull) {
 			continue
 		}
-		line = bytes.TrimSuffix(line, []byte("\n"))
-		line = bytes.TrimSuffix(line, []byte("\r"))
-		if tooLong {
-			line = nil
+		if l.tooLong {
+			return l, err
 		}
-		return line, tooLong, err
+		l.text = bytes.TrimSuffix(l.text, []byte("\n"))
+		l.text = bytes.TrimSuffix(l.text, []byte("\r"))
+		l.bareCR = bytes.IndexByte(l.text, '\r') >= 0
+		return l, err
 	}
 }
 
-// evalChunk evaluates every line of c and fills c.out and c.counts.
+// evalChunk evaluates every line of c and fills c.out and c.results.
 func evalChunk(ctx context.Context, eng *triage.Engine, c *batchChunk, rulesDir string) {
-	c.counts = batchCounts{outcomes: map[triage.Outcome]int{}}
+	c.results = make([]lineResult, 0, len(c.lines))
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	for i, line := range c.lines {
 		res := evalLine(ctx, eng, c.firstLine+i, line, rulesDir)
-		if res.Verdict != nil {
-			c.counts.outcomes[res.Verdict.Outcome]++
-		} else {
-			c.counts.errors++
-		}
-		c.counts.lines++
 		if err := enc.Encode(res); err != nil {
 			// A verdict always marshals; if not, say so on the line rather
 			// than drop it.
-			buf.Reset()
-			_ = enc.Encode(batchLine{Line: res.Line, Error: "cannot encode the result: " + err.Error()})
+			res = batchLine{Line: res.Line, Error: "cannot encode the result: " + err.Error()}
+			buf.Truncate(c.end())
+			_ = enc.Encode(res)
 		}
+		r := lineResult{end: buf.Len(), failed: res.Verdict == nil}
+		if res.Verdict != nil {
+			r.outcome = res.Verdict.Outcome
+		}
+		c.results = append(c.results, r)
 	}
 	c.out = buf.Bytes()
 	c.lines = nil // the input is no longer needed; let it go
 	c.cancelled = ctx.Err() != nil
 }
 
-func evalLine(ctx context.Context, eng *triage.Engine, lineNo int, line []byte, rulesDir string) batchLine {
+// end is where the output of the lines evaluated so far ends.
+func (c *batchChunk) end() int {
+	if len(c.results) == 0 {
+		return 0
+	}
+	return c.results[len(c.results)-1].end
+}
+
+// oldMacHint tells what to do with a file whose lines end with CR alone.
+const oldMacHint = `this file seems to use old Mac (CR) line endings; convert it to LF line endings (for example: tr '\r' '\n' < old.jsonl > new.jsonl), as --jsonl reads lines ended by LF or CRLF`
+
+func evalLine(ctx context.Context, eng *triage.Engine, lineNo int, in inputLine, rulesDir string) batchLine {
 	res := batchLine{Line: lineNo}
-	if line == nil {
+	line := in.text
+	switch {
+	case in.tooLong && in.bareCR:
+		res.Error = fmt.Sprintf("line is longer than %d bytes, and it holds carriage returns (CR) that end no line: %s", maxLineBytes, oldMacHint)
+		return res
+	case in.tooLong:
 		res.Error = fmt.Sprintf("line is longer than %d bytes", maxLineBytes)
+		return res
+	case in.bareCR:
+		res.Error = "the line holds a carriage return (CR) that ends no line: " + oldMacHint
 		return res
 	}
 	if len(bytes.TrimSpace(line)) == 0 {

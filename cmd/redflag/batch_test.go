@@ -325,9 +325,9 @@ func TestBatchReadsAheadOnlyWithinTheWindow(t *testing.T) {
 		}
 		last = now
 	}
-	// The writer holds one chunk (blocked inside Write, whose 64 KiB buffer
-	// filled) and the window holds the rest; the reader's own buffer adds
-	// 64 KiB. One chunk is at most chunkLines lines.
+	// The writer holds one chunk (blocked inside Write) and the window
+	// holds the rest; the reader's own buffer adds 64 KiB. One chunk is at
+	// most chunkLines lines.
 	lineLen := int64(len(src.lines[0]) + 200)
 	bound := int64(window+2)*chunkLines*lineLen + 64<<10
 	assert.Less(t, last, bound, "read %d bytes with output blocked; the window allows about %d", last, bound)
@@ -434,4 +434,120 @@ rules:
 	assert.Contains(t, lines[1].Error, filepath.Join(dir, "rules.yaml")+":10:11: rate:")
 	assert.Contains(t, lines[1].Error, "division by zero")
 	assert.Equal(t, triage.SelfCare, lines[2].Verdict.Outcome, "the run goes on after the failing line")
+}
+
+// limitedWriter accepts the first limit bytes written to it, then fails,
+// as a full disk or a file size limit does: the write that crosses the
+// limit is cut short.
+type limitedWriter struct {
+	limit int
+	buf   bytes.Buffer
+}
+
+func (w *limitedWriter) Write(p []byte) (int, error) {
+	room := w.limit - w.buf.Len()
+	if len(p) <= room {
+		return w.buf.Write(p)
+	}
+	w.buf.Write(p[:room])
+	return room, errors.New("file too large")
+}
+
+// TestBatchWriteFailureCountsOnlyWrittenLines fails the output after a
+// number of bytes: the summary counts only the lines written in full, the
+// run exits 1, and the message says where the output stops.
+func TestBatchWriteFailureCountsOnlyWrittenLines(t *testing.T) {
+	t.Parallel()
+	eng := defaultEngine(t)
+	var in bytes.Buffer
+	require.NoError(t, gen.Write(&in, eng.Questions(), 2000, 11))
+	input := in.Bytes()
+	for _, tt := range []struct {
+		reason string
+		limit  int
+	}{
+		{"nothing can be written, as on /dev/full", 0},
+		{"the first line is cut", 100},
+		{"the output fails in the middle of the run, mid-line", 300_000},
+		{"the output fails well into the run", 2_000_000},
+	} {
+		t.Run(tt.reason, func(t *testing.T) {
+			t.Parallel()
+			out := &limitedWriter{limit: tt.limit}
+			var stderr bytes.Buffer
+			code := checkJSONL(t.Context(), eng, "", bytes.NewReader(input), "answers.jsonl", out, &stderr)
+			require.Equal(t, exitFailure, code, "%s: a failed output is a failure\n%s", tt.reason, stderr.String())
+			written := bytes.Count(out.buf.Bytes(), []byte("\n"))
+			require.Less(t, written, 2000, "%s: the output failed before the end", tt.reason)
+			complete := out.buf.Bytes()[:bytes.LastIndexByte(out.buf.Bytes(), '\n')+1]
+			for i, l := range decodeLines(t, string(complete)) {
+				require.Equal(t, i+1, l.Line, "%s: what was written is in order", tt.reason)
+			}
+			assert.Contains(t, stderr.String(), fmt.Sprintf("redflag check --jsonl: %d lines in ", written),
+				"%s: the summary counts the lines written in full, no more", tt.reason)
+			what := "no result was written in full"
+			if written > 0 {
+				what = fmt.Sprintf("the output holds the results of lines 1 to %d in full", written)
+			}
+			assert.Contains(t, stderr.String(), fmt.Sprintf(
+				"redflag check: could not write the result of line %d, so the run stopped: file too large; %s", written+1, what), tt.reason)
+		})
+	}
+}
+
+// TestBatchLineEndings pins how --jsonl splits lines: LF and CRLF end a
+// line; a last line holding only CR is reported, not dropped; a carriage
+// return that ends no line (a file with old Mac line endings) is an error
+// that says how to convert the file.
+func TestBatchLineEndings(t *testing.T) {
+	t.Parallel()
+	const oldMac = "old Mac (CR) line endings; convert it to LF line endings"
+	const v = `{"fever": false}`
+	tests := []struct {
+		reason string
+		input  string
+		// want is one entry per output line: "" for a verdict, else a part
+		// of the error.
+		want []string
+	}{
+		{"LF", v + "\n" + v + "\n", []string{"", ""}},
+		{"CRLF", v + "\r\n" + v + "\r\n", []string{"", ""}},
+		{"a last line without a line ending", v + "\n" + v, []string{"", ""}},
+		{"a last line ending in CR alone counts as ended", v + "\r\n" + v + "\r", []string{"", ""}},
+		{"a last line holding only CR is an empty line, reported", v + "\n\r", []string{"", "empty line"}},
+		{"an empty CRLF line is reported", v + "\r\n\r\n" + v + "\r\n", []string{"", "empty line", ""}},
+		{"CR-only line endings make one line, refused with what to do", v + "\r" + v + "\r" + v + "\r", []string{oldMac}},
+		{"a stray CR inside a line", `{"fever":` + "\r" + `false}` + "\n" + v + "\n", []string{oldMac, ""}},
+		{"CR CR LF", v + "\r\r\n", []string{oldMac}},
+		{
+			"a CR-only file over the line limit says so too",
+			strings.Repeat(v+"\r", maxLineBytes/len(v)+10) + "\n" + v + "\n",
+			[]string{fmt.Sprintf("line is longer than %d bytes", maxLineBytes), ""},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.reason, func(t *testing.T) {
+			t.Parallel()
+			got := runCLI(t, t.Context(), tt.input, "check", "--jsonl")
+			lines := decodeLines(t, got.stdout)
+			require.Len(t, lines, len(tt.want), "%s\n%s", tt.reason, got.stdout)
+			bad := false
+			for i, want := range tt.want {
+				if want == "" {
+					assert.NotNil(t, lines[i].Verdict, "%s: line %d: %s", tt.reason, i+1, lines[i].Error)
+					continue
+				}
+				bad = true
+				assert.Contains(t, lines[i].Error, want, "%s: line %d", tt.reason, i+1)
+			}
+			if strings.Contains(tt.reason, "over the line limit") {
+				assert.Contains(t, lines[0].Error, oldMac, "the hint comes with the length error")
+			}
+			if bad {
+				assert.Equal(t, exitBadInput, got.code, tt.reason)
+			} else {
+				assert.Equal(t, exitSelfCare, got.code, tt.reason)
+			}
+		})
+	}
 }

@@ -78,6 +78,10 @@ the answers as JSON for check. It exits with check's codes.
 --jsonl writes {"line": N, "verdict": {...}} or {"line": N, "error": "..."}
 per input line, in input order, and a summary on standard error; it exits
 0 when every line has a verdict, 2 when any line is bad, 1 on failure.
+Input lines end with LF or CRLF; a line holding a carriage return that ends
+no line (old Mac line endings) is refused with a hint to convert the file.
+If the output cannot be written, the run stops and says the last line
+written in full, the summary counts only lines written, and it exits 1.
 
 Exit codes: 0 self-care, 3 see a professional, 4 incomplete,
 2 bad input or bad rules, 1 anything else.
@@ -103,7 +107,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprint(stdout, usage)
 		return exitSelfCare
 	default:
-		fmt.Fprintf(stderr, "redflag: unknown command %q\n\n%s", args[0], usage)
+		fmt.Fprintf(stderr, "redflag: unknown command %s\n\n%s", quote(args[0]), usage)
 		return exitBadInput
 	}
 }
@@ -141,7 +145,7 @@ func check(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 	if len(positional) == 1 && positional[0] != "-" {
 		f, err := os.Open(positional[0])
 		if err != nil {
-			fmt.Fprintf(stderr, "redflag check: %v\n", err)
+			fmt.Fprintf(stderr, "redflag check: %s\n", printable(err.Error()))
 			return exitBadInput
 		}
 		defer f.Close()
@@ -152,16 +156,16 @@ func check(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 	}
 	answers, err := triage.DecodeAnswers(in)
 	if err != nil {
-		fmt.Fprintf(stderr, "redflag check: %s: %v\n", name, err)
+		fmt.Fprintf(stderr, "redflag check: %s: %s\n", printable(name), printable(err.Error()))
 		return exitBadInput
 	}
 	v, err := eng.Evaluate(ctx, answers)
 	if err != nil {
 		var aerrs triage.AnswerErrors
 		if errors.As(err, &aerrs) {
-			fmt.Fprintf(stderr, "redflag check: %s: invalid answers:\n", name)
+			fmt.Fprintf(stderr, "redflag check: %s: invalid answers:\n", printable(name))
 			for _, e := range aerrs {
-				fmt.Fprintf(stderr, "  %s\n", e)
+				fmt.Fprintf(stderr, "  %s\n", printable(e.Error()))
 			}
 			return exitBadInput
 		}
@@ -169,7 +173,7 @@ func check(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 		if errors.As(err, &ee) {
 			ee.Pos.File = inDir(*rulesDir, ee.Pos.File)
 		}
-		fmt.Fprintf(stderr, "redflag check: %v\n", err)
+		fmt.Fprintf(stderr, "redflag check: %s\n", printable(err.Error()))
 		return exitFailure
 	}
 
@@ -177,11 +181,11 @@ func check(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(v); err != nil {
-			fmt.Fprintf(stderr, "redflag check: %v\n", err)
+			fmt.Fprintf(stderr, "redflag check: %s\n", printable(err.Error()))
 			return exitFailure
 		}
 	} else if err := writeVerdict(stdout, eng, v); err != nil {
-		fmt.Fprintf(stderr, "redflag check: %v\n", err)
+		fmt.Fprintf(stderr, "redflag check: %s\n", printable(err.Error()))
 		return exitFailure
 	}
 	return outcomeExit(v.Outcome)
@@ -219,7 +223,7 @@ func loadEngine(dir string, stderr io.Writer) (*triage.Engine, int) {
 type ruleDir struct {
 	fsys  fs.FS
 	dir   string // "" for the embedded rule set
-	where string // for messages
+	where string // for messages, escaped as printable does
 }
 
 // openRules opens dir, or the embedded rule set when dir is "". label
@@ -230,14 +234,14 @@ func openRules(dir, label string, stderr io.Writer) (*ruleDir, int) {
 	}
 	st, err := os.Stat(dir)
 	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", label, err)
+		fmt.Fprintf(stderr, "%s: %s\n", label, printable(err.Error()))
 		return nil, exitBadInput
 	}
 	if !st.IsDir() {
-		fmt.Fprintf(stderr, "%s: %s is not a directory\n", label, dir)
+		fmt.Fprintf(stderr, "%s: %s is not a directory\n", label, printable(dir))
 		return nil, exitBadInput
 	}
-	return &ruleDir{fsys: os.DirFS(dir), dir: dir, where: dir}, exitSelfCare
+	return &ruleDir{fsys: os.DirFS(dir), dir: dir, where: printable(dir)}, exitSelfCare
 }
 
 // path names a file of the rule set as the user can open it from here.
@@ -263,7 +267,7 @@ func (r *ruleDir) pos(p triage.Position) triage.Position {
 func (r *ruleDir) reportLoadError(stderr io.Writer, what string, err error) {
 	var list triage.ErrorList
 	if !errors.As(err, &list) {
-		fmt.Fprintf(stderr, "redflag: loading %s: %v\n", r.where, err)
+		fmt.Fprintf(stderr, "redflag: loading %s: %s\n", r.where, printable(err.Error()))
 		return
 	}
 	problems := "problems"
@@ -273,7 +277,7 @@ func (r *ruleDir) reportLoadError(stderr io.Writer, what string, err error) {
 	fmt.Fprintf(stderr, "redflag: the %s in %s do not load (%d %s):\n", what, r.where, len(list), problems)
 	for _, e := range list {
 		e.Pos = r.pos(e.Pos)
-		fmt.Fprintln(stderr, e.ErrorWithSnippet())
+		fmt.Fprintln(stderr, printableLines(e.ErrorWithSnippet()))
 	}
 }
 

@@ -744,3 +744,110 @@ func TestCheckCancelledContext(t *testing.T) {
 		}
 	}
 }
+
+// TestControlCharactersAreEscaped feeds control characters through every
+// place the CLI prints text it was given (answer keys, file and directory
+// names, arguments, rule file lines): none may reach the terminal raw,
+// where ESC sequences and CR could rewrite what is on screen.
+func TestControlCharactersAreEscaped(t *testing.T) {
+	t.Parallel()
+	// nasty is a name that clears the line and prints in red; file names
+	// cannot hold NUL, so it comes with keys and typed answers only.
+	const nasty = "\x1b[31mfever\r\x1b[2K"
+	dir := t.TempDir()
+	badRules := filepath.Join(dir, "rules"+nasty)
+	require.NoError(t, os.MkdirAll(badRules, 0o755))
+	// YAML refuses C0 control characters, but a right-to-left override
+	// (which reorders what a terminal shows) can reach an error snippet.
+	require.NoError(t, os.WriteFile(filepath.Join(badRules, "rules.yaml"), []byte("name: x\nversion: 1.0.0\nnope\u202e: 1\n"), 0o644))
+	keyJSON, err := json.Marshal(map[string]bool{nasty + "\x00": true, "fever\x00": true})
+	require.NoError(t, err)
+	tests := []struct {
+		reason string
+		stdin  string
+		args   []string
+		code   int
+		// shown is the escaped form that must appear on stderr or stdout.
+		shown string
+	}{
+		{
+			reason: "unknown answer keys with ESC, CR and NUL in check's errors",
+			stdin:  string(keyJSON), args: []string{"check"}, code: exitBadInput,
+			shown: `\x1b[31mfever\r\x1b[2K\x00`,
+		},
+		{
+			reason: "raw control bytes in malformed JSON",
+			stdin:  "{\"fever\": true,\x1b[2K\r\x00}", args: []string{"check"}, code: exitBadInput,
+		},
+		{
+			reason: "an answers file name that does not exist",
+			args:   []string{"check", filepath.Join(dir, nasty+".json")}, code: exitBadInput,
+			shown: `\x1b[31mfever\r\x1b[2K.json`,
+		},
+		{
+			reason: "a --jsonl input that cannot be read: a directory",
+			args:   []string{"check", "--jsonl", badRules}, code: exitFailure,
+			shown: `rules\x1b[31mfever\r\x1b[2K`,
+		},
+		{
+			reason: "a --rules directory that does not exist",
+			args:   []string{"check", "--rules", filepath.Join(dir, nasty)}, code: exitBadInput,
+			shown: `\x1b[31mfever\r\x1b[2K`,
+		},
+		{
+			reason: "a rule directory whose name and lines hold control characters",
+			args:   []string{"check", "--rules", badRules}, code: exitBadInput,
+			shown: `nope\u202e`,
+		},
+		{
+			reason: "an unknown command",
+			args:   []string{nasty + "\x00"}, code: exitBadInput,
+			shown: `\x1b[31mfever\r\x1b[2K\x00`,
+		},
+		{
+			reason: "an unexpected argument to ask",
+			args:   []string{"ask", nasty + "\x00"}, code: exitBadInput,
+			shown: `\x1b[31mfever\r\x1b[2K\x00`,
+		},
+		{
+			reason: "ask's answers typed with control characters, echoed and quoted",
+			stdin:  "n\x1b[2K\x00\nnone\x1b[31m\nyes\r\n", args: []string{"ask", "--save", filepath.Join(dir, "saved"+nasty+".json")}, code: exitSeePro,
+			shown: `saved\x1b[31mfever\r\x1b[2K.json`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.reason, func(t *testing.T) {
+			t.Parallel()
+			got := runCLI(t, t.Context(), tt.stdin, tt.args...)
+			assert.Equal(t, tt.code, got.code, "%s\n%q\n%q", tt.reason, got.stdout, got.stderr)
+			for name, out := range map[string]string{"stdout": got.stdout, "stderr": got.stderr} {
+				assert.NotContains(t, out, "\x1b", "%s: raw ESC on %s: %q", tt.reason, name, out)
+				assert.NotContains(t, out, "\r", "%s: raw CR on %s: %q", tt.reason, name, out)
+				assert.NotContains(t, out, "\x00", "%s: raw NUL on %s: %q", tt.reason, name, out)
+				assert.NotContains(t, out, "\u202e", "%s: raw right-to-left override on %s: %q", tt.reason, name, out)
+			}
+			if tt.shown != "" {
+				assert.Contains(t, got.stdout+got.stderr, tt.shown, "%s: the characters are shown escaped", tt.reason)
+			}
+		})
+	}
+}
+
+func TestPrintableAndQuote(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		in, printable, quote, reason string
+	}{
+		{"fever", "fever", `"fever"`, "plain text is unchanged"},
+		{"38 °C, café, 頭痛 🙂", "38 °C, café, 頭痛 🙂", `"38 °C, café, 頭痛 🙂"`, "printable Unicode is shown as is"},
+		{"a\x1b[2Kb\rc\x00d\n\t", `a\x1b[2Kb\rc\x00d\n\t`, `"a\x1b[2Kb\rc\x00d\n\t"`, "control characters are escaped, line breaks and tabs too"},
+		{"x\u202ey\u200bz", `x\u202ey\u200bz`, `"x\u202ey\u200bz"`, "invisible format characters (bidi override, zero width space) are escaped"},
+		{"\xff\xfe ok \uFFFD", `\xff\xfe ok ` + "\uFFFD", `"\xff\xfe ok ` + "\uFFFD" + `"`, "bytes that are not UTF-8 are shown as bytes; a real U+FFFD is kept"},
+		{strings.Repeat("é", 41), strings.Repeat("é", 41), `"` + strings.Repeat("é", 40) + `"…`, "quote keeps the first 40 characters, not bytes"},
+		{strings.Repeat("\x1b", 50), strings.Repeat(`\x1b`, 50), `"` + strings.Repeat(`\x1b`, 40) + `"…`, "quote cuts before escaping, so its length stays bounded"},
+	} {
+		assert.Equal(t, tt.printable, printable(tt.in), tt.reason)
+		assert.Equal(t, tt.quote, quote(tt.in), tt.reason)
+	}
+	assert.Equal(t, "a\n  \\x1b b", printableLines("a\n  \x1b b"), "printableLines keeps line breaks")
+}

@@ -3,7 +3,10 @@ package main
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/redflagkit/redflag/triage"
 )
@@ -84,15 +87,92 @@ func writeReasons(b *strings.Builder, heading string, rs []triage.Reason) {
 	}
 }
 
+// formatValue shows an answer; strings are escaped, never printed raw.
 func formatValue(v any) string {
 	switch x := v.(type) {
 	case []string:
 		if len(x) == 0 {
 			return "none"
 		}
-		return "[" + strings.Join(x, ", ") + "]"
+		return "[" + printable(strings.Join(x, ", ")) + "]"
 	case string:
-		return fmt.Sprintf("%q", x)
+		return strconv.Quote(x)
 	}
-	return fmt.Sprint(v)
+	return printable(fmt.Sprint(v))
+}
+
+// printable returns s with every character that a terminal would act on
+// rather than show (control characters such as ESC, CR and NUL, invisible
+// format characters, invalid UTF-8) written as an escape like \x1b, so that
+// text from answers, files or arguments can never rewrite the screen.
+func printable(s string) string {
+	clean := utf8.ValidString(s)
+	for _, r := range s {
+		if !clean || !unicode.IsPrint(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i, r := range s {
+		switch {
+		case r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD"):
+			fmt.Fprintf(&b, `\x%02x`, s[i]) // a byte that is not UTF-8
+		case unicode.IsPrint(r):
+			b.WriteRune(r)
+		default:
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		}
+	}
+	return b.String()
+}
+
+// printableLines is printable for text of several lines: the line breaks
+// stay, everything else is escaped.
+func printableLines(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = printable(l)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// quoteMax is how many characters of someone's input a message quotes.
+const quoteMax = 40
+
+// quote quotes input for a message, escaped as printable does, and cut to
+// its first quoteMax characters followed by "…": a message must stay
+// readable however long the input was.
+func quote(input string) string {
+	head, cut := clip(input)
+	if cut {
+		return strconv.Quote(head) + "…"
+	}
+	return strconv.Quote(head)
+}
+
+// shorten is input cut as quote cuts it and escaped, without quotes.
+func shorten(input string) string {
+	head, cut := clip(input)
+	if cut {
+		return printable(head) + "…"
+	}
+	return printable(head)
+}
+
+// clip returns the first quoteMax characters of s, and whether that cut
+// anything off.
+func clip(s string) (string, bool) {
+	n := 0
+	for i := range s {
+		if n == quoteMax {
+			return s[:i], true
+		}
+		n++
+	}
+	return s, false
 }
