@@ -467,14 +467,14 @@ func TestCaseCoverage(t *testing.T) {
 	assert.Empty(t, rep.Coverage.Uncovered(), "everything the cases must show")
 	assert.Equal(t, rep.Coverage.Total, rep.Coverage.Covered, "coverage is %.1f%%", rep.Coverage.Percent())
 
-	suite, err := triage.LoadTests(rules.FS, eng)
+	suite, err := triagetest.Load(rules.FS, eng)
 	require.NoError(t, err)
 	for _, r := range eng.Rules() {
 		want := triage.SeeProfessional
 		if r.Action == triage.Caution {
 			want = triage.SelfCare
 		}
-		alone := slices.ContainsFunc(suite.Cases, func(tc triage.TestCase) bool {
+		alone := slices.ContainsFunc(suite.Cases, func(tc triagetest.TestCase) bool {
 			return tc.Expect.Outcome == want && slices.Equal(tc.Expect.FiresExactly, []string{r.ID})
 		})
 		assert.True(t, alone, "rule %s: no case where it alone fires with outcome %s", r.ID, want)

@@ -59,7 +59,9 @@ type Error struct {
 	// Msg describes the problem.
 	Msg string
 
-	line string // the source line at Pos, for ErrorWithSnippet
+	// Snippet is the text of the line at Pos, shown by ErrorWithSnippet;
+	// empty when unknown.
+	Snippet string
 }
 
 // Error returns the one-line form "file:line:col: [id: ]message".
@@ -87,15 +89,15 @@ func (e *Error) Unwrap() error { return ErrInvalidRuleSet }
 //	          ^
 func (e *Error) ErrorWithSnippet() string {
 	s := e.Error()
-	if e.line == "" || e.Pos.Column == 0 {
+	if e.Snippet == "" || e.Pos.Column == 0 {
 		return s
 	}
 	var b strings.Builder
 	b.WriteString(s)
 	b.WriteString("\n    ")
-	b.WriteString(strings.ReplaceAll(e.line, "\t", " ")) // one column per tab, so the caret lines up
+	b.WriteString(strings.ReplaceAll(e.Snippet, "\t", " ")) // one column per tab, so the caret lines up
 	b.WriteString("\n    ")
-	b.WriteString(strings.Repeat(" ", min(e.Pos.Column-1, utf8.RuneCountInString(e.line))))
+	b.WriteString(strings.Repeat(" ", min(e.Pos.Column-1, utf8.RuneCountInString(e.Snippet))))
 	b.WriteByte('^')
 	return b.String()
 }

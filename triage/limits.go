@@ -6,7 +6,8 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"unicode/utf8"
+
+	"github.com/redflagkit/redflag/triage/internal/ruleset"
 )
 
 // Default limits on input. Like the CEL limits in options.go, they are far
@@ -151,36 +152,14 @@ func readLimited(r io.Reader, max int) ([]byte, error) {
 	return data, nil
 }
 
-// readRuleFile reads one rule file, refusing one larger than max bytes.
-// The error is placed where the file crosses the limit, so an editor opens
-// it at the right spot.
+// readRuleFile reads one rule file, refusing one larger than max bytes;
+// see ruleset.Read.
 func readRuleFile(fsys fs.FS, name string, max int) ([]byte, *Error) {
-	f, err := fsys.Open(name)
-	if err != nil {
-		return nil, &Error{Pos: Position{File: name}, Msg: fmt.Sprintf("cannot read rule file: %v", err)}
-	}
-	defer f.Close()
-	src, err := io.ReadAll(io.LimitReader(f, int64(max)+1))
-	if err != nil {
-		return nil, &Error{Pos: Position{File: name}, Msg: fmt.Sprintf("cannot read rule file: %v", err)}
-	}
-	if len(src) > max {
-		return nil, &Error{Pos: offsetPosition(name, src, max), Msg: fmt.Sprintf("rule file is larger than the limit of %d bytes (WithMaxRuleFileSize)", max)}
+	src, p := ruleset.Read(fsys, name, max, "WithMaxRuleFileSize")
+	if p != nil {
+		return nil, &Error{Pos: Position{File: p.File, Line: p.Line, Column: p.Column}, Msg: p.Msg}
 	}
 	return src, nil
-}
-
-// offsetPosition returns the line and column (in code points) of byte
-// offset off in src.
-func offsetPosition(file string, src []byte, off int) Position {
-	off = min(off, len(src))
-	before := src[:off]
-	lineStart := bytes.LastIndexByte(before, '\n') + 1
-	return Position{
-		File:   file,
-		Line:   1 + bytes.Count(before, []byte("\n")),
-		Column: 1 + utf8.RuneCount(before[lineStart:]),
-	}
 }
 
 // positive builds an Option that sets one positive int limit.

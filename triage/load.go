@@ -6,16 +6,16 @@ import (
 	"fmt"
 	"io/fs"
 	"math"
-	"path"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
 	"cel.dev/cel-go/cel"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/redflagkit/redflag/triage/internal/compile"
+	"github.com/redflagkit/redflag/triage/internal/ruleset"
+	"github.com/redflagkit/redflag/triage/internal/ruleyaml"
 )
 
 // Engine is a loaded, checked rule set, ready to evaluate answers.
@@ -103,16 +103,6 @@ func cloneGuidance(gs []Guidance) []Guidance {
 	return out
 }
 
-// isRuleFile reports whether name is a rule file: *.yaml or *.yml, but not a
-// test-case file (*_test.yaml, *_test.yml).
-func isRuleFile(name string) bool {
-	ext := path.Ext(name)
-	if ext != ".yaml" && ext != ".yml" {
-		return false
-	}
-	return !strings.HasSuffix(strings.TrimSuffix(name, ext), "_test")
-}
-
 // Load reads every rule file (*.yaml, *.yml; not *_test.yaml) at the root of
 // fsys, in name order, and checks the rule set as a whole.
 //
@@ -165,17 +155,17 @@ func (b *builder) load(fsys fs.FS) (*Engine, error) {
 	}
 	var (
 		hash      = sha256.New()
-		headers   []item[rawFile]
-		sources   []item[rawSource]
-		questions []item[rawQuestion]
-		rules     []item[rawRule]
-		guidance  []item[rawGuidance]
+		headers   []item[ruleyaml.File]
+		sources   []item[ruleyaml.Source]
+		questions []item[ruleyaml.Question]
+		rules     []item[ruleyaml.Rule]
+		guidance  []item[ruleyaml.Guidance]
 		firstFile string
-		fileLines = map[string][]string{}
+		decoders  = map[string]*decoder{}
 		nfiles    int
 	)
 	for _, ent := range entries {
-		if ent.IsDir() || !isRuleFile(ent.Name()) {
+		if ent.IsDir() || !ruleset.IsRuleFile(ent.Name()) {
 			continue
 		}
 		name := ent.Name()
@@ -196,25 +186,25 @@ func (b *builder) load(fsys fs.FS) (*Engine, error) {
 		fmt.Fprintf(hash, "%s\x00%d\x00", name, len(src))
 		hash.Write(src)
 
-		d := newDecoder(name, src, &b.errs)
-		fileLines[name] = d.lines
-		root, parsed := d.parse()
+		d := newDecoder("rule file", name, src, &b.errs)
+		decoders[name] = d
+		root, parsed := d.Parse()
 		b.unreadable = b.unreadable || !parsed
-		f := d.decodeFile(root)
-		if f.name.node != nil || f.version.node != nil || f.title.node != nil || f.description.node != nil {
-			headers = append(headers, item[rawFile]{f, d})
+		f := d.DecodeFile(root)
+		if f.HasHeader() {
+			headers = append(headers, item[ruleyaml.File]{f, d})
 		}
-		for _, s := range f.sources {
-			sources = append(sources, item[rawSource]{s, d})
+		for _, s := range f.Sources {
+			sources = append(sources, item[ruleyaml.Source]{s, d})
 		}
-		for _, q := range f.questions {
-			questions = append(questions, item[rawQuestion]{q, d})
+		for _, q := range f.Questions {
+			questions = append(questions, item[ruleyaml.Question]{q, d})
 		}
-		for _, r := range f.rules {
-			rules = append(rules, item[rawRule]{r, d})
+		for _, r := range f.Rules {
+			rules = append(rules, item[ruleyaml.Rule]{r, d})
 		}
-		for _, g := range f.selfCare {
-			guidance = append(guidance, item[rawGuidance]{g, d})
+		for _, g := range f.SelfCare {
+			guidance = append(guidance, item[ruleyaml.Guidance]{g, d})
 		}
 	}
 	b.errs = append(b.errs, strayFiles(fsys, false)...)
@@ -254,9 +244,9 @@ func (b *builder) load(fsys fs.FS) (*Engine, error) {
 	if len(b.errs) > 0 {
 		b.errs.Sort()
 		for _, e := range b.errs {
-			if e.line == "" && e.Pos.Line > 0 {
-				if lines := fileLines[e.Pos.File]; e.Pos.Line <= len(lines) {
-					e.line = strings.TrimRight(lines[e.Pos.Line-1], "\r")
+			if e.Snippet == "" && e.Pos.Line > 0 {
+				if d := decoders[e.Pos.File]; d != nil {
+					e.Snippet = d.Line(e.Pos.Line)
 				}
 			}
 		}
@@ -282,104 +272,74 @@ var (
 		"in", "let", "loop", "package", "namespace", "null", "return", "true", "var", "void", "while"}
 )
 
-// strayFiles reports YAML files that look like rule files (or, with tests,
-// test files) but would not be loaded: in a subdirectory, or with an
-// upper-case extension or _TEST suffix. Ignoring them
-// silently could drop a red flag. Hidden directories and testdata are
-// skipped.
+// strayFiles reports YAML files that look like rule files (or, with
+// tests, test files) but would not be loaded; see ruleset.Stray.
 func strayFiles(fsys fs.FS, tests bool) ErrorList {
-	kind := "rule files"
-	if tests {
-		kind = "test files"
-	}
 	var errs ErrorList
-	_ = fs.WalkDir(fsys, ".", func(p string, de fs.DirEntry, err error) error {
-		if err != nil || p == "." {
-			return nil // unreadable parts were reported, or will be, by ReadDir
-		}
-		if de.IsDir() {
-			if strings.HasPrefix(de.Name(), ".") || de.Name() == "testdata" {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		ext := path.Ext(p)
-		lower := strings.ToLower(ext)
-		base := strings.TrimSuffix(p, ext)
-		if lower != ".yaml" && lower != ".yml" || strings.HasSuffix(strings.ToLower(base), "_test") != tests {
-			return nil
-		}
-		switch {
-		case path.Dir(p) != ".":
-			errs = append(errs, &Error{Pos: Position{File: p}, Msg: kind + " must be at the root of the rule set; this one is in a subdirectory and would not be loaded"})
-		case ext != lower:
-			errs = append(errs, &Error{Pos: Position{File: p}, Msg: kind + " must end in lower-case .yaml or .yml; rename it, or it is not loaded"})
-		case tests && !strings.HasSuffix(base, "_test"):
-			errs = append(errs, &Error{Pos: Position{File: p}, Msg: "test files must end in lower-case _test.yaml; rename it, or it is not loaded"})
-		}
-		return nil
-	})
+	for _, p := range ruleset.Stray(fsys, tests) {
+		errs = append(errs, &Error{Pos: Position{File: p.File}, Msg: p.Msg})
+	}
 	return errs
 }
 
-func (b *builder) header(eng *Engine, headers []item[rawFile], firstFile string) {
+func (b *builder) header(eng *Engine, headers []item[ruleyaml.File], firstFile string) {
 	if len(headers) == 0 {
 		b.errs = append(b.errs, &Error{Pos: Position{File: firstFile}, Msg: "the rule set has no header: one file must declare name, version and title"})
 		return
 	}
 	h := headers[0]
 	for _, other := range headers[1:] {
-		n := other.raw.name.node
+		n := other.raw.Name.Node
 		if n == nil {
-			n = firstNode(other.raw.version, other.raw.title, other.raw.description)
+			n = firstNode(other.raw.Version, other.raw.Title, other.raw.Description)
 		}
 		other.d.errorf(n, "", "name", "the rule set header is declared twice (first in %s); declare name, version, title and description in one file", h.d.file)
 	}
 	f, d := h.raw, h.d
-	need := func(s str, key string) bool {
-		if s.bad {
+	need := func(s ruleyaml.Str, key string) bool {
+		if s.Bad {
 			return false
 		}
-		if !s.present() {
+		if !s.Present() {
 			d.errAt(Position{File: d.file, Line: 1, Column: 1}, "", key, "missing required key %q in the rule set header", key)
 			return false
 		}
 		return true
 	}
-	if need(f.name, "name") {
-		if !setNameRe.MatchString(f.name.v) {
-			d.errorf(f.name.node, "", "name", "name %q must be lower-case letters and digits separated by '-', '_' or '.'", f.name.v)
+	if need(f.Name, "name") {
+		if !setNameRe.MatchString(f.Name.V) {
+			d.errorf(f.Name.Node, "", "name", "name %q must be lower-case letters and digits separated by '-', '_' or '.'", f.Name.V)
 		}
-		eng.info.Name = f.name.v
+		eng.info.Name = f.Name.V
 	}
-	if need(f.version, "version") {
-		if !semverRe.MatchString(f.version.v) {
-			d.errorf(f.version.node, "", "version", "version %q is not a semantic version like 1.2.0", f.version.v)
+	if need(f.Version, "version") {
+		if !semverRe.MatchString(f.Version.V) {
+			d.errorf(f.Version.Node, "", "version", "version %q is not a semantic version like 1.2.0", f.Version.V)
 		}
-		eng.info.Version = f.version.v
+		eng.info.Version = f.Version.V
 	}
-	if need(f.title, "title") {
-		b.nonEmpty(d, f.title, "", "title")
-		eng.info.Title = strings.TrimSpace(f.title.v)
+	if need(f.Title, "title") {
+		b.nonEmpty(d, f.Title, "", "title")
+		eng.info.Title = strings.TrimSpace(f.Title.V)
 	}
-	eng.description = strings.TrimSpace(f.description.v)
+	eng.description = strings.TrimSpace(f.Description.V)
 }
 
-func firstNode(ss ...str) *yaml.Node {
+func firstNode(ss ...ruleyaml.Str) *ruleyaml.Node {
 	for _, s := range ss {
-		if s.node != nil {
-			return s.node
+		if s.Node != nil {
+			return s.Node
 		}
 	}
 	return nil
 }
 
 // required reports a missing key of the item at node n.
-func (b *builder) required(d *decoder, s str, n *yaml.Node, id, path, key string) bool {
-	if s.bad {
+func (b *builder) required(d *decoder, s ruleyaml.Str, n *ruleyaml.Node, id, path, key string) bool {
+	if s.Bad {
 		return false
 	}
-	if s.node == nil {
+	if s.Node == nil {
 		d.errorf(n, id, path, "missing required key %q", key)
 		return false
 	}
@@ -387,135 +347,135 @@ func (b *builder) required(d *decoder, s str, n *yaml.Node, id, path, key string
 }
 
 // nonEmpty reports a present but blank string.
-func (b *builder) nonEmpty(d *decoder, s str, id, path string) bool {
-	if strings.TrimSpace(s.v) == "" {
-		d.errorf(s.node, id, path, "%s must not be blank", describePath(path))
+func (b *builder) nonEmpty(d *decoder, s ruleyaml.Str, id, path string) bool {
+	if strings.TrimSpace(s.V) == "" {
+		d.errorf(s.Node, id, path, "%s must not be blank", describePath(path))
 		return false
 	}
 	return true
 }
 
-func (b *builder) sources(eng *Engine, items []item[rawSource]) map[string]Source {
+func (b *builder) sources(eng *Engine, items []item[ruleyaml.Source]) map[string]Source {
 	byID := map[string]Source{}
 	firstPos := map[string]Position{}
 	for _, it := range items {
 		s, d := it.raw, it.d
-		ok := b.required(d, s.id, s.node, s.id.v, "sources", "id")
-		ok = b.required(d, s.title, s.node, s.id.v, "sources", "title") && ok
+		ok := b.required(d, s.ID, s.Node, s.ID.V, "sources", "id")
+		ok = b.required(d, s.Title, s.Node, s.ID.V, "sources", "title") && ok
 		if !ok {
 			continue
 		}
-		if !sourceIDRe.MatchString(s.id.v) {
-			d.errorf(s.id.node, s.id.v, "sources.id", "source id %q must start with a letter or digit and hold only letters, digits, '.', '_' and '-'", s.id.v)
+		if !sourceIDRe.MatchString(s.ID.V) {
+			d.errorf(s.ID.Node, s.ID.V, "sources.id", "source id %q must start with a letter or digit and hold only letters, digits, '.', '_' and '-'", s.ID.V)
 			continue
 		}
-		if p, dup := firstPos[s.id.v]; dup {
-			d.errorf(s.id.node, s.id.v, "sources.id", "duplicate source id %q (first declared at %s)", s.id.v, p)
+		if p, dup := firstPos[s.ID.V]; dup {
+			d.errorf(s.ID.Node, s.ID.V, "sources.id", "duplicate source id %q (first declared at %s)", s.ID.V, p)
 			continue
 		}
-		b.nonEmpty(d, s.title, s.id.v, "sources.title")
-		firstPos[s.id.v] = d.pos(s.id.node)
-		src := Source{ID: s.id.v, Title: strings.TrimSpace(s.title.v), URL: strings.TrimSpace(s.url.v)}
+		b.nonEmpty(d, s.Title, s.ID.V, "sources.title")
+		firstPos[s.ID.V] = d.pos(s.ID.Node)
+		src := Source{ID: s.ID.V, Title: strings.TrimSpace(s.Title.V), URL: strings.TrimSpace(s.URL.V)}
 		byID[src.ID] = src
 		eng.sources = append(eng.sources, src)
 	}
 	return byID
 }
 
-func (b *builder) questionnaire(items []item[rawQuestion]) {
+func (b *builder) questionnaire(items []item[ruleyaml.Question]) {
 	firstPos := map[string]Position{}
 	for _, it := range items {
 		q, d := it.raw, it.d
-		id := q.id.v
-		ok := b.required(d, q.id, q.node, id, q.path, "id")
-		ok = b.required(d, q.text, q.node, id, q.path, "text") && ok
-		ok = b.required(d, q.typ, q.node, id, q.path, "type") && ok
+		id := q.ID.V
+		ok := b.required(d, q.ID, q.Node, id, q.Path, "id")
+		ok = b.required(d, q.Text, q.Node, id, q.Path, "text") && ok
+		ok = b.required(d, q.Type, q.Node, id, q.Path, "type") && ok
 		if !ok {
 			continue
 		}
 		if !identRe.MatchString(id) || slices.Contains(celReserved, id) {
-			d.errorf(q.id.node, id, q.path+".id", "question id %q must be a snake_case identifier (a-z, 0-9, _) and not a CEL reserved word", id)
+			d.errorf(q.ID.Node, id, q.Path+".id", "question id %q must be a snake_case identifier (a-z, 0-9, _) and not a CEL reserved word", id)
 			continue
 		}
 		if p, dup := firstPos[id]; dup {
-			d.errorf(q.id.node, id, q.path+".id", "duplicate question id %q (first declared at %s)", id, p)
+			d.errorf(q.ID.Node, id, q.Path+".id", "duplicate question id %q (first declared at %s)", id, p)
 			continue
 		}
-		firstPos[id] = d.pos(q.id.node)
-		b.nonEmpty(d, q.text, id, q.path+".text")
-		typ, valid := parseQuestionType(q.typ.v)
+		firstPos[id] = d.pos(q.ID.Node)
+		b.nonEmpty(d, q.Text, id, q.Path+".text")
+		typ, valid := parseQuestionType(q.Type.V)
 		if !valid {
-			msg := fmt.Sprintf("unknown question type %q; want boolean, integer, number, choice or multichoice", q.typ.v)
-			if s := suggest(q.typ.v, questionTypeNames[1:]); s != "" {
-				msg = fmt.Sprintf("unknown question type %q (did you mean %q?); want boolean, integer, number, choice or multichoice", q.typ.v, s)
+			msg := fmt.Sprintf("unknown question type %q; want boolean, integer, number, choice or multichoice", q.Type.V)
+			if s := suggest(q.Type.V, questionTypeNames[1:]); s != "" {
+				msg = fmt.Sprintf("unknown question type %q (did you mean %q?); want boolean, integer, number, choice or multichoice", q.Type.V, s)
 			}
-			d.errorf(q.typ.node, id, q.path+".type", "%s", msg)
+			d.errorf(q.Type.Node, id, q.Path+".type", "%s", msg)
 			b.placeholders = append(b.placeholders, id)
 			continue
 		}
 		out := &question{Question: Question{
-			ID: id, Text: strings.TrimSpace(q.text.v), Help: strings.TrimSpace(q.help.v),
-			Type: typ, Unit: strings.TrimSpace(q.unit.v),
-		}, pos: d.pos(q.id.node)}
+			ID: id, Text: strings.TrimSpace(q.Text.V), Help: strings.TrimSpace(q.Help.V),
+			Type: typ, Unit: strings.TrimSpace(q.Unit.V),
+		}, pos: d.pos(q.ID.Node)}
 		numeric := typ == Integer || typ == Number
 		choice := typ == Choice || typ == MultiChoice
 		switch {
-		case choice && q.choicesNode == nil:
-			d.errorf(q.node, id, q.path, "missing required key \"choices\" for a %s question", typ)
-		case !choice && q.choicesNode != nil:
-			d.errorf(q.choicesNode, id, q.path+".choices", "choices apply only to choice and multichoice questions, not %s", typ)
-		case choice && len(q.choices) == 0 && q.choicesNode.Kind == yaml.SequenceNode && len(q.choicesNode.Content) == 0:
-			d.errorf(q.choicesNode, id, q.path+".choices", "a %s question needs at least one choice", typ)
+		case choice && q.ChoicesNode == nil:
+			d.errorf(q.Node, id, q.Path, "missing required key \"choices\" for a %s question", typ)
+		case !choice && q.ChoicesNode != nil:
+			d.errorf(q.ChoicesNode, id, q.Path+".choices", "choices apply only to choice and multichoice questions, not %s", typ)
+		case choice && len(q.Choices) == 0 && ruleyaml.IsEmptyList(q.ChoicesNode):
+			d.errorf(q.ChoicesNode, id, q.Path+".choices", "a %s question needs at least one choice", typ)
 		}
 		if choice {
-			for _, c := range q.choices {
-				if !c.value.present() {
-					if c.node.Kind == yaml.MappingNode {
-						d.errorf(c.node, id, q.path+".choices", "missing required key \"value\"")
+			for _, c := range q.Choices {
+				if !c.Value.Present() {
+					if ruleyaml.IsMapping(c.Node) {
+						d.errorf(c.Node, id, q.Path+".choices", "missing required key \"value\"")
 					}
 					continue
 				}
-				if !b.nonEmpty(d, c.value, id, q.path+".choices") {
+				if !b.nonEmpty(d, c.Value, id, q.Path+".choices") {
 					continue
 				}
-				if out.hasChoice(c.value.v) {
-					d.errorf(c.value.node, id, q.path+".choices", "duplicate choice %q", c.value.v)
+				if out.hasChoice(c.Value.V) {
+					d.errorf(c.Value.Node, id, q.Path+".choices", "duplicate choice %q", c.Value.V)
 					continue
 				}
-				label := strings.TrimSpace(c.label.v)
+				label := strings.TrimSpace(c.Label.V)
 				if label == "" {
-					label = c.value.v
+					label = c.Value.V
 				}
-				out.Choices = append(out.Choices, ChoiceOption{Value: c.value.v, Label: label})
+				out.Choices = append(out.Choices, ChoiceOption{Value: c.Value.V, Label: label})
 			}
 		}
 		for _, m := range []struct {
-			n   *num
+			n   *ruleyaml.Num
 			key string
 			dst **float64
-		}{{q.min, "min", &out.Min}, {q.max, "max", &out.Max}} {
+		}{{q.Min, "min", &out.Min}, {q.Max, "max", &out.Max}} {
 			if m.n == nil {
 				continue
 			}
 			if !numeric {
-				d.errorf(m.n.node, id, q.path+"."+m.key, "%s applies only to integer and number questions, not %s", m.key, typ)
+				d.errorf(m.n.Node, id, q.Path+"."+m.key, "%s applies only to integer and number questions, not %s", m.key, typ)
 				continue
 			}
-			if typ == Integer && (m.n.v != math.Trunc(m.n.v) || math.Abs(m.n.v) > 1<<53) {
-				d.errorf(m.n.node, id, q.path+"."+m.key, "%s of an integer question must be a whole number, got %s", m.key, m.n.node.Value)
+			if typ == Integer && (m.n.V != math.Trunc(m.n.V) || math.Abs(m.n.V) > 1<<53) {
+				d.errorf(m.n.Node, id, q.Path+"."+m.key, "%s of an integer question must be a whole number, got %s", m.key, m.n.Node.Value)
 				continue
 			}
-			v := m.n.v
+			v := m.n.V
 			*m.dst = &v
 		}
 		if out.Min != nil && out.Max != nil && *out.Min > *out.Max {
-			d.errorf(q.max.node, id, q.path+".max", "max %s is less than min %s", fmtNum(*out.Max), fmtNum(*out.Min))
+			d.errorf(q.Max.Node, id, q.Path+".max", "max %s is less than min %s", fmtNum(*out.Max), fmtNum(*out.Min))
 		}
-		if q.unit.present() && !numeric {
-			d.errorf(q.unit.node, id, q.path+".unit", "unit applies only to integer and number questions, not %s", typ)
+		if q.Unit.Present() && !numeric {
+			d.errorf(q.Unit.Node, id, q.Path+".unit", "unit applies only to integer and number questions, not %s", typ)
 		}
-		if q.askIf.present() {
-			out.AskIf = q.askIf.v
+		if q.AskIf.Present() {
+			out.AskIf = q.AskIf.V
 		}
 		b.qIndex[id] = len(b.questions)
 		b.questions = append(b.questions, out)
@@ -526,14 +486,14 @@ func fmtNum(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
 
 // askIfs compiles the ask_if conditions. A condition may read only earlier
 // questions, so the questionnaire can always be asked top to bottom.
-func (b *builder) askIfs(items []item[rawQuestion]) {
+func (b *builder) askIfs(items []item[ruleyaml.Question]) {
 	for _, it := range items {
 		q, d := it.raw, it.d
-		qi, ok := b.qIndex[q.id.v]
-		if !ok || !q.askIf.present() || b.questions[qi].pos != d.pos(q.id.node) {
+		qi, ok := b.qIndex[q.ID.V]
+		if !ok || !q.AskIf.Present() || b.questions[qi].pos != d.pos(q.ID.Node) {
 			continue
 		}
-		c := b.compile(d, q.askIf.node, q.id.v, q.path+".ask_if")
+		c := b.compile(d, q.AskIf.Node, q.ID.V, q.Path+".ask_if")
 		if c == nil {
 			continue
 		}
@@ -544,12 +504,12 @@ func (b *builder) askIfs(items []item[rawQuestion]) {
 				if ri == qi {
 					where = "the question itself"
 				}
-				d.errAt(b.refPos(d, q.askIf.node, c, b.questions[ri].ID), q.id.v, q.path+".ask_if",
+				d.errAt(b.refPos(d, q.AskIf.Node, c, b.questions[ri].ID), q.ID.V, q.Path+".ask_if",
 					"ask_if reads %q, which is %s; ask_if may read only earlier questions", b.questions[ri].ID, where)
 				valid = false
 			}
 		}
-		if valid && b.guarded(d, q.askIf.node, q.id.v, q.path+".ask_if", c) {
+		if valid && b.guarded(d, q.AskIf.Node, q.ID.V, q.Path+".ask_if", c) {
 			b.questions[qi].askIf = c
 		}
 	}
@@ -559,7 +519,7 @@ func (b *builder) askIfs(items []item[rawQuestion]) {
 // requires that question's ask_if, as top-level && operands. Without the
 // guard, the condition could stay undecided for ever once the follow-up is
 // no longer asked, and the verdict could never leave Incomplete.
-func (b *builder) guarded(d *decoder, n *yaml.Node, id, path string, c *condition) bool {
+func (b *builder) guarded(d *decoder, n *ruleyaml.Node, id, path string, c *condition) bool {
 	ok := true
 	for _, ri := range c.Reads {
 		f := b.questions[ri]
@@ -585,7 +545,7 @@ func (b *builder) guarded(d *decoder, n *yaml.Node, id, path string, c *conditio
 
 // refPos returns the file position of the first reference to question qid
 // in condition c, or the condition's start.
-func (b *builder) refPos(d *decoder, n *yaml.Node, c *condition, qid string) Position {
+func (b *builder) refPos(d *decoder, n *ruleyaml.Node, c *condition, qid string) Position {
 	best := compile.FirstRef(c.Condition, qid)
 	if best < 0 {
 		return c.pos
@@ -595,73 +555,73 @@ func (b *builder) refPos(d *decoder, n *yaml.Node, c *condition, qid string) Pos
 
 var ruleIDRe = regexp.MustCompile(`^[a-z][a-z0-9_]*(?:[-.][a-z0-9_]+)*$`)
 
-func (b *builder) rules(items []item[rawRule], srcByID map[string]Source) []*rule {
+func (b *builder) rules(items []item[ruleyaml.Rule], srcByID map[string]Source) []*rule {
 	var refer, caution []*rule
 	firstPos := map[string]Position{}
 	for _, it := range items {
 		r, d := it.raw, it.d
-		id := r.id.v
-		ok := b.required(d, r.id, r.node, id, r.path, "id")
-		if !r.when.present() {
+		id := r.ID.V
+		ok := b.required(d, r.ID, r.Node, id, r.Path, "id")
+		if !r.When.Present() {
 			b.unreadable = true
 		}
 		for _, f := range []struct {
-			s   str
+			s   ruleyaml.Str
 			key string
-		}{{r.title, "title"}, {r.when, "when"}, {r.action, "action"}, {r.advice, "advice"}} {
-			ok = b.required(d, f.s, r.node, id, r.path, f.key) && ok
+		}{{r.Title, "title"}, {r.When, "when"}, {r.Action, "action"}, {r.Advice, "advice"}} {
+			ok = b.required(d, f.s, r.Node, id, r.Path, f.key) && ok
 		}
-		if r.cite == nil {
-			d.errorf(r.node, id, r.path, "missing required key \"cite\": every rule must cite its source")
+		if r.Cite == nil {
+			d.errorf(r.Node, id, r.Path, "missing required key \"cite\": every rule must cite its source")
 			ok = false
 		}
-		if r.id.present() {
+		if r.ID.Present() {
 			if !ruleIDRe.MatchString(id) {
-				d.errorf(r.id.node, id, r.path+".id", "rule id %q must be lower-case letters, digits and '_', optionally separated by '-' or '.'", id)
+				d.errorf(r.ID.Node, id, r.Path+".id", "rule id %q must be lower-case letters, digits and '_', optionally separated by '-' or '.'", id)
 				ok = false
 			} else if p, dup := firstPos[id]; dup {
-				d.errorf(r.id.node, id, r.path+".id", "duplicate rule id %q (first declared at %s)", id, p)
+				d.errorf(r.ID.Node, id, r.Path+".id", "duplicate rule id %q (first declared at %s)", id, p)
 				ok = false
 			} else {
-				firstPos[id] = d.pos(r.id.node)
+				firstPos[id] = d.pos(r.ID.Node)
 			}
 		}
 		var action Action
-		if r.action.present() {
-			if err := action.UnmarshalText([]byte(r.action.v)); err != nil {
-				msg := fmt.Sprintf("unknown action %q", r.action.v)
-				if s := suggest(r.action.v, []string{"refer", "caution"}); s != "" {
+		if r.Action.Present() {
+			if err := action.UnmarshalText([]byte(r.Action.V)); err != nil {
+				msg := fmt.Sprintf("unknown action %q", r.Action.V)
+				if s := suggest(r.Action.V, []string{"refer", "caution"}); s != "" {
 					msg += fmt.Sprintf(" (did you mean %q?)", s)
 				}
-				d.errorf(r.action.node, id, r.path+".action", "%s; want refer or caution", msg)
+				d.errorf(r.Action.Node, id, r.Path+".action", "%s; want refer or caution", msg)
 				ok = false
 			}
 		}
-		if r.title.present() {
-			ok = b.nonEmpty(d, r.title, id, r.path+".title") && ok
+		if r.Title.Present() {
+			ok = b.nonEmpty(d, r.Title, id, r.Path+".title") && ok
 		}
-		if r.advice.present() {
-			ok = b.nonEmpty(d, r.advice, id, r.path+".advice") && ok
+		if r.Advice.Present() {
+			ok = b.nonEmpty(d, r.Advice, id, r.Path+".advice") && ok
 		}
 		var when *condition
-		if r.when.present() {
-			when = b.compile(d, r.when.node, id, r.path+".when")
+		if r.When.Present() {
+			when = b.compile(d, r.When.Node, id, r.Path+".when")
 			if when != nil {
-				if !b.guarded(d, r.when.node, id, r.path+".when", when) {
+				if !b.guarded(d, r.When.Node, id, r.Path+".when", when) {
 					when = nil
 				}
 			}
 			ok = ok && when != nil
 		}
-		cite, citeOK := b.citation(d, r.cite, srcByID, id, r.path+".cite")
-		seeAlso, seeOK := b.citations(d, r.seeAlso, srcByID, id, r.path+".see_also")
+		cite, citeOK := b.citation(d, r.Cite, srcByID, id, r.Path+".cite")
+		seeAlso, seeOK := b.citations(d, r.SeeAlso, srcByID, id, r.Path+".see_also")
 		if !ok || !citeOK || !seeOK {
 			continue
 		}
 		out := &rule{Rule: Rule{
-			ID: id, Title: strings.TrimSpace(r.title.v), Action: action, When: r.when.v,
-			Advice: strings.TrimSpace(r.advice.v), Note: strings.TrimSpace(r.note.v),
-			Source: cite, SeeAlso: seeAlso, Pos: d.pos(r.id.node),
+			ID: id, Title: strings.TrimSpace(r.Title.V), Action: action, When: r.When.V,
+			Advice: strings.TrimSpace(r.Advice.V), Note: strings.TrimSpace(r.Note.V),
+			Source: cite, SeeAlso: seeAlso, Pos: d.pos(r.ID.Node),
 		}, when: when}
 		for _, ri := range when.Reads {
 			out.Reads = append(out.Reads, b.questions[ri].ID)
@@ -675,36 +635,36 @@ func (b *builder) rules(items []item[rawRule], srcByID map[string]Source) []*rul
 	return append(refer, caution...)
 }
 
-func (b *builder) citation(d *decoder, c *rawCite, srcByID map[string]Source, id, path string) (Citation, bool) {
-	if c == nil || c.bad {
+func (b *builder) citation(d *decoder, c *ruleyaml.Cite, srcByID map[string]Source, id, path string) (Citation, bool) {
+	if c == nil || c.Bad {
 		return Citation{}, false
 	}
-	ok := b.required(d, c.source, c.node, id, path, "source")
-	ok = b.required(d, c.section, c.node, id, path, "section") && ok
+	ok := b.required(d, c.Source, c.Node, id, path, "source")
+	ok = b.required(d, c.Section, c.Node, id, path, "section") && ok
 	if !ok {
 		return Citation{}, false
 	}
-	src, found := srcByID[c.source.v]
+	src, found := srcByID[c.Source.V]
 	if !found {
-		msg := fmt.Sprintf("cites undeclared source %q", c.source.v)
+		msg := fmt.Sprintf("cites undeclared source %q", c.Source.V)
 		ids := make([]string, 0, len(srcByID))
 		for k := range srcByID {
 			ids = append(ids, k)
 		}
 		slices.Sort(ids)
-		if s := suggest(c.source.v, ids); s != "" {
+		if s := suggest(c.Source.V, ids); s != "" {
 			msg += fmt.Sprintf(" (did you mean %q?)", s)
 		}
-		d.errorf(c.source.node, id, path+".source", "%s", msg)
+		d.errorf(c.Source.Node, id, path+".source", "%s", msg)
 		return Citation{}, false
 	}
-	if !b.nonEmpty(d, c.section, id, path+".section") {
+	if !b.nonEmpty(d, c.Section, id, path+".section") {
 		return Citation{}, false
 	}
-	return Citation{SourceID: src.ID, Title: src.Title, URL: src.URL, Section: strings.TrimSpace(c.section.v)}, true
+	return Citation{SourceID: src.ID, Title: src.Title, URL: src.URL, Section: strings.TrimSpace(c.Section.V)}, true
 }
 
-func (b *builder) citations(d *decoder, cs []rawCite, srcByID map[string]Source, id, path string) ([]Citation, bool) {
+func (b *builder) citations(d *decoder, cs []ruleyaml.Cite, srcByID map[string]Source, id, path string) ([]Citation, bool) {
 	var out []Citation
 	ok := true
 	for i := range cs {
@@ -715,39 +675,39 @@ func (b *builder) citations(d *decoder, cs []rawCite, srcByID map[string]Source,
 	return out, ok
 }
 
-func (b *builder) guidance(items []item[rawGuidance], srcByID map[string]Source) []Guidance {
+func (b *builder) guidance(items []item[ruleyaml.Guidance], srcByID map[string]Source) []Guidance {
 	var out []Guidance
 	firstPos := map[string]Position{}
 	for _, it := range items {
 		g, d := it.raw, it.d
-		id := g.id.v
-		ok := b.required(d, g.id, g.node, id, g.path, "id")
-		ok = b.required(d, g.title, g.node, id, g.path, "title") && ok
-		ok = b.required(d, g.advice, g.node, id, g.path, "advice") && ok
-		if g.cite == nil {
-			d.errorf(g.node, id, g.path, "missing required key \"cite\": self-care guidance must cite its source")
+		id := g.ID.V
+		ok := b.required(d, g.ID, g.Node, id, g.Path, "id")
+		ok = b.required(d, g.Title, g.Node, id, g.Path, "title") && ok
+		ok = b.required(d, g.Advice, g.Node, id, g.Path, "advice") && ok
+		if g.Cite == nil {
+			d.errorf(g.Node, id, g.Path, "missing required key \"cite\": self-care guidance must cite its source")
 			ok = false
 		}
-		if g.id.present() {
+		if g.ID.Present() {
 			if !ruleIDRe.MatchString(id) {
-				d.errorf(g.id.node, id, g.path+".id", "guidance id %q must be lower-case letters, digits and '_', optionally separated by '-' or '.'", id)
+				d.errorf(g.ID.Node, id, g.Path+".id", "guidance id %q must be lower-case letters, digits and '_', optionally separated by '-' or '.'", id)
 				ok = false
 			} else if p, dup := firstPos[id]; dup {
-				d.errorf(g.id.node, id, g.path+".id", "duplicate self_care id %q (first declared at %s)", id, p)
+				d.errorf(g.ID.Node, id, g.Path+".id", "duplicate self_care id %q (first declared at %s)", id, p)
 				ok = false
 			} else {
-				firstPos[id] = d.pos(g.id.node)
+				firstPos[id] = d.pos(g.ID.Node)
 			}
 		}
-		cite, citeOK := b.citation(d, g.cite, srcByID, id, g.path+".cite")
-		seeAlso, seeOK := b.citations(d, g.seeAlso, srcByID, id, g.path+".see_also")
+		cite, citeOK := b.citation(d, g.Cite, srcByID, id, g.Path+".cite")
+		seeAlso, seeOK := b.citations(d, g.SeeAlso, srcByID, id, g.Path+".see_also")
 		if !ok || !citeOK || !seeOK {
 			continue
 		}
-		if !b.nonEmpty(d, g.title, id, g.path+".title") || !b.nonEmpty(d, g.advice, id, g.path+".advice") {
+		if !b.nonEmpty(d, g.Title, id, g.Path+".title") || !b.nonEmpty(d, g.Advice, id, g.Path+".advice") {
 			continue
 		}
-		out = append(out, Guidance{ID: id, Title: strings.TrimSpace(g.title.v), Advice: strings.TrimSpace(g.advice.v), Source: cite, SeeAlso: seeAlso})
+		out = append(out, Guidance{ID: id, Title: strings.TrimSpace(g.Title.V), Advice: strings.TrimSpace(g.Advice.V), Source: cite, SeeAlso: seeAlso})
 	}
 	return out
 }

@@ -13,6 +13,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/redflagkit/redflag/triage/internal/ruleset"
+	"github.com/redflagkit/redflag/triage/internal/ruleyaml"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -57,17 +60,17 @@ func sorted(s []string) []string {
 
 func TestSchemasMatchTheLoader(t *testing.T) {
 	rules := readSchema(t, "rules.schema.json")
-	assert.Equal(t, sorted(topKeys), keysAt(t, rules))
-	assert.Equal(t, sorted(sourceKeys), keysAt(t, rules, "definitions", "source"))
-	assert.Equal(t, sorted(questionKeys), keysAt(t, rules, "definitions", "question"))
-	assert.Equal(t, sorted(ruleKeys), keysAt(t, rules, "definitions", "rule"))
-	assert.Equal(t, sorted(citeKeys), keysAt(t, rules, "definitions", "citation"))
-	assert.Equal(t, sorted(guidanceKeys), keysAt(t, rules, "definitions", "guidance"))
+	assert.Equal(t, sorted(ruleyaml.TopKeys), keysAt(t, rules))
+	assert.Equal(t, sorted(ruleyaml.SourceKeys), keysAt(t, rules, "definitions", "source"))
+	assert.Equal(t, sorted(ruleyaml.QuestionKeys), keysAt(t, rules, "definitions", "question"))
+	assert.Equal(t, sorted(ruleyaml.RuleKeys), keysAt(t, rules, "definitions", "rule"))
+	assert.Equal(t, sorted(ruleyaml.CiteKeys), keysAt(t, rules, "definitions", "citation"))
+	assert.Equal(t, sorted(ruleyaml.GuidanceKeys), keysAt(t, rules, "definitions", "guidance"))
 
 	tests := readSchema(t, "tests.schema.json")
-	assert.Equal(t, sorted(suiteKeys), keysAt(t, tests))
-	assert.Equal(t, sorted(caseKeys), keysAt(t, tests, "definitions", "case"))
-	assert.Equal(t, sorted(expectKeys), keysAt(t, tests, "definitions", "case", "properties", "expect"))
+	assert.Equal(t, sorted(ruleyaml.SuiteKeys), keysAt(t, tests))
+	assert.Equal(t, sorted(ruleyaml.CaseKeys), keysAt(t, tests, "definitions", "case"))
+	assert.Equal(t, sorted(ruleyaml.ExpectKeys), keysAt(t, tests, "definitions", "case", "properties", "expect"))
 }
 
 func TestShippedFilesMatchTheSchemas(t *testing.T) {
@@ -84,7 +87,7 @@ func TestShippedFilesMatchTheSchemas(t *testing.T) {
 			data, err := os.ReadFile(f)
 			require.NoError(t, err)
 			schema, want := rules, "rules.schema.json"
-			if isTestFile(filepath.Base(f)) {
+			if ruleset.IsTestFile(filepath.Base(f)) {
 				schema, want = tests, "tests.schema.json"
 			}
 			first, _, _ := strings.Cut(string(data), "\n")

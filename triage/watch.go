@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/redflagkit/redflag/triage/internal/ruleset"
 )
 
 // DefaultPollInterval is how often a Reloader looks for changed rule files.
@@ -206,7 +208,7 @@ func (r *Reloader) digest() [32]byte {
 			return nil
 		}
 		fmt.Fprintf(h, "file\x00%s\x00", p)
-		if path.Dir(p) != "." || !isRuleFile(de.Name()) {
+		if path.Dir(p) != "." || !ruleset.IsRuleFile(de.Name()) {
 			return nil
 		}
 		src, rerr := readRuleFile(r.fsys, p, r.maxFile)

@@ -282,7 +282,7 @@ func lint(args []string, stdout, stderr io.Writer) int {
 		}
 		return code
 	}
-	suite, err := triage.LoadTests(rs.fsys, eng)
+	suite, err := triagetest.Load(rs.fsys, eng)
 	if err != nil {
 		rs.reportLoadError(stderr, "test cases", err)
 		return exitBadInput

@@ -73,7 +73,7 @@ func evidence(ev []triage.Evidence) string {
 }
 
 // runCase evaluates one case and checks its expectations.
-func runCase(ctx context.Context, eng *triage.Engine, tc triage.TestCase) CaseResult {
+func runCase(ctx context.Context, eng *triage.Engine, tc TestCase) CaseResult {
 	r := CaseResult{Name: tc.Name, Pos: tc.Pos}
 	v, err := eng.Evaluate(ctx, tc.Answers)
 	exp := tc.Expect
@@ -107,7 +107,7 @@ func runCase(ctx context.Context, eng *triage.Engine, tc triage.TestCase) CaseRe
 	return r
 }
 
-func (r *CaseResult) check(exp triage.Expectation) {
+func (r *CaseResult) check(exp Expectation) {
 	if exp.Invalid != nil {
 		r.fail("invalid: want the answers refused for %s, got them accepted", list(exp.Invalid))
 		return

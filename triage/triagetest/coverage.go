@@ -81,7 +81,7 @@ type QuestionCoverage struct {
 }
 
 // coverage computes Coverage from the cases that produced a verdict.
-func coverage(eng *triage.Engine, cases []triage.TestCase, results []CaseResult) Coverage {
+func coverage(eng *triage.Engine, cases []TestCase, results []CaseResult) Coverage {
 	var c Coverage
 	rules := eng.Rules()
 	referReads := map[string]bool{}
@@ -147,14 +147,14 @@ func coverage(eng *triage.Engine, cases []triage.TestCase, results []CaseResult)
 }
 
 // assertsFires reports whether exp checks that rule id fires.
-func assertsFires(exp triage.Expectation, id string) bool {
+func assertsFires(exp Expectation, id string) bool {
 	return slices.Contains(exp.Fires, id) || slices.Contains(exp.FiresExactly, id)
 }
 
 // assertsNotFires reports whether exp checks that rule r does not fire:
 // it says so, or lists exactly what fires without it, or (for a refer
 // rule) expects self-care, which no firing referral allows.
-func assertsNotFires(exp triage.Expectation, r triage.Rule) bool {
+func assertsNotFires(exp Expectation, r triage.Rule) bool {
 	return slices.Contains(exp.NotFires, r.ID) ||
 		(exp.FiresExactly != nil && !slices.Contains(exp.FiresExactly, r.ID)) ||
 		(r.Action == triage.Refer && exp.Outcome == triage.SelfCare)

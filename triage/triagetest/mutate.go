@@ -88,7 +88,7 @@ type MutationReport struct {
 	Equivalent int `json:"equivalent"`
 	// Stale lists equivalent_mutants declarations that match no mutant:
 	// the rule changed, and the declaration should go.
-	Stale []triage.EquivalentMutant `json:"stale,omitempty"`
+	Stale []EquivalentMutant `json:"stale,omitempty"`
 	// Misdeclared lists declarations of mutants that a case killed: they
 	// are not equivalent after all. Both fail the run.
 	Misdeclared []Misdeclared `json:"misdeclared,omitempty"`
@@ -96,7 +96,7 @@ type MutationReport struct {
 
 // Misdeclared is a mutant declared equivalent that a case tells apart.
 type Misdeclared struct {
-	triage.EquivalentMutant
+	EquivalentMutant
 	// KilledBy names the case that killed it.
 	KilledBy string `json:"killed_by"`
 }
@@ -123,7 +123,7 @@ func (m *MutationReport) Survivors() []Mutant {
 
 // mutate makes every mutant of the rule set in fsys, loads each and runs
 // cases against it until one fails.
-func mutate(ctx context.Context, eng *triage.Engine, fsys fs.FS, suite *triage.Suite, cases []triage.TestCase, loadOpts []triage.Option) (*MutationReport, error) {
+func mutate(ctx context.Context, eng *triage.Engine, fsys fs.FS, suite *Suite, cases []TestCase, loadOpts []triage.Option) (*MutationReport, error) {
 	base, err := rootFiles(fsys)
 	if err != nil {
 		return nil, err

@@ -46,7 +46,7 @@ func run(t testingT, ctx context.Context, eng *triage.Engine, fsys fs.FS, opts .
 		t.Fatalf("%v", err)
 		return
 	}
-	suite, err := triage.LoadTests(fsys, eng)
+	suite, err := Load(fsys, eng)
 	if err != nil {
 		t.Fatalf("test cases do not load:\n%s", errorText(err))
 		return

@@ -115,7 +115,7 @@ func Verify(ctx context.Context, eng *triage.Engine, fsys fs.FS, opts ...Option)
 	if err != nil {
 		return nil, err
 	}
-	suite, err := triage.LoadTests(fsys, eng)
+	suite, err := Load(fsys, eng)
 	if err != nil {
 		return nil, err
 	}
@@ -162,8 +162,8 @@ func newOptions(opts []Option) (*options, error) {
 
 // passing returns the cases that passed. Mutation testing runs only those:
 // a case that already fails would "kill" every mutant and prove nothing.
-func passing(cases []triage.TestCase, results []CaseResult) []triage.TestCase {
-	var out []triage.TestCase
+func passing(cases []TestCase, results []CaseResult) []TestCase {
+	var out []TestCase
 	for i, tc := range cases {
 		if results[i].Passed {
 			out = append(out, tc)
@@ -172,11 +172,11 @@ func passing(cases []triage.TestCase, results []CaseResult) []triage.TestCase {
 	return out
 }
 
-func (o *options) selected(suite *triage.Suite) []triage.TestCase {
+func (o *options) selected(suite *Suite) []TestCase {
 	if o.run == nil {
 		return suite.Cases
 	}
-	var out []triage.TestCase
+	var out []TestCase
 	for _, tc := range suite.Cases {
 		if o.run.MatchString(tc.Name) {
 			out = append(out, tc)

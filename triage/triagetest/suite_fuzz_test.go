@@ -1,4 +1,4 @@
-package triage_test
+package triagetest_test
 
 import (
 	"errors"
@@ -8,13 +8,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/redflagkit/redflag/triage"
+	"github.com/redflagkit/redflag/triage/triagetest"
 )
 
-// FuzzLoadTests feeds arbitrary bytes to LoadTests as a test-case file of
+// FuzzLoad feeds arbitrary bytes to Load as a test-case file of
 // the demo rule set. Whatever it gets, it must return a suite or positioned
 // errors, never both and never neither; and every case it accepts must
 // evaluate without an error other than invalid answers it expects.
-func FuzzLoadTests(f *testing.F) {
+func FuzzLoad(f *testing.F) {
 	for _, seed := range []string{
 		"cases:\n  - {name: a, answers: {fever: true}, expect: {outcome: see_professional, fires: [fever]}}\n",
 		"fixtures:\n  calm: {fever: false, where: [], side: left, temp: 36.6, pops: false}\ncases:\n  - {name: b, baseline: calm, answers: {pops: null}, expect: {missing: [pops]}}\n",
@@ -31,7 +32,7 @@ func FuzzLoadTests(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fsys := demoFS()
 		fsys["f_test.yaml"] = &fstest.MapFile{Data: data}
-		suite, err := triage.LoadTests(fsys, eng)
+		suite, err := triagetest.Load(fsys, eng)
 		if err != nil {
 			require.Nil(t, suite)
 			var list triage.ErrorList

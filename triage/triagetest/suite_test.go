@@ -1,4 +1,4 @@
-package triage_test
+package triagetest_test
 
 import (
 	"errors"
@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/redflagkit/redflag/triage"
+	"github.com/redflagkit/redflag/triage/triagetest"
 )
 
 // withTests returns the demo rule set with the given test files added.
@@ -45,7 +46,7 @@ func TestLoadTests(t *testing.T) {
 		),
 	})
 	eng := mustLoad(t, fsys)
-	suite, err := triage.LoadTests(fsys, eng)
+	suite, err := triagetest.Load(fsys, eng)
 	require.NoError(t, err)
 	require.Len(t, suite.Cases, 3, "cases from every test file, in file-name order")
 
@@ -72,16 +73,16 @@ func TestLoadTests(t *testing.T) {
 	assert.Equal(t, []string{"temp", "fevr"}, suite.Cases[2].Expect.Invalid)
 
 	require.Len(t, suite.Equivalent, 1)
-	assert.Equal(t, triage.EquivalentMutant{Rule: "hot", Mutant: "temp >= 38.0", Reason: "a made-up example",
+	assert.Equal(t, triagetest.EquivalentMutant{Rule: "hot", Mutant: "temp >= 38.0", Reason: "a made-up example",
 		Pos: triage.Position{File: "b_test.yml", Line: 9, Column: 5}}, suite.Equivalent[0])
 }
 
 func TestLoadTestsWithoutFiles(t *testing.T) {
 	eng := mustLoad(t, demoFS())
-	suite, err := triage.LoadTests(demoFS(), eng)
+	suite, err := triagetest.Load(demoFS(), eng)
 	require.NoError(t, err)
 	assert.Empty(t, suite.Cases)
-	_, err = triage.LoadTests(demoFS(), nil)
+	_, err = triagetest.Load(demoFS(), nil)
 	assert.Error(t, err, "a nil engine is a programming error, not an empty suite")
 }
 
@@ -291,7 +292,7 @@ func TestLoadTestsErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			fsys := withTests(tt.files)
-			suite, err := triage.LoadTests(fsys, mustLoad(t, fsys))
+			suite, err := triagetest.Load(fsys, mustLoad(t, fsys))
 			assert.Nil(t, suite, "no suite with errors")
 			assert.True(t, errors.Is(err, triage.ErrInvalidRuleSet), "test-file errors wrap ErrInvalidRuleSet")
 			assert.Equal(t, tt.want, errorLines(t, err), tt.reason)
