@@ -448,6 +448,9 @@ func checkGo(t *testing.T, where string, args []string, exists func(string), fla
 	switch args[1] {
 	case "run":
 		for i, a := range args[2:] {
+			if strings.Contains(a, "@") && !strings.HasPrefix(a, "-") {
+				return // a tool at a version, such as staticcheck@latest
+			}
 			if strings.HasPrefix(a, "./") {
 				exists(a)
 				if path.Clean(a) == "cmd/redflag" {
