@@ -209,14 +209,15 @@ func TestTestCommandClinicExample(t *testing.T) {
 	golden(t, "test-clinic-mutate.txt", got.stdout)
 }
 
-// TestReadmeShowsRealOutput keeps the README's pasted output of redflag
-// test identical to the golden files, which the tests above produce.
+// TestReadmeShowsRealOutput keeps the pasted output of redflag test in
+// docs/testing.md identical to the golden files, which the tests above
+// produce. (docs/docs_test.go checks every such block too.)
 func TestReadmeShowsRealOutput(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
+	readme, err := os.ReadFile("../../docs/testing.md")
 	require.NoError(t, err)
 	for _, name := range []string{"test-default-mutate.txt", "test-clinic-mutate.txt"} {
 		want, err := os.ReadFile(filepath.Join("testdata", name))
 		require.NoError(t, err)
-		assert.Contains(t, string(readme), "```\n"+string(want)+"```\n", "README must show the real output of %s; paste testdata/%s", name, name)
+		assert.Contains(t, string(readme), "```\n"+string(want)+"```\n", "docs/testing.md must show the real output of %s; paste testdata/%s", name, name)
 	}
 }
