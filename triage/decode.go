@@ -50,5 +50,4 @@ func (d *decoder) errorf(n *ruleyaml.Node, id, path, format string, args ...any)
 // suggest returns the closest known name for a misspelled one, or "".
 func suggest(s string, candidates []string) string { return didyoumean.Suggest(s, candidates) }
 
-func joinPath(path, key string) string { return ruleyaml.JoinPath(path, key) }
-func describePath(path string) string  { return ruleyaml.DescribePath(path) }
+func describePath(path string) string { return ruleyaml.DescribePath(path) }
