@@ -24,8 +24,11 @@ import (
 // Accepted values, by question type:
 //   - boolean: bool
 //   - integer: any Go integer type, a float with an integral value (JSON
-//     decoders produce 4.0 for 4), or json.Number
-//   - number: any Go integer or float type, or json.Number; finite only
+//     decoders produce 4.0 for 4), or a json.Number whose exact decimal
+//     value is a whole number within int64: "3.0" and "30e-1" are 3, while
+//     "3.0000000000000001" is refused even though it rounds to 3 as a float
+//   - number: any Go integer or float type, or json.Number; finite only, so
+//     1e400 is refused
 //   - choice: string, one of the question's choices
 //   - multichoice: []string or []any of strings, each one of the choices,
 //     no repeats; an empty list means "none of these"
@@ -317,7 +320,22 @@ func normalizeInt(q *Question, v any) (any, bool, string) {
 			return nil, false, fmt.Sprintf("%d is too large", u)
 		}
 		i = int64(u)
-	case float32, float64, json.Number:
+	case json.Number:
+		// Decided on the decimal text: parsing to float64 first would round
+		// 3.0000000000000001 to 3 and 1e-400 to 0.
+		exact, problem := exactInt(string(n))
+		switch problem {
+		case intNotJSON:
+			return nil, false, fmt.Sprintf("want a whole number, got %q, which is not a JSON number", string(n))
+		case intFraction:
+			return nil, false, "want a whole number, got " + string(n)
+		case intTooLarge:
+			return nil, false, string(n) + " is too large"
+		}
+		i = exact
+	case float32, float64:
+		// A float from Go (say, from a JSON decoder without UseNumber) has
+		// already been rounded; its integral value is all there is to check.
 		f, ok, m := toFloat(n)
 		if !ok {
 			return nil, false, m
@@ -329,12 +347,6 @@ func normalizeInt(q *Question, v any) (any, bool, string) {
 			return nil, false, fmt.Sprintf("%s is too large", fmtNum(f))
 		}
 		i = int64(f)
-		if jn, ok := n.(json.Number); ok {
-			// Keep exact digits for integers beyond float64 precision.
-			if exact, err := strconv.ParseInt(string(jn), 10, 64); err == nil {
-				i = exact
-			}
-		}
 	default:
 		return nil, false, "want a whole number, got " + describeValue(v)
 	}
@@ -365,9 +377,13 @@ func toFloat(v any) (float64, bool, string) {
 		u, _ := strconv.ParseUint(fmt.Sprint(n), 10, 64)
 		f = float64(u)
 	case json.Number:
+		if _, ok := splitNumber(string(n)); !ok {
+			return 0, false, fmt.Sprintf("want a number, got %q, which is not a JSON number", string(n))
+		}
 		var err error
 		if f, err = strconv.ParseFloat(string(n), 64); err != nil {
-			return 0, false, fmt.Sprintf("%s is not a usable number", n)
+			// Valid JSON number text fails only by overflowing float64.
+			return 0, false, string(n) + " is too large"
 		}
 	default:
 		return 0, false, "want a number, got " + describeValue(v)
@@ -376,6 +392,138 @@ func toFloat(v any) (float64, bool, string) {
 		return 0, false, "want a finite number, got " + fmtNum(f)
 	}
 	return f, true, ""
+}
+
+// numberParts is JSON number text taken apart: the value is
+// (-1 if neg) × digits(intPart frac) × 10^(exp - len(frac)).
+type numberParts struct {
+	neg           bool
+	intPart, frac string
+	exp           int64 // clamped to ±maxExp
+}
+
+// maxExp clamps exponents. No number text has anywhere near this many
+// digits, so an exponent beyond it decides the outcome on its own, and the
+// arithmetic below cannot overflow.
+const maxExp = 1 << 40
+
+// splitNumber parses s by the JSON number grammar,
+// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?, without building the
+// number: a 1e999999999 costs no more than its text.
+func splitNumber(s string) (numberParts, bool) {
+	var p numberParts
+	i := 0
+	digits := func() int {
+		start := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		return i - start
+	}
+	if i < len(s) && s[i] == '-' {
+		p.neg = true
+		i++
+	}
+	start := i
+	if i < len(s) && s[i] == '0' {
+		i++
+	} else if digits() == 0 {
+		return p, false
+	}
+	p.intPart = s[start:i]
+	if i < len(s) && s[i] == '.' {
+		i++
+		start = i
+		if digits() == 0 {
+			return p, false
+		}
+		p.frac = s[start:i]
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		negExp := false
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			negExp = s[i] == '-'
+			i++
+		}
+		start = i
+		if digits() == 0 {
+			return p, false
+		}
+		for _, c := range s[start:i] {
+			p.exp = min(p.exp*10+int64(c-'0'), maxExp)
+		}
+		if negExp {
+			p.exp = -p.exp
+		}
+	}
+	return p, i == len(s)
+}
+
+// Why exactInt refuses a number.
+const (
+	intOK = iota
+	intNotJSON
+	intFraction
+	intTooLarge
+)
+
+// exactInt returns the integer that JSON number text s stands for exactly,
+// or why there is none. It works on the digits, never on a rounded float,
+// and in time linear in len(s).
+func exactInt(s string) (int64, int) {
+	p, ok := splitNumber(s)
+	if !ok {
+		return 0, intNotJSON
+	}
+	// The significant digits run from the first to the last non-zero digit
+	// of intPart followed by frac.
+	n := len(p.intPart) + len(p.frac)
+	digit := func(k int) byte {
+		if k < len(p.intPart) {
+			return p.intPart[k]
+		}
+		return p.frac[k-len(p.intPart)]
+	}
+	first, last := -1, -1
+	for k := range n {
+		if digit(k) != '0' {
+			if first < 0 {
+				first = k
+			}
+			last = k
+		}
+	}
+	if first < 0 {
+		return 0, intOK // zero, whatever the exponent
+	}
+	// value = digits[first..last] × 10^scale, with no trailing zero left
+	// in the digits: a negative scale leaves a fraction.
+	scale := p.exp - int64(len(p.frac)) + int64(n-1-last)
+	if scale < 0 {
+		return 0, intFraction
+	}
+	// An int64 has at most 19 digits; so does a uint64 product below it.
+	if int64(last-first+1)+scale > 19 {
+		return 0, intTooLarge
+	}
+	var u uint64
+	for k := first; k <= last; k++ {
+		u = u*10 + uint64(digit(k)-'0')
+	}
+	for range scale {
+		u *= 10
+	}
+	if p.neg {
+		if u > 1<<63 {
+			return 0, intTooLarge
+		}
+		return int64(-u), intOK // -(1<<63) wraps to itself, as it should
+	}
+	if u > math.MaxInt64 {
+		return 0, intTooLarge
+	}
+	return int64(u), intOK
 }
 
 // checkRange checks f against q's bounds. The message is built only on

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"maps"
+	"math"
 	"os"
 	"path/filepath"
 	"sync"
@@ -229,8 +230,10 @@ func TestEvaluateInvalidAnswers(t *testing.T) {
 			[]string{`where: want a list of choices from fingers, arms (empty for none), got string "arms"`}},
 		{"multichoice non-string item", "items are strings", with(negative(), "where", []any{"arms", 3.0}),
 			[]string{`where: want a list of choices from fingers, arms, but item 2 is number 3`}},
-		{"NaN", "numbers must be finite", with(negative(), "temp", json.Number("NaN")),
+		{"NaN", "numbers must be finite", with(negative(), "temp", math.NaN()),
 			[]string{`temp: want a finite number, got NaN`}},
+		{"json.Number NaN", "a json.Number must hold JSON number text, which has no NaN", with(negative(), "temp", json.Number("NaN")),
+			[]string{`temp: want a number, got "NaN", which is not a JSON number`}},
 		{"several at once", "every offending question is named, in questionnaire order, unknown ids last",
 			with(negative(), "zzz", 1, "relief", 2.5, "fever", "no", "aaa", 2),
 			[]string{`fever: want true or false, got string "no"`, `relief: want a whole number, got 2.5`,
