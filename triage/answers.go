@@ -40,7 +40,10 @@ type Answers map[string]any
 // text (json.Number), so an integer question can tell 4 from 4.5 without
 // rounding. A duplicate key is an error, because a later "true" silently
 // overriding an earlier "false" is not something to guess about. Errors wrap
-// ErrInvalidAnswers.
+// ErrInvalidAnswers. A document that cannot be read as answers (malformed
+// JSON, a duplicate key, not an object, data after it) gives an
+// *AnswerError, reachable with errors.As, whose Line, Column and Offset say
+// where; one over a limit wraps ErrLimit instead.
 func ParseAnswers(data []byte) (Answers, error) {
 	return DecodeAnswers(bytes.NewReader(data))
 }
@@ -63,51 +66,126 @@ func decodeAnswers(r io.Reader, limits *answerLimits) (Answers, error) {
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
-	fail := func(format string, args ...any) (Answers, error) {
-		return nil, fmt.Errorf("%w: %s", ErrInvalidAnswers, fmt.Sprintf(format, args...))
+	// at reports a problem at byte offset off of data.
+	at := func(off int64, question, msg string) (Answers, error) {
+		return nil, docError(data, int(off), question, msg)
 	}
+	// malformed reports a syntax error found while reading the answer to
+	// key (or, with key "", between answers; after is the key before).
+	malformed := func(key, after string) (Answers, error) {
+		off, problem := syntaxError(data, key, after)
+		if key != "" && !strings.HasPrefix(problem, "expected a colon") {
+			return at(off, key, fmt.Sprintf("malformed JSON in the answer to %q: %s", key, problem))
+		}
+		return at(off, key, "malformed JSON: "+problem)
+	}
+	first := skipSpace(data, 0)
 	tok, err := dec.Token()
 	if err != nil {
 		if errors.Is(err, io.EOF) {
-			return fail("no JSON object found (empty input)")
+			return at(first, "", "no JSON object found (empty input)")
 		}
-		return fail("malformed JSON: %v", err)
+		return malformed("", "")
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return fail("answers must be a JSON object like {\"fever\": true}, got %v", describeToken(tok))
+		return at(first, "", "answers must be a JSON object like {\"fever\": true}, got "+describeToken(tok))
 	}
 	out := Answers{}
+	prev := ""
 	for dec.More() {
+		// The key starts after the comma that the decoder skips for us.
+		keyStart := skipSpace(data, dec.InputOffset())
+		if keyStart < int64(len(data)) && data[keyStart] == ',' {
+			keyStart = skipSpace(data, keyStart+1)
+		}
 		tok, err := dec.Token()
 		if err != nil {
-			return fail("malformed JSON: %v", err)
+			return malformed("", prev)
 		}
 		key, _ := tok.(string)
 		if err := limits.key(key); err != nil {
 			return nil, err
 		}
 		if _, dup := out[key]; dup {
-			return fail("question %q is answered twice", key)
+			return at(keyStart, key, fmt.Sprintf("question %q is answered twice", key))
 		}
 		if err := limits.count(len(out) + 1); err != nil {
 			return nil, err
 		}
 		var v any
 		if err := dec.Decode(&v); err != nil {
-			return fail("malformed JSON in the answer to %q: %v", key, err)
+			return malformed(key, "")
 		}
 		if err := limits.value(key, v); err != nil {
 			return nil, err
 		}
 		out[key] = v
+		prev = key
 	}
 	if _, err := dec.Token(); err != nil {
-		return fail("malformed JSON: %v", err)
+		return malformed("", prev)
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return fail("unexpected data after the answers object")
+	if rest := skipSpace(data, dec.InputOffset()); rest < int64(len(data)) {
+		return at(rest, "", "unexpected data after the answers object")
 	}
 	return out, nil
+}
+
+// docError is an *AnswerError at byte offset off of the JSON document
+// data, wrapped so that its text starts like every other answers error.
+func docError(data []byte, off int, question, msg string) error {
+	p := offsetPosition("", data, off)
+	return fmt.Errorf("%w: %w", ErrInvalidAnswers, &AnswerError{Question: question, Msg: msg, Line: p.Line, Column: p.Column, Offset: off})
+}
+
+func skipSpace(data []byte, off int64) int64 {
+	for off < int64(len(data)) && strings.IndexByte(" \t\r\n", data[off]) >= 0 {
+		off++
+	}
+	return off
+}
+
+// syntaxError finds the first syntax error in data, which the streaming
+// decoder has just run into, and says what it is in plain words. The
+// decoder cannot say where: its offsets count from the start of the
+// current value, and at the end of the input it reports a bare EOF. A full
+// validation pass over the document can, and costs nothing on valid input.
+func syntaxError(data []byte, key, after string) (int64, string) {
+	var raw json.RawMessage
+	err := json.Unmarshal(data, &raw)
+	var se *json.SyntaxError
+	if !errors.As(err, &se) {
+		return int64(len(data)), "the input ends too early" // not reached: the decoder failed
+	}
+	// At the end of the input the validator reports "unexpected end", or,
+	// inside a literal such as tr, the space it feeds itself to finish it.
+	end := int64(len(data))
+	if se.Offset >= end && (strings.HasPrefix(se.Error(), "unexpected end") ||
+		strings.HasPrefix(se.Error(), "invalid character ' '") && data[end-1] != ' ') {
+		return end, "the input ends too early"
+	}
+	off := se.Offset - 1 // the offending byte; Offset counts it
+	found, context, ok := strings.Cut(strings.TrimPrefix(se.Error(), "invalid character "), " ")
+	if !ok || !strings.HasPrefix(se.Error(), "invalid character ") {
+		return off, se.Error()
+	}
+	// found is quoted by encoding/json ('\x1b' for ESC), so safe to print.
+	switch context {
+	case "after object key:value pair":
+		if after != "" {
+			return off, fmt.Sprintf("expected a comma or } after the answer to %q, found %s", after, found)
+		}
+		return off, "expected a comma or } after an answer, found " + found
+	case "after object key":
+		return off, fmt.Sprintf("expected a colon after %q, found %s", key, found)
+	case "looking for beginning of object key string":
+		return off, "expected a question id in double quotes, found " + found
+	case "looking for beginning of value":
+		return off, "expected a value, found " + found
+	case "after array element":
+		return off, "expected a comma or ] in the list, found " + found
+	}
+	return off, se.Error()
 }
 
 func describeToken(tok json.Token) string {

@@ -160,18 +160,33 @@ func (l ErrorList) ErrorsWithSnippets() string {
 	return b.String()
 }
 
-// AnswerError is one problem with one answer.
+// AnswerError is one problem with one answer, or with a JSON answers
+// document: ParseAnswers and DecodeAnswers return one, reachable with
+// errors.As, for a document they cannot read, and set its position.
 type AnswerError struct {
-	// Question is the id the answer was given under.
+	// Question is the id the answer was given under, as given; "" when
+	// the problem is not inside one answer.
 	Question string
 	// Value is the offending value as given.
 	Value any
 	// Msg describes the problem.
 	Msg string
+	// Line and Column (both 1-based, Column in characters) and Offset (in
+	// bytes from 0) locate the problem in a JSON answers document. Line
+	// is 0 when the error is not about a place in a document, as for
+	// every error Evaluate returns.
+	Line, Column, Offset int
 }
 
-// Error returns "question: message".
-func (e *AnswerError) Error() string { return e.Question + ": " + e.Msg }
+// Error returns "question: message" for an answer that does not fit, and
+// "message at line L, column C (byte offset O)" for a problem in a JSON
+// document, whose message names the question itself when there is one.
+func (e *AnswerError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s at line %d, column %d (byte offset %d)", e.Msg, e.Line, e.Column, e.Offset)
+	}
+	return e.Question + ": " + e.Msg
+}
 
 // Unwrap returns ErrInvalidAnswers.
 func (e *AnswerError) Unwrap() error { return ErrInvalidAnswers }

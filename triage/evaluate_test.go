@@ -353,11 +353,11 @@ func TestParseAnswers(t *testing.T) {
 		{"empty object", `{}`, "no answers is valid input", triage.Answers{}, ""},
 		{"trailing space", "{}\n\n", "white space after the object is fine", triage.Answers{}, ""},
 		{"duplicate key", `{"fever": false, "fever": true}`, "a repeated key is ambiguous",
-			nil, `invalid answers: question "fever" is answered twice`},
-		{"array", `[true]`, "answers are an object", nil, `invalid answers: answers must be a JSON object like {"fever": true}, got a list`},
-		{"empty", ``, "empty input", nil, `invalid answers: no JSON object found (empty input)`},
-		{"trailing data", `{} {}`, "one object only", nil, `invalid answers: unexpected data after the answers object`},
-		{"malformed", `{"fever": tru}`, "syntax errors are reported", nil, `invalid answers: malformed JSON in the answer to "fever": invalid character '}' in literal true (expecting 'e')`},
+			nil, `invalid answers: question "fever" is answered twice at line 1, column 18 (byte offset 17)`},
+		{"array", `[true]`, "answers are an object", nil, `invalid answers: answers must be a JSON object like {"fever": true}, got a list at line 1, column 1 (byte offset 0)`},
+		{"empty", ``, "empty input", nil, `invalid answers: no JSON object found (empty input) at line 1, column 1 (byte offset 0)`},
+		{"trailing data", `{} {}`, "one object only", nil, `invalid answers: unexpected data after the answers object at line 1, column 4 (byte offset 3)`},
+		{"malformed", `{"fever": tru}`, "syntax errors are reported", nil, `invalid answers: malformed JSON in the answer to "fever": invalid character '}' in literal true (expecting 'e') at line 1, column 14 (byte offset 13)`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
