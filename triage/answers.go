@@ -75,7 +75,7 @@ func decodeAnswers(r io.Reader, limits *answerLimits) (Answers, error) {
 	malformed := func(key, after string) (Answers, error) {
 		off, problem := syntaxError(data, key, after)
 		if key != "" && !strings.HasPrefix(problem, "expected a colon") {
-			return at(off, key, fmt.Sprintf("malformed JSON in the answer to %q: %s", key, problem))
+			return at(off, key, fmt.Sprintf("malformed JSON in the answer to %s: %s", quoteInput(key), problem))
 		}
 		return at(off, key, "malformed JSON: "+problem)
 	}
@@ -107,7 +107,7 @@ func decodeAnswers(r io.Reader, limits *answerLimits) (Answers, error) {
 			return nil, err
 		}
 		if _, dup := out[key]; dup {
-			return at(keyStart, key, fmt.Sprintf("question %q is answered twice", key))
+			return at(keyStart, key, fmt.Sprintf("question %s is answered twice", quoteInput(key)))
 		}
 		if err := limits.count(len(out) + 1); err != nil {
 			return nil, err
@@ -173,17 +173,19 @@ func syntaxError(data []byte, key, after string) (int64, string) {
 	switch context {
 	case "after object key:value pair":
 		if after != "" {
-			return off, fmt.Sprintf("expected a comma or } after the answer to %q, found %s", after, found)
+			return off, fmt.Sprintf("expected a comma or } after the answer to %s, found %s", quoteInput(after), found)
 		}
 		return off, "expected a comma or } after an answer, found " + found
 	case "after object key":
-		return off, fmt.Sprintf("expected a colon after %q, found %s", key, found)
+		return off, fmt.Sprintf("expected a colon after %s, found %s", quoteInput(key), found)
 	case "looking for beginning of object key string":
 		return off, "expected a question id in double quotes, found " + found
 	case "looking for beginning of value":
 		return off, "expected a value, found " + found
 	case "after array element":
 		return off, "expected a comma or ] in the list, found " + found
+	case "in string literal":
+		return off, "found " + found + " inside a string; write a control character as an escape such as \\n"
 	}
 	return off, se.Error()
 }
@@ -367,7 +369,7 @@ func normalize(q *Question, v any) (out any, changed bool, msg string) {
 			return nil, false, "want one of " + choiceList(q) + ", got " + describeValue(v)
 		}
 		if !q.hasChoice(s) {
-			return nil, false, fmt.Sprintf("%q is not one of %s", s, choiceList(q))
+			return nil, false, fmt.Sprintf("%s is not one of %s", quoteInput(s), choiceList(q))
 		}
 		return s, false, ""
 	case MultiChoice:
@@ -404,11 +406,11 @@ func normalizeInt(q *Question, v any) (any, bool, string) {
 		exact, problem := exactInt(string(n))
 		switch problem {
 		case intNotJSON:
-			return nil, false, fmt.Sprintf("want a whole number, got %q, which is not a JSON number", string(n))
+			return nil, false, fmt.Sprintf("want a whole number, got %s, which is not a JSON number", quoteInput(string(n)))
 		case intFraction:
-			return nil, false, "want a whole number, got " + string(n)
+			return nil, false, "want a whole number, got " + numberText(string(n))
 		case intTooLarge:
-			return nil, false, string(n) + " is too large"
+			return nil, false, numberText(string(n)) + " is too large"
 		}
 		i = exact
 	case float32, float64:
@@ -456,12 +458,12 @@ func toFloat(v any) (float64, bool, string) {
 		f = float64(u)
 	case json.Number:
 		if _, ok := splitNumber(string(n)); !ok {
-			return 0, false, fmt.Sprintf("want a number, got %q, which is not a JSON number", string(n))
+			return 0, false, fmt.Sprintf("want a number, got %s, which is not a JSON number", quoteInput(string(n)))
 		}
 		var err error
 		if f, err = strconv.ParseFloat(string(n), 64); err != nil {
 			// Valid JSON number text fails only by overflowing float64.
-			return 0, false, string(n) + " is too large"
+			return 0, false, numberText(string(n)) + " is too large"
 		}
 	default:
 		return 0, false, "want a number, got " + describeValue(v)
@@ -652,10 +654,10 @@ func normalizeMulti(q *Question, v any) (any, bool, string) {
 func checkMulti(q *Question, list []string) string {
 	for i, s := range list {
 		if !q.hasChoice(s) {
-			return fmt.Sprintf("%q is not one of %s", s, choiceList(q))
+			return fmt.Sprintf("%s is not one of %s", quoteInput(s), choiceList(q))
 		}
 		if slices.Contains(list[:i], s) {
-			return fmt.Sprintf("%q is listed twice", s)
+			return fmt.Sprintf("%s is listed twice", quoteInput(s))
 		}
 	}
 	return ""
@@ -672,11 +674,11 @@ func choiceList(q *Question) string {
 func describeValue(v any) string {
 	switch x := v.(type) {
 	case string:
-		return fmt.Sprintf("string %q", x)
+		return "string " + quoteInput(x)
 	case bool:
 		return fmt.Sprintf("boolean %v", x)
 	case json.Number:
-		return "number " + string(x)
+		return "number " + numberText(string(x))
 	case float64, float32, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64:
 		return fmt.Sprintf("number %v", x)
 	case []any, []string:

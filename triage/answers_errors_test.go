@@ -1,10 +1,13 @@
 package triage_test
 
 import (
+	"context"
 	"errors"
 	"strconv"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -80,5 +83,123 @@ func TestParseAnswersSyntaxErrorsArePositioned(t *testing.T) {
 			assert.Equal(t, tc.offset, ae.Offset, "offset: %s", tc.reason)
 			assert.Equal(t, tc.question, ae.Question, "question: %s", tc.reason)
 		})
+	}
+}
+
+// answersError evaluates answers given as JSON text or as Go values on the
+// demo rules and returns the error, which must be an answers error.
+func answersError(t *testing.T, eng *triage.Engine, input any) error {
+	t.Helper()
+	var a triage.Answers
+	switch in := input.(type) {
+	case string:
+		var err error
+		if a, err = eng.ParseAnswers([]byte(in)); err != nil {
+			require.ErrorIs(t, err, triage.ErrInvalidAnswers)
+			return err
+		}
+	case triage.Answers:
+		a = in
+	}
+	v, err := eng.Evaluate(context.Background(), a)
+	require.Nil(t, v, "no verdict comes with an error")
+	require.ErrorIs(t, err, triage.ErrInvalidAnswers)
+	return err
+}
+
+func TestAnswerMessagesQuoteAShortPrefix(t *testing.T) {
+	eng := mustLoad(t, demoFS())
+	digits := "1" + strings.Repeat("0", 65_000)
+	long := strings.Repeat("x", 1000)
+	negJSON := func(k, v string) string {
+		return `{"fever": false, "where": [], "side": "right", "temp": 36.6, "pops": true, "relief": 30, ` + strconv.Quote(k) + `: ` + v + `}`
+	}
+	tests := []struct {
+		name   string
+		input  any
+		reason string
+		want   string // the message, or the part of it around the cut
+	}{
+		{"65,000-digit integer", strings.Replace(negJSON("x", "1"), `"relief": 30`, `"relief": `+digits, 1), "a number is cut after 40 characters",
+			`relief: 1000000000000000000000000000000000000000… (65001 characters) is too large`},
+		{"65,000-digit fraction", strings.Replace(negJSON("x", "1"), `"relief": 30`, `"relief": 0.`+digits, 1), "a fraction is cut too",
+			`relief: want a whole number, got 0.10000000000000000000000000000000000000… (65003 characters)`},
+		{"65,000-digit number", strings.Replace(negJSON("x", "1"), `"temp": 36.6`, `"temp": `+digits, 1), "a number question's overflow is cut too",
+			`temp: 1000000000000000000000000000000000000000… (65001 characters) is too large`},
+		{"long choice", with(negative(), "side", long), "a string is cut after 40 characters",
+			`side: "` + long[:40] + `"… (1000 characters) is not one of left, right`},
+		{"long multichoice item", with(negative(), "where", []any{long}), "a list item is cut",
+			`where: "` + long[:40] + `"… (1000 characters) is not one of fingers, arms`},
+		{"long repeated item", with(negative(), "where", []string{long, long}), "a repeated item is cut",
+			`where: "` + long[:40] + `"… (1000 characters) is not one of fingers, arms`},
+		{"long string for a boolean", with(negative(), "fever", long), "a value of the wrong type is cut",
+			`fever: want true or false, got string "` + long[:40] + `"… (1000 characters)`},
+		{"long unknown key", with(negative(), long, true), "an unknown key is cut",
+			`"` + long[:40] + `"… (1000 characters): unknown question`},
+		{"long duplicate key", `{"` + long + `": 1, "` + long + `": 2}`, "a duplicate key is cut",
+			`question "` + long[:40] + `"… (1000 characters) is answered twice`},
+		{"long key of a malformed value", `{"` + long + `": tru}`, "the key of a malformed answer is cut",
+			`malformed JSON in the answer to "` + long[:40] + `"… (1000 characters): invalid character`},
+		{"string over the limit under a long key", negJSON(long, `"`+strings.Repeat("y", 2000)+`"`), "a key in a limit error is cut",
+			`"` + long[:40] + `"… (1000 characters): a string of 2000 bytes`},
+		{"characters, not bytes", with(negative(), "side", strings.Repeat("é", 50)), "the cut counts characters and never splits one",
+			`side: "` + strings.Repeat("é", 40) + `"… (50 characters) is not one of left, right`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := answersError(t, eng, tc.input)
+			assert.Contains(t, err.Error(), tc.want, tc.reason)
+			assert.Less(t, len(err.Error()), 300, "the message stays short: %s", tc.reason)
+		})
+	}
+}
+
+func TestAnswerMessagesEscapeControlCharacters(t *testing.T) {
+	eng := mustLoad(t, demoFS())
+	const hostile = "\x1b[31mfever\r\x1b[2K"
+	tests := []struct {
+		name   string
+		input  any
+		reason string
+		want   string
+	}{
+		{"unknown key", with(negative(), hostile, true), "a key that would rewrite the terminal line is escaped",
+			`"\x1b[31mfever\r\x1b[2K": unknown question`},
+		{"NUL in a key", with(negative(), "a\x00b", true), "a NUL is escaped", `"a\x00b": unknown question`},
+		{"bidi override in a key", with(negative(), "abc\u202edef", true), "a right-to-left override is escaped", `"abc\u202edef": unknown question`},
+		{"invalid UTF-8 in a key", with(negative(), "a\xffb", true), "a byte that is not UTF-8 is escaped", `"a\xffb": unknown question`},
+		{"choice", with(negative(), "side", "left\r"+hostile), "a choice value is escaped", `side: "left\r\x1b[31mfever\r\x1b[2K" is not one of left, right`},
+		{"duplicate key", `{"` + `\u001b[2K` + `": 1, "` + `\u001b[2K` + `": 2}`, "a duplicate key from JSON is escaped", `question "\x1b[2K" is answered twice`},
+		{"limit under a hostile key", `{"\u001b[2K": "` + strings.Repeat("y", 2000) + `"}`, "a key in a limit error is escaped", `"\x1b[2K": a string of 2000 bytes`},
+		{"control character in JSON", "{\"fever\": \"a\x1bb\"}", "encoding/json's own report is quoted", `found '\x1b' inside a string`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := answersError(t, eng, tc.input)
+			assert.Contains(t, err.Error(), tc.want, tc.reason)
+			assertPrintable(t, err.Error(), tc.reason)
+		})
+	}
+
+	t.Run("the raw key is kept as data", func(t *testing.T) {
+		var ae *triage.AnswerError
+		require.ErrorAs(t, answersError(t, eng, with(negative(), hostile, true)), &ae)
+		assert.Equal(t, hostile, ae.Question, "Question holds the key as given")
+	})
+	t.Run("errors built by callers", func(t *testing.T) {
+		e := &triage.AnswerError{Question: hostile, Msg: "skipped\x1b[2K question\xff"}
+		assertPrintable(t, e.Error(), "Error escapes whatever a caller put in an AnswerError")
+		assertPrintable(t, triage.AnswerErrors{e}.Error(), "so does the list")
+	})
+}
+
+// assertPrintable fails if s holds a character a terminal would act on.
+func assertPrintable(t *testing.T, s, reason string) {
+	t.Helper()
+	for _, r := range s {
+		if !unicode.IsPrint(r) || r == utf8.RuneError {
+			t.Errorf("message holds %U, which a terminal may act on: %q (%s)", r, s, reason)
+			return
+		}
 	}
 }
