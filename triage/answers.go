@@ -637,6 +637,9 @@ func normalizeMulti(q *Question, v any) (any, bool, string) {
 		list = make([]string, len(l))
 		for i, x := range l {
 			s, ok := x.(string)
+			if x == nil {
+				return nil, false, fmt.Sprintf("item %d is empty (null); want a list of choices from %s", i+1, choiceList(q))
+			}
 			if !ok {
 				return nil, false, fmt.Sprintf("want a list of choices from %s, but item %d is %s", choiceList(q), i+1, describeValue(x))
 			}

@@ -203,3 +203,10 @@ func assertPrintable(t *testing.T, s, reason string) {
 		}
 	}
 }
+
+func TestMultichoiceNullItem(t *testing.T) {
+	eng := mustLoad(t, demoFS())
+	err := answersError(t, eng, `{"where": ["arms", null]}`)
+	assert.EqualError(t, err, "invalid answers: where: item 2 is empty (null); want a list of choices from fingers, arms",
+		"a null in a list is named plainly, not as a Go type")
+}
