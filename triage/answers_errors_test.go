@@ -196,8 +196,12 @@ func TestAnswerMessagesEscapeControlCharacters(t *testing.T) {
 // assertPrintable fails if s holds a character a terminal would act on.
 func assertPrintable(t *testing.T, s, reason string) {
 	t.Helper()
+	if !utf8.ValidString(s) {
+		t.Errorf("message is not valid UTF-8: %q (%s)", s, reason)
+		return
+	}
 	for _, r := range s {
-		if !unicode.IsPrint(r) || r == utf8.RuneError {
+		if !unicode.IsPrint(r) {
 			t.Errorf("message holds %U, which a terminal may act on: %q (%s)", r, s, reason)
 			return
 		}

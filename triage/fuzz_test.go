@@ -75,6 +75,8 @@ func FuzzParseAnswers(f *testing.F) {
 	for _, seed := range []string{
 		`{}`, `{"fever": true}`, `{"fever": "yes"}`, `{"relief": 4.0, "pops": true}`,
 		`{"where": ["arms", "arms"]}`, `{"temp": 1e400}`, `[1]`, `{"fever": true} {}`, `{"fever": null}`,
+		`{`, `{"fever": tr`, "{\n  \"fever\": false\n  \"pops\": true\n}", `{"\u001b[2K": 1}`, "{\"\x1b\": 1}",
+		`{"relief": 3.0000000000000001, "pops": true}`, `{"where": ["arms", null]}`, `{"fever": 1e999999999}`,
 	} {
 		f.Add([]byte(seed))
 	}
@@ -88,10 +90,16 @@ func FuzzParseAnswers(f *testing.F) {
 			if !errors.Is(err, triage.ErrInvalidAnswers) {
 				t.Fatalf("ParseAnswers error does not wrap ErrInvalidAnswers: %v", err)
 			}
+			assertPrintable(t, err.Error(), "a ParseAnswers error is safe to print")
+			var ae *triage.AnswerError
+			if errors.As(err, &ae) && (ae.Line < 1 || ae.Column < 1 || ae.Offset < 0 || ae.Offset > len(data)) {
+				t.Fatalf("position outside the input (%d bytes): line %d, column %d, offset %d", len(data), ae.Line, ae.Column, ae.Offset)
+			}
 			return
 		}
 		v, err := eng.Evaluate(context.Background(), a)
 		if err != nil {
+			assertPrintable(t, err.Error(), "an Evaluate error is safe to print")
 			if v != nil {
 				t.Fatal("a verdict together with an error")
 			}
