@@ -165,11 +165,14 @@ func syntaxError(data []byte, key, after string) (int64, string) {
 		return end, "the input ends too early"
 	}
 	off := se.Offset - 1 // the offending byte; Offset counts it
-	found, context, ok := strings.Cut(strings.TrimPrefix(se.Error(), "invalid character "), " ")
-	if !ok || !strings.HasPrefix(se.Error(), "invalid character ") {
+	// "invalid character 'c' context": the character is quoted by
+	// encoding/json ('\x1b' for ESC, ' ' for a space), so safe to print.
+	rest, ok := strings.CutPrefix(se.Error(), "invalid character '")
+	q := strings.Index(rest, "' ") // the closing quote: "' '" for a space
+	if !ok || q < 1 {
 		return off, se.Error()
 	}
-	// found is quoted by encoding/json ('\x1b' for ESC), so safe to print.
+	found, context := "'"+rest[:q+1], rest[q+2:]
 	switch context {
 	case "after object key:value pair":
 		if after != "" {

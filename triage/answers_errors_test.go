@@ -62,6 +62,8 @@ func TestParseAnswersSyntaxErrorsArePositioned(t *testing.T) {
 			`invalid answers: malformed JSON: expected a question id in double quotes, found 'f' at line 1, column 2 (byte offset 1)`},
 		{"missing colon", `{"fever" true}`, "a missing colon is refused where it is missing", 1, 10, 9, "fever",
 			`invalid answers: malformed JSON: expected a colon after "fever", found 't' at line 1, column 10 (byte offset 9)`},
+		{"quote character found", `{"a": 1 'b'}`, "a quote as the found character is shown as encoding/json quotes it", 1, 9, 8, "",
+			`invalid answers: malformed JSON: expected a comma or } after the answer to "a", found '\'' at line 1, column 9 (byte offset 8)`},
 		{"array", ` [true]`, "answers are an object", 1, 2, 1, "",
 			`invalid answers: answers must be a JSON object like {"fever": true}, got a list at line 1, column 2 (byte offset 1)`},
 		{"empty", ``, "empty input", 1, 1, 0, "",
