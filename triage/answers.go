@@ -24,8 +24,11 @@ import (
 // Accepted values, by question type:
 //   - boolean: bool
 //   - integer: any Go integer type, a float with an integral value (JSON
-//     decoders produce 4.0 for 4), or json.Number
-//   - number: any Go integer or float type, or json.Number; finite only
+//     decoders produce 4.0 for 4), or a json.Number whose exact decimal
+//     value is a whole number within int64: "3.0" and "30e-1" are 3, while
+//     "3.0000000000000001" is refused even though it rounds to 3 as a float
+//   - number: any Go integer or float type, or json.Number; finite only, so
+//     1e400 is refused
 //   - choice: string, one of the question's choices
 //   - multichoice: []string or []any of strings, each one of the choices,
 //     no repeats; an empty list means "none of these"
@@ -37,7 +40,10 @@ type Answers map[string]any
 // text (json.Number), so an integer question can tell 4 from 4.5 without
 // rounding. A duplicate key is an error, because a later "true" silently
 // overriding an earlier "false" is not something to guess about. Errors wrap
-// ErrInvalidAnswers.
+// ErrInvalidAnswers. A document that cannot be read as answers (malformed
+// JSON, a duplicate key, not an object, data after it) gives an
+// *AnswerError, reachable with errors.As, whose Line, Column and Offset say
+// where; one over a limit wraps ErrLimit instead.
 func ParseAnswers(data []byte) (Answers, error) {
 	return DecodeAnswers(bytes.NewReader(data))
 }
@@ -60,51 +66,131 @@ func decodeAnswers(r io.Reader, limits *answerLimits) (Answers, error) {
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
-	fail := func(format string, args ...any) (Answers, error) {
-		return nil, fmt.Errorf("%w: %s", ErrInvalidAnswers, fmt.Sprintf(format, args...))
+	// at reports a problem at byte offset off of data.
+	at := func(off int64, question, msg string) (Answers, error) {
+		return nil, docError(data, int(off), question, msg)
 	}
+	// malformed reports a syntax error found while reading the answer to
+	// key (or, with key "", between answers; after is the key before).
+	malformed := func(key, after string) (Answers, error) {
+		off, problem := syntaxError(data, key, after)
+		if key != "" && !strings.HasPrefix(problem, "expected a colon") {
+			return at(off, key, fmt.Sprintf("malformed JSON in the answer to %s: %s", quoteInput(key), problem))
+		}
+		return at(off, key, "malformed JSON: "+problem)
+	}
+	first := skipSpace(data, 0)
 	tok, err := dec.Token()
 	if err != nil {
 		if errors.Is(err, io.EOF) {
-			return fail("no JSON object found (empty input)")
+			return at(first, "", "no JSON object found (empty input)")
 		}
-		return fail("malformed JSON: %v", err)
+		return malformed("", "")
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return fail("answers must be a JSON object like {\"fever\": true}, got %v", describeToken(tok))
+		return at(first, "", "answers must be a JSON object like {\"fever\": true}, got "+describeToken(tok))
 	}
 	out := Answers{}
+	prev := ""
 	for dec.More() {
+		// The key starts after the comma that the decoder skips for us.
+		keyStart := skipSpace(data, dec.InputOffset())
+		if keyStart < int64(len(data)) && data[keyStart] == ',' {
+			keyStart = skipSpace(data, keyStart+1)
+		}
 		tok, err := dec.Token()
 		if err != nil {
-			return fail("malformed JSON: %v", err)
+			return malformed("", prev)
 		}
 		key, _ := tok.(string)
 		if err := limits.key(key); err != nil {
 			return nil, err
 		}
 		if _, dup := out[key]; dup {
-			return fail("question %q is answered twice", key)
+			return at(keyStart, key, fmt.Sprintf("question %s is answered twice", quoteInput(key)))
 		}
 		if err := limits.count(len(out) + 1); err != nil {
 			return nil, err
 		}
 		var v any
 		if err := dec.Decode(&v); err != nil {
-			return fail("malformed JSON in the answer to %q: %v", key, err)
+			return malformed(key, "")
 		}
 		if err := limits.value(key, v); err != nil {
 			return nil, err
 		}
 		out[key] = v
+		prev = key
 	}
 	if _, err := dec.Token(); err != nil {
-		return fail("malformed JSON: %v", err)
+		return malformed("", prev)
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return fail("unexpected data after the answers object")
+	if rest := skipSpace(data, dec.InputOffset()); rest < int64(len(data)) {
+		return at(rest, "", "unexpected data after the answers object")
 	}
 	return out, nil
+}
+
+// docError is an *AnswerError at byte offset off of the JSON document
+// data, wrapped so that its text starts like every other answers error.
+func docError(data []byte, off int, question, msg string) error {
+	p := offsetPosition("", data, off)
+	return fmt.Errorf("%w: %w", ErrInvalidAnswers, &AnswerError{Question: question, Msg: msg, Line: p.Line, Column: p.Column, Offset: off})
+}
+
+func skipSpace(data []byte, off int64) int64 {
+	for off < int64(len(data)) && strings.IndexByte(" \t\r\n", data[off]) >= 0 {
+		off++
+	}
+	return off
+}
+
+// syntaxError finds the first syntax error in data, which the streaming
+// decoder has just run into, and says what it is in plain words. The
+// decoder cannot say where: its offsets count from the start of the
+// current value, and at the end of the input it reports a bare EOF. A full
+// validation pass over the document can, and costs nothing on valid input.
+func syntaxError(data []byte, key, after string) (int64, string) {
+	var raw json.RawMessage
+	err := json.Unmarshal(data, &raw)
+	var se *json.SyntaxError
+	if !errors.As(err, &se) {
+		return int64(len(data)), "the input ends too early" // not reached: the decoder failed
+	}
+	// At the end of the input the validator reports "unexpected end", or,
+	// inside a literal such as tr, the space it feeds itself to finish it.
+	end := int64(len(data))
+	if se.Offset >= end && (strings.HasPrefix(se.Error(), "unexpected end") ||
+		strings.HasPrefix(se.Error(), "invalid character ' '") && data[end-1] != ' ') {
+		return end, "the input ends too early"
+	}
+	off := se.Offset - 1 // the offending byte; Offset counts it
+	// "invalid character 'c' context": the character is quoted by
+	// encoding/json ('\x1b' for ESC, ' ' for a space), so safe to print.
+	rest, ok := strings.CutPrefix(se.Error(), "invalid character '")
+	q := strings.Index(rest, "' ") // the closing quote: "' '" for a space
+	if !ok || q < 1 {
+		return off, se.Error()
+	}
+	found, context := "'"+rest[:q+1], rest[q+2:]
+	switch context {
+	case "after object key:value pair":
+		if after != "" {
+			return off, fmt.Sprintf("expected a comma or } after the answer to %s, found %s", quoteInput(after), found)
+		}
+		return off, "expected a comma or } after an answer, found " + found
+	case "after object key":
+		return off, fmt.Sprintf("expected a colon after %s, found %s", quoteInput(key), found)
+	case "looking for beginning of object key string":
+		return off, "expected a question id in double quotes, found " + found
+	case "looking for beginning of value":
+		return off, "expected a value, found " + found
+	case "after array element":
+		return off, "expected a comma or ] in the list, found " + found
+	case "in string literal":
+		return off, "found " + found + " inside a string; write a control character as an escape such as \\n"
+	}
+	return off, se.Error()
 }
 
 func describeToken(tok json.Token) string {
@@ -286,7 +372,7 @@ func normalize(q *Question, v any) (out any, changed bool, msg string) {
 			return nil, false, "want one of " + choiceList(q) + ", got " + describeValue(v)
 		}
 		if !q.hasChoice(s) {
-			return nil, false, fmt.Sprintf("%q is not one of %s", s, choiceList(q))
+			return nil, false, fmt.Sprintf("%s is not one of %s", quoteInput(s), choiceList(q))
 		}
 		return s, false, ""
 	case MultiChoice:
@@ -317,7 +403,22 @@ func normalizeInt(q *Question, v any) (any, bool, string) {
 			return nil, false, fmt.Sprintf("%d is too large", u)
 		}
 		i = int64(u)
-	case float32, float64, json.Number:
+	case json.Number:
+		// Decided on the decimal text: parsing to float64 first would round
+		// 3.0000000000000001 to 3 and 1e-400 to 0.
+		exact, problem := exactInt(string(n))
+		switch problem {
+		case intNotJSON:
+			return nil, false, fmt.Sprintf("want a whole number, got %s, which is not a JSON number", quoteInput(string(n)))
+		case intFraction:
+			return nil, false, "want a whole number, got " + numberText(string(n))
+		case intTooLarge:
+			return nil, false, numberText(string(n)) + " is too large"
+		}
+		i = exact
+	case float32, float64:
+		// A float from Go (say, from a JSON decoder without UseNumber) has
+		// already been rounded; its integral value is all there is to check.
 		f, ok, m := toFloat(n)
 		if !ok {
 			return nil, false, m
@@ -329,12 +430,6 @@ func normalizeInt(q *Question, v any) (any, bool, string) {
 			return nil, false, fmt.Sprintf("%s is too large", fmtNum(f))
 		}
 		i = int64(f)
-		if jn, ok := n.(json.Number); ok {
-			// Keep exact digits for integers beyond float64 precision.
-			if exact, err := strconv.ParseInt(string(jn), 10, 64); err == nil {
-				i = exact
-			}
-		}
 	default:
 		return nil, false, "want a whole number, got " + describeValue(v)
 	}
@@ -365,9 +460,13 @@ func toFloat(v any) (float64, bool, string) {
 		u, _ := strconv.ParseUint(fmt.Sprint(n), 10, 64)
 		f = float64(u)
 	case json.Number:
+		if _, ok := splitNumber(string(n)); !ok {
+			return 0, false, fmt.Sprintf("want a number, got %s, which is not a JSON number", quoteInput(string(n)))
+		}
 		var err error
 		if f, err = strconv.ParseFloat(string(n), 64); err != nil {
-			return 0, false, fmt.Sprintf("%s is not a usable number", n)
+			// Valid JSON number text fails only by overflowing float64.
+			return 0, false, numberText(string(n)) + " is too large"
 		}
 	default:
 		return 0, false, "want a number, got " + describeValue(v)
@@ -376,6 +475,138 @@ func toFloat(v any) (float64, bool, string) {
 		return 0, false, "want a finite number, got " + fmtNum(f)
 	}
 	return f, true, ""
+}
+
+// numberParts is JSON number text taken apart: the value is
+// (-1 if neg) × digits(intPart frac) × 10^(exp - len(frac)).
+type numberParts struct {
+	neg           bool
+	intPart, frac string
+	exp           int64 // clamped to ±maxExp
+}
+
+// maxExp clamps exponents. No number text has anywhere near this many
+// digits, so an exponent beyond it decides the outcome on its own, and the
+// arithmetic below cannot overflow.
+const maxExp = 1 << 40
+
+// splitNumber parses s by the JSON number grammar,
+// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?, without building the
+// number: a 1e999999999 costs no more than its text.
+func splitNumber(s string) (numberParts, bool) {
+	var p numberParts
+	i := 0
+	digits := func() int {
+		start := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		return i - start
+	}
+	if i < len(s) && s[i] == '-' {
+		p.neg = true
+		i++
+	}
+	start := i
+	if i < len(s) && s[i] == '0' {
+		i++
+	} else if digits() == 0 {
+		return p, false
+	}
+	p.intPart = s[start:i]
+	if i < len(s) && s[i] == '.' {
+		i++
+		start = i
+		if digits() == 0 {
+			return p, false
+		}
+		p.frac = s[start:i]
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		negExp := false
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			negExp = s[i] == '-'
+			i++
+		}
+		start = i
+		if digits() == 0 {
+			return p, false
+		}
+		for _, c := range s[start:i] {
+			p.exp = min(p.exp*10+int64(c-'0'), maxExp)
+		}
+		if negExp {
+			p.exp = -p.exp
+		}
+	}
+	return p, i == len(s)
+}
+
+// Why exactInt refuses a number.
+const (
+	intOK = iota
+	intNotJSON
+	intFraction
+	intTooLarge
+)
+
+// exactInt returns the integer that JSON number text s stands for exactly,
+// or why there is none. It works on the digits, never on a rounded float,
+// and in time linear in len(s).
+func exactInt(s string) (int64, int) {
+	p, ok := splitNumber(s)
+	if !ok {
+		return 0, intNotJSON
+	}
+	// The significant digits run from the first to the last non-zero digit
+	// of intPart followed by frac.
+	n := len(p.intPart) + len(p.frac)
+	digit := func(k int) byte {
+		if k < len(p.intPart) {
+			return p.intPart[k]
+		}
+		return p.frac[k-len(p.intPart)]
+	}
+	first, last := -1, -1
+	for k := range n {
+		if digit(k) != '0' {
+			if first < 0 {
+				first = k
+			}
+			last = k
+		}
+	}
+	if first < 0 {
+		return 0, intOK // zero, whatever the exponent
+	}
+	// value = digits[first..last] × 10^scale, with no trailing zero left
+	// in the digits: a negative scale leaves a fraction.
+	scale := p.exp - int64(len(p.frac)) + int64(n-1-last)
+	if scale < 0 {
+		return 0, intFraction
+	}
+	// An int64 has at most 19 digits; so does a uint64 product below it.
+	if int64(last-first+1)+scale > 19 {
+		return 0, intTooLarge
+	}
+	var u uint64
+	for k := first; k <= last; k++ {
+		u = u*10 + uint64(digit(k)-'0')
+	}
+	for range scale {
+		u *= 10
+	}
+	if p.neg {
+		if u > 1<<63 {
+			return 0, intTooLarge
+		}
+		return int64(-u), intOK // -(1<<63) wraps to itself, as it should
+	}
+	if u > math.MaxInt64 {
+		return 0, intTooLarge
+	}
+	return int64(u), intOK
 }
 
 // checkRange checks f against q's bounds. The message is built only on
@@ -409,6 +640,9 @@ func normalizeMulti(q *Question, v any) (any, bool, string) {
 		list = make([]string, len(l))
 		for i, x := range l {
 			s, ok := x.(string)
+			if x == nil {
+				return nil, false, fmt.Sprintf("item %d is empty (null); want a list of choices from %s", i+1, choiceList(q))
+			}
 			if !ok {
 				return nil, false, fmt.Sprintf("want a list of choices from %s, but item %d is %s", choiceList(q), i+1, describeValue(x))
 			}
@@ -426,10 +660,10 @@ func normalizeMulti(q *Question, v any) (any, bool, string) {
 func checkMulti(q *Question, list []string) string {
 	for i, s := range list {
 		if !q.hasChoice(s) {
-			return fmt.Sprintf("%q is not one of %s", s, choiceList(q))
+			return fmt.Sprintf("%s is not one of %s", quoteInput(s), choiceList(q))
 		}
 		if slices.Contains(list[:i], s) {
-			return fmt.Sprintf("%q is listed twice", s)
+			return fmt.Sprintf("%s is listed twice", quoteInput(s))
 		}
 	}
 	return ""
@@ -446,11 +680,11 @@ func choiceList(q *Question) string {
 func describeValue(v any) string {
 	switch x := v.(type) {
 	case string:
-		return fmt.Sprintf("string %q", x)
+		return "string " + quoteInput(x)
 	case bool:
 		return fmt.Sprintf("boolean %v", x)
 	case json.Number:
-		return "number " + string(x)
+		return "number " + numberText(string(x))
 	case float64, float32, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64:
 		return fmt.Sprintf("number %v", x)
 	case []any, []string:

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -162,18 +164,117 @@ func (l ErrorList) ErrorsWithSnippets() string {
 	return b.String()
 }
 
-// AnswerError is one problem with one answer.
+// AnswerError is one problem with one answer, or with a JSON answers
+// document: ParseAnswers and DecodeAnswers return one, reachable with
+// errors.As, for a document they cannot read, and set its position.
 type AnswerError struct {
-	// Question is the id the answer was given under.
+	// Question is the id the answer was given under, as given; "" when
+	// the problem is not inside one answer.
 	Question string
 	// Value is the offending value as given.
 	Value any
 	// Msg describes the problem.
 	Msg string
+	// Line and Column (both 1-based, Column in characters) and Offset (in
+	// bytes from 0) locate the problem in a JSON answers document. Line
+	// is 0 when the error is not about a place in a document, as for
+	// every error Evaluate returns.
+	Line, Column, Offset int
 }
 
-// Error returns "question: message".
-func (e *AnswerError) Error() string { return e.Question + ": " + e.Msg }
+// Error returns "question: message" for an answer that does not fit, and
+// "message at line L, column C (byte offset O)" for a problem in a JSON
+// document, whose message names the question itself when there is one.
+//
+// It is safe to print: a question id that is not a plain identifier is
+// quoted, cut short and escaped, and any character in the message that a
+// terminal would act on is escaped. Question itself keeps the id as given.
+func (e *AnswerError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s at line %d, column %d (byte offset %d)", printable(e.Msg), e.Line, e.Column, e.Offset)
+	}
+	return displayKey(e.Question) + ": " + printable(e.Msg)
+}
+
+// maxQuoted is how many characters of a bad input a message repeats: a
+// 65,000-digit number helps nobody, in full, in an error.
+const maxQuoted = 40
+
+// clip cuts s after maxQuoted characters, adding "…" and the total length.
+// Otherwise it leaves s alone: callers quote or vet it.
+func clip(s string) (head, tail string) {
+	n := 0
+	for i := range s {
+		if n == maxQuoted {
+			return s[:i], fmt.Sprintf("… (%d characters)", utf8.RuneCountInString(s))
+		}
+		n++
+	}
+	return s, ""
+}
+
+// quoteInput quotes a string from the input for a message: escaped like a
+// Go string literal, so no control character reaches a terminal, and cut
+// short.
+func quoteInput(s string) string {
+	head, tail := clip(s)
+	return strconv.Quote(head) + tail
+}
+
+// numberText shows JSON number text in a message, cut short. Valid number
+// text is plain ASCII; anything else is quoted.
+func numberText(s string) string {
+	if _, ok := splitNumber(s); !ok {
+		return quoteInput(s)
+	}
+	head, tail := clip(s)
+	return head + tail
+}
+
+// displayKey shows a question id in a message: as it is when it looks like
+// an id, quoted by quoteInput otherwise.
+func displayKey(k string) string {
+	if k == "" || len(k) > maxQuoted {
+		return quoteInput(k)
+	}
+	for _, r := range k {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '_' && r != '-' && r != '.' {
+			return quoteInput(k)
+		}
+	}
+	return k
+}
+
+// printable escapes the characters of s that a terminal may act on
+// (control and format characters, invalid UTF-8), leaving the rest as it
+// is. Messages built here need nothing; this guards ones built elsewhere.
+func printable(s string) string {
+	clean := true
+	for _, r := range s {
+		if r == utf8.RuneError || !unicode.IsPrint(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(&b, "\\x%02x", s[i])
+		case !unicode.IsPrint(r):
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		default:
+			b.WriteRune(r)
+		}
+		i += size
+	}
+	return b.String()
+}
 
 // Unwrap returns ErrInvalidAnswers.
 func (e *AnswerError) Unwrap() error { return ErrInvalidAnswers }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"maps"
+	"math"
 	"os"
 	"path/filepath"
 	"sync"
@@ -229,8 +230,10 @@ func TestEvaluateInvalidAnswers(t *testing.T) {
 			[]string{`where: want a list of choices from fingers, arms (empty for none), got string "arms"`}},
 		{"multichoice non-string item", "items are strings", with(negative(), "where", []any{"arms", 3.0}),
 			[]string{`where: want a list of choices from fingers, arms, but item 2 is number 3`}},
-		{"NaN", "numbers must be finite", with(negative(), "temp", json.Number("NaN")),
+		{"NaN", "numbers must be finite", with(negative(), "temp", math.NaN()),
 			[]string{`temp: want a finite number, got NaN`}},
+		{"json.Number NaN", "a json.Number must hold JSON number text, which has no NaN", with(negative(), "temp", json.Number("NaN")),
+			[]string{`temp: want a number, got "NaN", which is not a JSON number`}},
 		{"several at once", "every offending question is named, in questionnaire order, unknown ids last",
 			with(negative(), "zzz", 1, "relief", 2.5, "fever", "no", "aaa", 2),
 			[]string{`fever: want true or false, got string "no"`, `relief: want a whole number, got 2.5`,
@@ -350,11 +353,11 @@ func TestParseAnswers(t *testing.T) {
 		{"empty object", `{}`, "no answers is valid input", triage.Answers{}, ""},
 		{"trailing space", "{}\n\n", "white space after the object is fine", triage.Answers{}, ""},
 		{"duplicate key", `{"fever": false, "fever": true}`, "a repeated key is ambiguous",
-			nil, `invalid answers: question "fever" is answered twice`},
-		{"array", `[true]`, "answers are an object", nil, `invalid answers: answers must be a JSON object like {"fever": true}, got a list`},
-		{"empty", ``, "empty input", nil, `invalid answers: no JSON object found (empty input)`},
-		{"trailing data", `{} {}`, "one object only", nil, `invalid answers: unexpected data after the answers object`},
-		{"malformed", `{"fever": tru}`, "syntax errors are reported", nil, `invalid answers: malformed JSON in the answer to "fever": invalid character '}' in literal true (expecting 'e')`},
+			nil, `invalid answers: question "fever" is answered twice at line 1, column 18 (byte offset 17)`},
+		{"array", `[true]`, "answers are an object", nil, `invalid answers: answers must be a JSON object like {"fever": true}, got a list at line 1, column 1 (byte offset 0)`},
+		{"empty", ``, "empty input", nil, `invalid answers: no JSON object found (empty input) at line 1, column 1 (byte offset 0)`},
+		{"trailing data", `{} {}`, "one object only", nil, `invalid answers: unexpected data after the answers object at line 1, column 4 (byte offset 3)`},
+		{"malformed", `{"fever": tru}`, "syntax errors are reported", nil, `invalid answers: malformed JSON in the answer to "fever": invalid character '}' in literal true (expecting 'e') at line 1, column 14 (byte offset 13)`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

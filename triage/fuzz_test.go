@@ -3,6 +3,8 @@ package triage_test
 import (
 	"context"
 	"errors"
+	"math/big"
+	"regexp"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -73,6 +75,8 @@ func FuzzParseAnswers(f *testing.F) {
 	for _, seed := range []string{
 		`{}`, `{"fever": true}`, `{"fever": "yes"}`, `{"relief": 4.0, "pops": true}`,
 		`{"where": ["arms", "arms"]}`, `{"temp": 1e400}`, `[1]`, `{"fever": true} {}`, `{"fever": null}`,
+		`{`, `{"fever": tr`, "{\n  \"fever\": false\n  \"pops\": true\n}", `{"\u001b[2K": 1}`, "{\"\x1b\": 1}",
+		`{"relief": 3.0000000000000001, "pops": true}`, `{"where": ["arms", null]}`, `{"fever": 1e999999999}`,
 	} {
 		f.Add([]byte(seed))
 	}
@@ -86,10 +90,16 @@ func FuzzParseAnswers(f *testing.F) {
 			if !errors.Is(err, triage.ErrInvalidAnswers) {
 				t.Fatalf("ParseAnswers error does not wrap ErrInvalidAnswers: %v", err)
 			}
+			assertPrintable(t, err.Error(), "a ParseAnswers error is safe to print")
+			var ae *triage.AnswerError
+			if errors.As(err, &ae) && (ae.Line < 1 || ae.Column < 1 || ae.Offset < 0 || ae.Offset > len(data)) {
+				t.Fatalf("position outside the input (%d bytes): line %d, column %d, offset %d", len(data), ae.Line, ae.Column, ae.Offset)
+			}
 			return
 		}
 		v, err := eng.Evaluate(context.Background(), a)
 		if err != nil {
+			assertPrintable(t, err.Error(), "an Evaluate error is safe to print")
 			if v != nil {
 				t.Fatal("a verdict together with an error")
 			}
@@ -107,4 +117,76 @@ func FuzzParseAnswers(f *testing.F) {
 			t.Fatalf("outcome %v with missing %v", v.Outcome, v.Missing)
 		}
 	})
+}
+
+// jsonNumberRE is the JSON number grammar (RFC 8259), written out
+// independently of the code under test.
+var jsonNumberRE = regexp.MustCompile(`^-?(?:0|[1-9][0-9]*)((?:\.[0-9]+)?)(?:[eE]([+-]?[0-9]+))?$`)
+
+// FuzzIntegerAnswerExact checks, for any JSON number text, that an integer
+// question accepts it exactly when its exact decimal value is an integer
+// within int64, and then as that integer. math/big is the oracle; for
+// exponents too large for big.Rat the answer follows from the exponent
+// alone, since the text has far fewer digits than the exponent.
+func FuzzIntegerAnswerExact(f *testing.F) {
+	eng, err := triage.Load(mapFS(numericFS()))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		m := jsonNumberRE.FindStringSubmatch(s)
+		if m == nil {
+			return // not a JSON number: the question does not arise
+		}
+		wantOK, want := exactIntOracle(t, s, m[2])
+
+		a, err := triage.ParseAnswers([]byte(`{"n": ` + s + `, "x": 1}`))
+		if err != nil {
+			t.Fatalf("ParseAnswers refused a valid JSON number %q: %v", s, err)
+		}
+		v, err := eng.Evaluate(context.Background(), a)
+		if !wantOK {
+			var ae *triage.AnswerError
+			if !errors.As(err, &ae) || ae.Question != "n" {
+				t.Fatalf("%q is not an integer in int64 range, but it was not refused naming the question: %v", s, err)
+			}
+			return
+		}
+		if err != nil {
+			t.Fatalf("%q is exactly %d, but was refused: %v", s, want, err)
+		}
+		got := v.Reasons[0].Evidence[0].Value
+		if got != want {
+			t.Fatalf("%q is exactly %d, but the rules saw %v (%T)", s, want, got, got)
+		}
+	})
+}
+
+// exactIntOracle decides with math/big whether JSON number text s is an
+// integer in int64 range. exp is its exponent text ("" for none).
+func exactIntOracle(t *testing.T, s, exp string) (bool, int64) {
+	e := new(big.Int)
+	if exp != "" {
+		e.SetString(strings.TrimPrefix(exp, "+"), 10)
+	}
+	// Past this bound the exponent outweighs every digit of the text.
+	bound := big.NewInt(int64(len(s)) + 4096)
+	if e.CmpAbs(bound) > 0 {
+		mantissa := s
+		if i := strings.IndexAny(s, "eE"); i >= 0 {
+			mantissa = s[:i]
+		}
+		if strings.Trim(mantissa, "-0.") == "" {
+			return true, 0 // zero times anything
+		}
+		return false, 0 // too large or a fraction
+	}
+	r, ok := new(big.Rat).SetString(s)
+	if !ok {
+		t.Fatalf("oracle: big.Rat cannot read %q", s)
+	}
+	if !r.IsInt() || !r.Num().IsInt64() {
+		return false, 0
+	}
+	return true, r.Num().Int64()
 }

@@ -118,13 +118,13 @@ func (l *answerLimits) value(key string, v any) error {
 
 func (l *answerLimits) stringValue(key string, n int) error {
 	if n > l.str {
-		return &limitError{fmt.Sprintf("%s: a string of %d bytes, longer than the limit of %d (WithMaxStringLength)", key, n, l.str)}
+		return &limitError{fmt.Sprintf("%s: a string of %d bytes, longer than the limit of %d (WithMaxStringLength)", displayKey(key), n, l.str)}
 	}
 	return nil
 }
 
 func (l *answerLimits) listValue(key string, n int) error {
-	return &limitError{fmt.Sprintf("%s: a list of %d items, longer than the limit of %d (WithMaxListLength)", key, n, l.list)}
+	return &limitError{fmt.Sprintf("%s: a list of %d items, longer than the limit of %d (WithMaxListLength)", displayKey(key), n, l.list)}
 }
 
 // ParseAnswers is the package-level ParseAnswers under the limits the

@@ -41,6 +41,25 @@ type batchLine struct {
 type answerError struct {
 	Question string `json:"question"`
 	Message  string `json:"message"`
+	// Position locates a problem in the line's JSON, such as a syntax
+	// error; absent when the problem is an answer that does not fit.
+	Position *answerPosition `json:"position,omitempty"`
+}
+
+// answerPosition is triage.AnswerError's position: line and column from
+// 1 (column in characters), byte offset from 0.
+type answerPosition struct {
+	Line   int `json:"line"`
+	Column int `json:"column"`
+	Offset int `json:"offset"`
+}
+
+func jsonAnswerError(e *triage.AnswerError) answerError {
+	out := answerError{Question: e.Question, Message: e.Msg}
+	if e.Line > 0 {
+		out.Position = &answerPosition{Line: e.Line, Column: e.Column, Offset: e.Offset}
+	}
+	return out
 }
 
 // batchChunk is a run of consecutive input lines and, once evaluated, their
@@ -417,6 +436,10 @@ func evalLine(ctx context.Context, eng *triage.Engine, lineNo int, in inputLine,
 	answers, err := triage.ParseAnswers(line)
 	if err != nil {
 		res.Error = err.Error()
+		var ae *triage.AnswerError
+		if errors.As(err, &ae) {
+			res.Errors = []answerError{jsonAnswerError(ae)}
+		}
 		return res
 	}
 	v, err := eng.Evaluate(ctx, answers)
@@ -430,7 +453,7 @@ func evalLine(ctx context.Context, eng *triage.Engine, lineNo int, in inputLine,
 		if errors.As(err, &aerrs) {
 			res.Error = "invalid answers"
 			for _, e := range aerrs {
-				res.Errors = append(res.Errors, answerError{Question: e.Question, Message: e.Msg})
+				res.Errors = append(res.Errors, jsonAnswerError(e))
 			}
 		}
 		return res

@@ -101,8 +101,10 @@ func TestBatchBadLines(t *testing.T) {
 		errors []answerError
 	}{
 		{line: valid, reason: "a valid line between bad ones still gets its verdict"},
-		{line: `{"fever": tru}`, reason: "malformed JSON is reported on its own line", want: "invalid answers: malformed JSON"},
-		{line: `[1, 2]`, reason: "a line that is not an object", want: "answers must be a JSON object"},
+		{line: `{"fever": tru}`, reason: "malformed JSON is reported on its own line, with its position", want: "invalid answers: malformed JSON",
+			errors: []answerError{{Question: "fever", Message: `malformed JSON in the answer to "fever": invalid character '}' in literal true (expecting 'e')`, Position: &answerPosition{Line: 1, Column: 14, Offset: 13}}}},
+		{line: `[1, 2]`, reason: "a line that is not an object", want: "answers must be a JSON object",
+			errors: []answerError{{Message: `answers must be a JSON object like {"fever": true}, got a list`, Position: &answerPosition{Line: 1, Column: 1, Offset: 0}}}},
 		{line: ``, reason: "an empty line is an error, never skipped silently", want: "empty line: want one JSON object of answers per line"},
 		{
 			line: `{"fever": "yes", "pain_days": 2.5, "fevr": true}`, reason: "invalid answers name every offending question, as the library does",
@@ -115,7 +117,8 @@ func TestBatchBadLines(t *testing.T) {
 		},
 		{line: `{"fever": false}` + "\r", reason: "a CRLF line ending is accepted"},
 		{line: tooLong, reason: "a line over the limit is refused without reading it into memory", want: fmt.Sprintf("line is longer than %d bytes", maxLineBytes)},
-		{line: `{"fever": true} {"fever": false}`, reason: "two objects on one line", want: "unexpected data after the answers object"},
+		{line: `{"fever": true} {"fever": false}`, reason: "two objects on one line", want: "unexpected data after the answers object",
+			errors: []answerError{{Message: "unexpected data after the answers object", Position: &answerPosition{Line: 1, Column: 17, Offset: 16}}}},
 		{line: valid, reason: "the last line may lack a newline"},
 	}
 	var in strings.Builder
