@@ -1,6 +1,8 @@
 package triage
 
 import (
+	"github.com/redflagkit/redflag/triage/internal/ruleyaml"
+
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -134,8 +136,8 @@ func decodeAnswers(r io.Reader, limits *answerLimits) (Answers, error) {
 // docError is an *AnswerError at byte offset off of the JSON document
 // data, wrapped so that its text starts like every other answers error.
 func docError(data []byte, off int, question, msg string) error {
-	p := offsetPosition("", data, off)
-	return fmt.Errorf("%w: %w", ErrInvalidAnswers, &AnswerError{Question: question, Msg: msg, Line: p.Line, Column: p.Column, Offset: off})
+	line, col := ruleyaml.OffsetPos(data, off)
+	return fmt.Errorf("%w: %w", ErrInvalidAnswers, &AnswerError{Question: question, Msg: msg, Line: line, Column: col, Offset: off})
 }
 
 func skipSpace(data []byte, off int64) int64 {
