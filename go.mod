@@ -1,10 +1,9 @@
 module github.com/redflagkit/redflag
 
-go 1.26.8
+go 1.25.0
 
 require (
 	cel.dev/cel-go v0.33.2
-	github.com/chromedp/chromedp v0.23.0
 	github.com/stretchr/testify v1.12.0
 	go.yaml.in/yaml/v3 v3.0.4
 )
@@ -12,8 +11,6 @@ require (
 require (
 	cel.dev/expr v0.25.1 // indirect
 	github.com/antlr4-go/antlr/v4 v4.13.1 // indirect
-	github.com/chromedp/cdproto v0.159.0 // indirect
-	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
 	golang.org/x/exp v0.0.0-20240823005443-9b4947da3948 // indirect
 	google.golang.org/genproto/googleapis/api v0.0.0-20240826202546-f6391c0de4c7 // indirect
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20240826202546-f6391c0de4c7 // indirect

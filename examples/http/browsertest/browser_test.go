@@ -1,13 +1,28 @@
-package main
+// Package browsertest drives the http example's browser form in a real
+// headless Chromium. It is a module of its own so that chromedp, which only
+// this test needs, stays out of the library's module graph: go test ./... at
+// the repository root does not enter it; .ci/run runs it.
+//
+// The test builds the example program (github.com/redflagkit/redflag/examples/http,
+// resolved through the replace directive to this checkout), starts it on
+// 127.0.0.1 with a free port, reads the address it chose from its log, and
+// stops it with SIGTERM, expecting a graceful exit.
+package browsertest
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
-	"log/slog"
-	"net/http/httptest"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -22,8 +37,106 @@ import (
 // chromiumNames are the binaries the browser test looks for, in order.
 var chromiumNames = []string{"chromium", "chromium-browser", "google-chrome"}
 
-// browserPage starts the service and a headless Chromium on its form. The
-// test is skipped only when no Chromium is installed; .ci/run installs one.
+// requireEnv, when set to a non-empty value, turns a missing Chromium from
+// a skip into a failure; .ci/run sets it so that CI never skips the test.
+const requireEnv = "REDFLAG_REQUIRE_CHROMIUM"
+
+// exampleBin is the http example, built once by TestMain.
+var exampleBin string
+
+func TestMain(m *testing.M) {
+	os.Exit(runTests(m))
+}
+
+func runTests(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "redflag-browsertest-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	exampleBin = filepath.Join(dir, "http")
+	// go test puts its own go first on PATH, so this builds with the
+	// toolchain running the test.
+	build := exec.Command("go", "build", "-o", exampleBin, "github.com/redflagkit/redflag/examples/http")
+	build.Stdout = os.Stderr
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building the http example:", err)
+		return 1
+	}
+	return m.Run()
+}
+
+// servingURL finds the address in the example's "serving" log line.
+var servingURL = regexp.MustCompile(`msg=serving url=(http://\S+)`)
+
+// startExample runs the http example on a free port of 127.0.0.1 with the
+// embedded rules and returns its URL. At cleanup it sends SIGTERM and
+// expects a graceful shutdown (exit status 0).
+func startExample(t *testing.T) string {
+	t.Helper()
+	cmd := exec.Command(exampleBin, "-addr", "127.0.0.1:0")
+	stderr, err := cmd.StderrPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+
+	var (
+		mu   sync.Mutex
+		logs bytes.Buffer
+	)
+	urlc := make(chan string, 1)
+	done := make(chan struct{})
+	go func() { // read the log until the program exits
+		defer close(done)
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			mu.Lock()
+			fmt.Fprintln(&logs, sc.Text())
+			mu.Unlock()
+			if m := servingURL.FindStringSubmatch(sc.Text()); m != nil {
+				select {
+				case urlc <- m[1]:
+				default:
+				}
+			}
+		}
+		_, _ = io.Copy(io.Discard, stderr)
+	}()
+	logText := func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		return logs.String()
+	}
+	t.Cleanup(func() {
+		if err := cmd.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
+			t.Errorf("stopping the http example: %v", err)
+		}
+		select {
+		case <-done:
+		case <-time.After(15 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+		if err := cmd.Wait(); err != nil {
+			t.Errorf("the http example did not shut down cleanly: %v; its log:\n%s", err, logText())
+		}
+	})
+
+	select {
+	case u := <-urlc:
+		return u
+	case <-done:
+		t.Fatalf("the http example exited before serving; its log:\n%s", logText())
+	case <-time.After(30 * time.Second):
+		t.Fatalf("the http example did not log its address within 30 s; its log:\n%s", logText())
+	}
+	return ""
+}
+
+// browserPage starts the http example and a headless Chromium on its form.
+// The test is skipped only when no Chromium is installed (and fails instead
+// when REDFLAG_REQUIRE_CHROMIUM is set); .ci/run installs one.
 func browserPage(t *testing.T) (context.Context, *triage.Engine) {
 	t.Helper()
 	var path string
@@ -34,12 +147,15 @@ func browserPage(t *testing.T) (context.Context, *triage.Engine) {
 		}
 	}
 	if path == "" {
-		t.Skipf("no Chromium found (looked for %s on PATH); install one (apt-get install chromium) to run the browser test", strings.Join(chromiumNames, ", "))
+		msg := fmt.Sprintf("no Chromium found (looked for %s on PATH); install one (apt-get install chromium) to run the browser test", strings.Join(chromiumNames, ", "))
+		if os.Getenv(requireEnv) != "" {
+			t.Fatalf("%s (%s is set, so this is not skipped)", msg, requireEnv)
+		}
+		t.Skip(msg)
 	}
-	eng, err := triage.Load(rules.FS)
+	eng, err := triage.Load(rules.FS) // the rules the example embeds, to compare against
 	require.NoError(t, err)
-	srv := httptest.NewServer(newHandler(eng, "", slog.New(slog.NewTextHandler(io.Discard, nil))))
-	t.Cleanup(srv.Close)
+	url := startExample(t)
 
 	profile := t.TempDir() // removed after the browser has exited (cleanups run last-in first-out)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
@@ -60,7 +176,7 @@ func browserPage(t *testing.T) (context.Context, *triage.Engine) {
 	t.Cleanup(cancelCtx)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
 	t.Cleanup(cancelTimeout)
-	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(srv.URL)))
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(url)))
 	return ctx, eng
 }
 
