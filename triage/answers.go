@@ -38,29 +38,6 @@ import (
 // Evaluate neither modifies nor retains the map.
 type Answers map[string]any
 
-// ParseAnswers decodes a JSON object of answers. Numbers keep their exact
-// text (json.Number), so an integer question can tell 4 from 4.5 without
-// rounding. A duplicate key is an error, because a later "true" silently
-// overriding an earlier "false" is not something to guess about. Errors wrap
-// ErrInvalidAnswers. A document that cannot be read as answers (malformed
-// JSON, a duplicate key, not an object, data after it) gives an
-// *AnswerError, reachable with errors.As, whose Line, Column and Offset say
-// where; one over a limit wraps ErrLimit instead.
-func ParseAnswers(data []byte) (Answers, error) {
-	return DecodeAnswers(bytes.NewReader(data))
-}
-
-// DecodeAnswers is ParseAnswers reading from r. It reads one JSON object and
-// rejects anything after it except white space.
-//
-// Both functions apply the default answers limits (DefaultMaxAnswersSize and
-// the others); Engine.ParseAnswers and Engine.DecodeAnswers apply the
-// limits the Engine was loaded with.
-func DecodeAnswers(r io.Reader) (Answers, error) {
-	limits := defaultAnswerLimits()
-	return decodeAnswers(r, &limits)
-}
-
 func decodeAnswers(r io.Reader, limits *answerLimits) (Answers, error) {
 	data, err := readLimited(r, limits.size)
 	if err != nil {
@@ -137,7 +114,7 @@ func decodeAnswers(r io.Reader, limits *answerLimits) (Answers, error) {
 // data, wrapped so that its text starts like every other answers error.
 func docError(data []byte, off int, question, msg string) error {
 	line, col := ruleyaml.OffsetPos(data, off)
-	return fmt.Errorf("%w: %w", ErrInvalidAnswers, &AnswerError{Question: question, Msg: msg, Line: line, Column: col, Offset: off})
+	return AnswerErrors{{Question: question, Msg: msg, Line: line, Column: col, Offset: off}}
 }
 
 func skipSpace(data []byte, off int64) int64 {

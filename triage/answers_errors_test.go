@@ -1,6 +1,7 @@
 package triage_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"strconv"
@@ -75,7 +76,7 @@ func TestParseAnswersSyntaxErrorsArePositioned(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := triage.ParseAnswers([]byte(tc.input))
+			_, err := parseAnswers(t, []byte(tc.input))
 			require.ErrorIs(t, err, triage.ErrInvalidAnswers, tc.reason)
 			assert.EqualError(t, err, tc.want, tc.reason)
 			var ae *triage.AnswerError
@@ -96,7 +97,7 @@ func answersError(t *testing.T, eng *triage.Engine, input any) error {
 	switch in := input.(type) {
 	case string:
 		var err error
-		if a, err = eng.ParseAnswers([]byte(in)); err != nil {
+		if a, err = eng.DecodeAnswers(bytes.NewReader([]byte(in))); err != nil {
 			require.ErrorIs(t, err, triage.ErrInvalidAnswers)
 			return err
 		}

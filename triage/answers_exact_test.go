@@ -1,6 +1,7 @@
 package triage_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"strings"
@@ -44,7 +45,7 @@ func numericFS() map[string]string {
 // reached the rules with.
 func evaluateJSON(t *testing.T, eng *triage.Engine, doc string) (map[string]any, error) {
 	t.Helper()
-	a, err := eng.ParseAnswers([]byte(doc))
+	a, err := eng.DecodeAnswers(bytes.NewReader([]byte(doc)))
 	if err != nil {
 		return nil, err
 	}
@@ -188,7 +189,7 @@ func TestEmbeddedRulesRefuseInexactIntegers(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			a, err := eng.ParseAnswers([]byte(selfCare + tc.rest))
+			a, err := eng.DecodeAnswers(bytes.NewReader([]byte(selfCare + tc.rest)))
 			require.NoError(t, err)
 			v, err := eng.Evaluate(context.Background(), a)
 			if tc.wantErr != "" {

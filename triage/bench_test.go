@@ -48,7 +48,7 @@ func BenchmarkEvaluate(b *testing.B) {
 	ctx := context.Background()
 	raw, err := json.Marshal(benchAnswers())
 	require.NoError(b, err)
-	fromJSON, err := triage.ParseAnswers(raw)
+	fromJSON, err := parseAnswers(b, raw)
 	require.NoError(b, err)
 	for _, bc := range []struct {
 		name    string

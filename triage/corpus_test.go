@@ -59,7 +59,7 @@ func corpusSets(t *testing.T) map[string]*triage.Engine {
 func corpusRun(t *testing.T, eng *triage.Engine, set, in string) corpusEntry {
 	t.Helper()
 	e := corpusEntry{Set: set, In: in}
-	answers, err := eng.ParseAnswers([]byte(in))
+	answers, err := eng.DecodeAnswers(bytes.NewReader([]byte(in)))
 	if err == nil {
 		var v *triage.Verdict
 		v, err = eng.Evaluate(context.Background(), answers)

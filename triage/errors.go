@@ -164,9 +164,9 @@ func (l ErrorList) ErrorsWithSnippets() string {
 	return b.String()
 }
 
-// AnswerError is one problem with one answer, or with a JSON answers
-// document: ParseAnswers and DecodeAnswers return one, reachable with
-// errors.As, for a document they cannot read, and set its position.
+// AnswerError is one problem with one answer, or with the answers as a
+// whole: a JSON document that cannot be read (with its position), or an
+// input over a limit. It always comes in an AnswerErrors.
 type AnswerError struct {
 	// Question is the id the answer was given under, as given; "" when
 	// the problem is not inside one answer.
@@ -180,6 +180,9 @@ type AnswerError struct {
 	// is 0 when the error is not about a place in a document, as for
 	// every error Evaluate returns.
 	Line, Column, Offset int
+
+	whole bool // about the answers as a whole, not one answer
+	limit bool // over a limit: wraps ErrLimit too
 }
 
 // Error returns "question: message" for an answer that does not fit, and
@@ -192,6 +195,9 @@ type AnswerError struct {
 func (e *AnswerError) Error() string {
 	if e.Line > 0 {
 		return fmt.Sprintf("%s at line %d, column %d (byte offset %d)", printable(e.Msg), e.Line, e.Column, e.Offset)
+	}
+	if e.whole {
+		return printable(e.Msg)
 	}
 	return displayKey(e.Question) + ": " + printable(e.Msg)
 }
@@ -276,12 +282,20 @@ func printable(s string) string {
 	return b.String()
 }
 
-// Unwrap returns ErrInvalidAnswers.
-func (e *AnswerError) Unwrap() error { return ErrInvalidAnswers }
+// Unwrap returns ErrInvalidAnswers, and ErrLimit too for an input over a
+// limit.
+func (e *AnswerError) Unwrap() []error {
+	if e.limit {
+		return []error{ErrInvalidAnswers, ErrLimit}
+	}
+	return []error{ErrInvalidAnswers}
+}
 
-// AnswerErrors is the error Evaluate returns when answers do not fit the
-// questionnaire: one entry per offending question, in questionnaire order
-// (unknown question ids last, sorted). Reach it with errors.As.
+// AnswerErrors is the one error shape for invalid answers, from Evaluate,
+// Explain, Next, CheckAnswer and DecodeAnswers: one entry per offending
+// question, in questionnaire order (unknown question ids last, sorted), or
+// one entry about the answers as a whole (a JSON document that cannot be
+// read, an input over a limit). Reach it with errors.As.
 type AnswerErrors []*AnswerError
 
 // Error lists every problem on one line.

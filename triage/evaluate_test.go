@@ -361,7 +361,7 @@ func TestParseAnswers(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := triage.ParseAnswers([]byte(tc.input))
+			got, err := parseAnswers(t, []byte(tc.input))
 			if tc.wantErr != "" {
 				require.ErrorIs(t, err, triage.ErrInvalidAnswers, tc.reason)
 				assert.EqualError(t, err, tc.wantErr, tc.reason)

@@ -1,6 +1,7 @@
 package triage_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -330,7 +331,7 @@ func FuzzDecodeAndEvaluate(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		a, err := eng.ParseAnswers(data)
+		a, err := eng.DecodeAnswers(bytes.NewReader(data))
 		if err != nil {
 			require.Nil(t, a)
 			if !errors.Is(err, triage.ErrInvalidAnswers) {

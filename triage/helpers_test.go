@@ -1,12 +1,15 @@
 package triage_test
 
 import (
+	"bytes"
 	"strings"
+	"sync"
 	"testing"
 	"testing/fstest"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/redflagkit/redflag/rules"
 	"github.com/redflagkit/redflag/triage"
 )
 
@@ -133,3 +136,16 @@ func errorLines(t *testing.T, err error) []string {
 
 // lines joins YAML lines, so tests can count line numbers at a glance.
 func lines(ls ...string) string { return strings.Join(ls, "\n") + "\n" }
+
+// defaultEngine is the default rule set, loaded once for the tests that
+// only need an engine's answers decoder.
+var defaultEngine = sync.OnceValues(func() (*triage.Engine, error) { return triage.Load(rules.FS) })
+
+// parseAnswers decodes a JSON answers document as a service would, with
+// the default limits.
+func parseAnswers(t testing.TB, data []byte) (triage.Answers, error) {
+	t.Helper()
+	eng, err := defaultEngine()
+	require.NoError(t, err)
+	return eng.DecodeAnswers(bytes.NewReader(data))
+}

@@ -1,7 +1,6 @@
 package triage
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -44,12 +43,12 @@ const (
 // keeps working.
 var ErrLimit = errors.New("limit exceeded")
 
-// limitError is an answers-side limit error: it wraps both ErrLimit and
-// ErrInvalidAnswers.
-type limitError struct{ msg string }
-
-func (e *limitError) Error() string   { return "invalid answers: " + e.msg }
-func (e *limitError) Unwrap() []error { return []error{ErrInvalidAnswers, ErrLimit} }
+// limitError is an answers-side limit error: invalid answers, wrapping
+// ErrLimit too. key is the question involved, or "" when the limit is on
+// the answers as a whole.
+func limitError(key, format string, args ...any) error {
+	return AnswerErrors{{Question: key, Msg: fmt.Sprintf(format, args...), whole: key == "", limit: true}}
+}
 
 // answerLimits are the limits on answers, copied into each Engine so that
 // Evaluate and the Engine's decoding methods honour what Load was given.
@@ -72,7 +71,7 @@ func defaultAnswerLimits() answerLimits {
 // count refuses an answers set with more than l.answers entries.
 func (l *answerLimits) count(n int) error {
 	if n > l.answers {
-		return &limitError{fmt.Sprintf("%d answers, more than the limit of %d (WithMaxAnswers)", n, l.answers)}
+		return limitError("", "%d answers, more than the limit of %d (WithMaxAnswers)", n, l.answers)
 	}
 	return nil
 }
@@ -81,7 +80,7 @@ func (l *answerLimits) count(n int) error {
 // quoted in the message: it is too long to be useful there.
 func (l *answerLimits) key(k string) error {
 	if len(k) > l.str {
-		return &limitError{fmt.Sprintf("a question id of %d bytes, longer than the limit of %d (WithMaxStringLength)", len(k), l.str)}
+		return limitError("", "a question id of %d bytes, longer than the limit of %d (WithMaxStringLength)", len(k), l.str)
 	}
 	return nil
 }
@@ -118,24 +117,27 @@ func (l *answerLimits) value(key string, v any) error {
 
 func (l *answerLimits) stringValue(key string, n int) error {
 	if n > l.str {
-		return &limitError{fmt.Sprintf("%s: a string of %d bytes, longer than the limit of %d (WithMaxStringLength)", displayKey(key), n, l.str)}
+		return limitError(key, "a string of %d bytes, longer than the limit of %d (WithMaxStringLength)", n, l.str)
 	}
 	return nil
 }
 
 func (l *answerLimits) listValue(key string, n int) error {
-	return &limitError{fmt.Sprintf("%s: a list of %d items, longer than the limit of %d (WithMaxListLength)", displayKey(key), n, l.list)}
+	return limitError(key, "a list of %d items, longer than the limit of %d (WithMaxListLength)", n, l.list)
 }
 
-// ParseAnswers is the package-level ParseAnswers under the limits the
-// Engine was loaded with (WithMaxAnswersSize, WithMaxAnswers,
-// WithMaxStringLength, WithMaxListLength) instead of the defaults.
-func (e *Engine) ParseAnswers(data []byte) (Answers, error) {
-	return decodeAnswers(bytes.NewReader(data), &e.limits)
-}
-
-// DecodeAnswers is ParseAnswers reading from r. It reads at most one byte
-// more than the size limit.
+// DecodeAnswers reads one JSON object of answers from r, under the limits
+// the Engine was loaded with, and rejects anything after it except white
+// space. It reads at most one byte more than the size limit.
+//
+// Numbers keep their exact text (json.Number), so an integer question can
+// tell 4 from 4.5 without rounding. A duplicate key is an error, because a
+// later "true" silently overriding an earlier "false" is not something to
+// guess about. Every error is an AnswerErrors (wrapping ErrInvalidAnswers,
+// and ErrLimit too when a limit was hit); for a document that cannot be read
+// as answers (malformed JSON, a duplicate key, not an object, data after
+// it) its one AnswerError's Line, Column and Offset say where. A failure to
+// read r is returned as it is, wrapped.
 func (e *Engine) DecodeAnswers(r io.Reader) (Answers, error) {
 	return decodeAnswers(r, &e.limits)
 }
@@ -144,10 +146,10 @@ func (e *Engine) DecodeAnswers(r io.Reader) (Answers, error) {
 func readLimited(r io.Reader, max int) ([]byte, error) {
 	data, err := io.ReadAll(io.LimitReader(r, int64(max)+1))
 	if err != nil {
-		return nil, fmt.Errorf("%w: reading answers: %v", ErrInvalidAnswers, err)
+		return nil, fmt.Errorf("triage: reading answers: %w", err)
 	}
 	if len(data) > max {
-		return nil, &limitError{fmt.Sprintf("the answers document is larger than the limit of %d bytes (WithMaxAnswersSize)", max)}
+		return nil, limitError("", "the answers document is larger than the limit of %d bytes (WithMaxAnswersSize)", max)
 	}
 	return data, nil
 }

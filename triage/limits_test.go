@@ -1,6 +1,7 @@
 package triage_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"strings"
@@ -72,7 +73,7 @@ func TestAnswerLimits(t *testing.T) {
 				assert.ErrorContains(t, err, tc.want, tc.reason)
 			}
 			if tc.json != "" {
-				a, err := eng.ParseAnswers([]byte(tc.json))
+				a, err := eng.DecodeAnswers(bytes.NewReader([]byte(tc.json)))
 				require.Nil(t, a, tc.reason)
 				require.ErrorIs(t, err, triage.ErrLimit, tc.reason)
 				require.ErrorIs(t, err, triage.ErrInvalidAnswers, tc.reason)
@@ -89,21 +90,22 @@ func TestAnswerLimits(t *testing.T) {
 func TestAnswerLimitsAllowWhatFits(t *testing.T) {
 	eng := mustLoad(t, demoFS(), triage.WithMaxAnswers(6), triage.WithMaxListLength(2), triage.WithMaxStringLength(7), triage.WithMaxAnswersSize(200))
 	doc := `{"fever": false, "where": ["fingers", "arms"], "side": "right", "temp": 36.6, "pops": true, "relief": 30}`
-	a, err := eng.ParseAnswers([]byte(doc))
+	a, err := eng.DecodeAnswers(bytes.NewReader([]byte(doc)))
 	require.NoError(t, err, "six answers, a two-item list and 7-byte strings are exactly at the limits")
 	v, err := eng.Evaluate(context.Background(), a)
 	require.NoError(t, err)
 	assert.Equal(t, triage.SeeProfessional, v.Outcome)
 }
 
-func TestPackageDecodersUseDefaultLimits(t *testing.T) {
+func TestDecoderDefaultSizeLimit(t *testing.T) {
 	big := `{"fever": true}` + strings.Repeat(" ", triage.DefaultMaxAnswersSize)
-	_, err := triage.ParseAnswers([]byte(big))
-	require.ErrorIs(t, err, triage.ErrLimit, "ParseAnswers applies DefaultMaxAnswersSize")
-	_, err = triage.DecodeAnswers(strings.NewReader(big))
+	_, err := parseAnswers(t, []byte(big))
 	require.ErrorIs(t, err, triage.ErrLimit, "DecodeAnswers applies DefaultMaxAnswersSize")
+	var aerrs triage.AnswerErrors
+	require.ErrorAs(t, err, &aerrs, "a limit error has the one shape of invalid answers")
+	require.ErrorIs(t, err, triage.ErrInvalidAnswers)
 
-	a, err := triage.ParseAnswers([]byte(`{"fever": true}` + strings.Repeat(" ", triage.DefaultMaxAnswersSize-15)))
+	a, err := parseAnswers(t, []byte(`{"fever": true}`+strings.Repeat(" ", triage.DefaultMaxAnswersSize-15)))
 	require.NoError(t, err, "a document of exactly the limit is accepted")
 	assert.Equal(t, triage.Answers{"fever": true}, a)
 }

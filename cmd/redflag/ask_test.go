@@ -222,8 +222,8 @@ func TestAskSaveReplaysWithCheck(t *testing.T) {
 
 			data, err := os.ReadFile(path)
 			require.NoError(t, err)
-			_, err = triage.ParseAnswers(data)
-			require.NoError(t, err, "the saved file is an answers object")
+			var saved map[string]any
+			require.NoError(t, json.Unmarshal(data, &saved), "the saved file is a JSON object")
 			replay := runCLI(t, t.Context(), "", "check", path)
 			require.Equal(t, tt.code, replay.code, "check on the saved answers exits as ask did")
 			assert.Contains(t, got.stdout, "\n\n"+replay.stdout, "ask ends with the verdict exactly as check prints it")
@@ -442,7 +442,7 @@ func TestAskNumbers(t *testing.T) {
 			}
 			data, err := os.ReadFile(save)
 			require.NoError(t, err)
-			saved, err := triage.ParseAnswers(data)
+			saved, err := eng.DecodeAnswers(bytes.NewReader(data))
 			require.NoError(t, err)
 			got, err := eng.Evaluate(t.Context(), saved)
 			require.NoError(t, err)

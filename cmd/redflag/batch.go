@@ -433,7 +433,7 @@ func evalLine(ctx context.Context, eng *triage.Engine, lineNo int, in inputLine,
 		res.Error = "empty line: want one JSON object of answers per line"
 		return res
 	}
-	answers, err := triage.ParseAnswers(line)
+	answers, err := eng.DecodeAnswers(bytes.NewReader(line))
 	if err != nil {
 		res.Error = err.Error()
 		var ae *triage.AnswerError

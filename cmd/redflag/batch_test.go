@@ -67,7 +67,7 @@ func TestBatchMatchesCheck(t *testing.T) {
 	for i, l := range lines {
 		require.Equal(t, i+1, l.Line, "output is in input order")
 		require.Empty(t, l.Error)
-		answers, err := triage.ParseAnswers([]byte(inLines[i]))
+		answers, err := eng.DecodeAnswers(strings.NewReader(inLines[i]))
 		require.NoError(t, err)
 		want, err := eng.Evaluate(context.Background(), answers)
 		require.NoError(t, err)

@@ -154,7 +154,7 @@ func check(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 	if *jsonl {
 		return checkJSONL(ctx, eng, *rulesDir, in, name, stdout, stderr)
 	}
-	answers, err := triage.DecodeAnswers(in)
+	answers, err := eng.DecodeAnswers(in)
 	if err != nil {
 		fmt.Fprintf(stderr, "redflag check: %s: %s\n", printable(name), printable(err.Error()))
 		return exitBadInput

@@ -424,7 +424,7 @@ func TestCheckBadInput(t *testing.T) {
 			name:   "directory as file",
 			reason: "a directory is not an answers file",
 			args:   []string{"check", "testdata"},
-			stderr: []string{"redflag check: testdata: invalid answers:", "is a directory"},
+			stderr: []string{"redflag check: testdata: triage: reading answers:", "is a directory"},
 		},
 		{
 			name:   "two files",

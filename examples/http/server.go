@@ -148,7 +148,7 @@ func (s *server) triage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	answers, err := s.eng.ParseAnswers(body)
+	answers, err := s.eng.DecodeAnswers(bytes.NewReader(body))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -187,7 +187,7 @@ func (s *server) next(w http.ResponseWriter, r *http.Request) {
 	if raw, ok := fields["answers"]; ok && string(raw) != "null" {
 		// The engine's own decoder: exact numbers, exact question ids, no
 		// duplicate keys, and the engine's limits.
-		if answers, err = s.eng.ParseAnswers(raw); err != nil {
+		if answers, err = s.eng.DecodeAnswers(bytes.NewReader(raw)); err != nil {
 			s.fail(w, r, err)
 			return
 		}
@@ -387,6 +387,15 @@ type errorResponse struct {
 type answerError struct {
 	Question string `json:"question"`
 	Message  string `json:"message"`
+	// Position says where a JSON answers document went wrong, when it
+	// could not be read.
+	Position *answerPosition `json:"position,omitempty"`
+}
+
+type answerPosition struct {
+	Line   int `json:"line"`
+	Column int `json:"column"`
+	Offset int `json:"offset"`
 }
 
 // fail writes err as JSON with a status that says whose fault it is. An
@@ -403,9 +412,13 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.As(err, &tooLarge):
 		writeJSON(w, http.StatusRequestEntityTooLarge, errorResponse{Error: fmt.Sprintf("request body is larger than %d bytes", tooLarge.Limit)})
 	case errors.As(err, &aerrs):
-		resp := errorResponse{Error: "invalid answers"}
+		resp := errorResponse{Error: aerrs.Error()}
 		for _, e := range aerrs {
-			resp.Errors = append(resp.Errors, answerError{Question: e.Question, Message: e.Msg})
+			ae := answerError{Question: e.Question, Message: e.Msg}
+			if e.Line > 0 {
+				ae.Position = &answerPosition{Line: e.Line, Column: e.Column, Offset: e.Offset}
+			}
+			resp.Errors = append(resp.Errors, ae)
 		}
 		writeJSON(w, http.StatusBadRequest, resp)
 	case errors.Is(err, triage.ErrInvalidAnswers):

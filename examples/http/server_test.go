@@ -125,10 +125,14 @@ func TestTriage(t *testing.T) {
 		{
 			name: "malformed JSON", reason: "a body that is not JSON is bad input",
 			body: `{"fever": tru`, status: 400, error: "invalid answers: malformed JSON",
+			errors: []answerError{{Question: "fever", Message: `malformed JSON in the answer to "fever": the input ends too early`,
+				Position: &answerPosition{Line: 1, Column: 14, Offset: 13}}},
 		},
 		{
 			name: "duplicate key", reason: "a later value must not silently override an earlier one",
 			body: `{"fever": true, "fever": false}`, status: 400, error: `question "fever" is answered twice`,
+			errors: []answerError{{Question: "fever", Message: `question "fever" is answered twice`,
+				Position: &answerPosition{Line: 1, Column: 17, Offset: 16}}},
 		},
 		{
 			name: "too large", reason: "request bodies are limited",

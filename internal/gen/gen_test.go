@@ -32,7 +32,7 @@ func TestWrite(t *testing.T) {
 	sc := bufio.NewScanner(&a)
 	for sc.Scan() {
 		lines++
-		answers, err := triage.ParseAnswers(sc.Bytes())
+		answers, err := eng.DecodeAnswers(bytes.NewReader(sc.Bytes()))
 		require.NoError(t, err, "line %d", lines)
 		v, err := eng.Evaluate(context.Background(), answers)
 		require.NoError(t, err, "line %d is valid for the rule set", lines)
