@@ -8,7 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"maps"
 	"os"
 	"slices"
 	"strconv"
@@ -243,10 +242,7 @@ func (s *session) askOne(ctx context.Context, q triage.Question) error {
 		}
 		v, msg := parseAnswer(q, input)
 		if msg == "" {
-			msg, err = s.validate(ctx, q, v)
-			if err != nil {
-				return err
-			}
+			msg = s.validate(q, v)
 		}
 		if msg != "" {
 			fmt.Fprintf(s.out, "   %s\n", msg)
@@ -300,22 +296,14 @@ type readResult struct {
 
 // validate checks an answer with the engine itself, so bounds and choices
 // are enforced exactly as Evaluate enforces them.
-func (s *session) validate(ctx context.Context, q triage.Question, v any) (string, error) {
-	trial := maps.Clone(s.answers)
-	trial[q.ID] = v
-	_, err := s.eng.Evaluate(ctx, trial)
+func (s *session) validate(q triage.Question, v any) string {
 	var aerrs triage.AnswerErrors
-	if errors.As(err, &aerrs) {
-		for _, e := range aerrs {
-			if e.Question == q.ID {
-				return "That answer does not fit: " + printable(e.Msg) + ".", nil
-			}
-		}
+	if err := s.eng.CheckAnswer(q.ID, v); errors.As(err, &aerrs) && len(aerrs) > 0 {
+		return "That answer does not fit: " + printable(aerrs[0].Msg) + "."
+	} else if err != nil {
+		return "That answer does not fit: " + printable(err.Error()) + "."
 	}
-	if err != nil && !errors.As(err, &aerrs) {
-		return "", err
-	}
-	return "", nil
+	return ""
 }
 
 func (s *session) help(q triage.Question) {
