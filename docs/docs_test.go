@@ -7,6 +7,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"go/ast"
 	"go/parser"
@@ -27,6 +28,8 @@ import (
 	"github.com/redflagkit/redflag/triage"
 	"github.com/redflagkit/redflag/triage/triagetest"
 )
+
+var update = flag.Bool("update", false, "rewrite the blocks that copy a source of truth (example, output, quickstart, func, golden) from that source")
 
 // root is the repository root, relative to this package.
 const root = ".."
@@ -71,6 +74,50 @@ type block struct {
 }
 
 func (b block) String() string { return fmt.Sprintf("%s:%d", b.file, b.line) }
+
+// fixes are the blocks -update rewrites, by file, then by fence line.
+var fixes = map[string]map[int]string{}
+
+// expectBlock checks that b holds want, or with -update records that it
+// should.
+func expectBlock(t *testing.T, b block, want, msg string) {
+	t.Helper()
+	if *update && want != b.text {
+		if fixes[b.file] == nil {
+			fixes[b.file] = map[int]string{}
+		}
+		fixes[b.file][b.line] = want
+		return
+	}
+	assert.Equal(t, want, b.text, "%s", msg)
+}
+
+// applyFixes rewrites the blocks of file recorded by expectBlock.
+func applyFixes(t *testing.T, file string) {
+	t.Helper()
+	if len(fixes[file]) == 0 {
+		return
+	}
+	data, err := os.ReadFile(filepath.Join(root, file))
+	require.NoError(t, err)
+	lines := strings.SplitAfter(string(data), "\n")
+	var out strings.Builder
+	for i := 0; i < len(lines); i++ {
+		out.WriteString(lines[i])
+		want, ok := fixes[file][i+1]
+		if !ok {
+			continue
+		}
+		fence := strings.TrimSpace(lines[i])
+		fence = fence[:len(fence)-len(strings.TrimLeft(fence, "`"))]
+		for i+1 < len(lines) && strings.TrimSpace(lines[i+1]) != fence {
+			i++
+		}
+		out.WriteString(want)
+	}
+	require.NoError(t, os.WriteFile(filepath.Join(root, file), []byte(out.String()), 0o644))
+	t.Logf("%s: rewrote %d blocks", file, len(fixes[file]))
+}
 
 var markerRE = regexp.MustCompile(`^<!--\s*([a-z-]+):?\s*(.*?)\s*-->$`)
 
@@ -150,6 +197,7 @@ func TestDocBlocks(t *testing.T) {
 			for _, name := range setOrder {
 				sets[name].check(t)
 			}
+			applyFixes(t, file)
 		})
 	}
 }
@@ -217,14 +265,14 @@ func dedent(s string, prefixes ...string) string {
 // output go test checks.
 func checkExample(t *testing.T, b block, arg string) {
 	if body, _, ok := exampleParts(t, b, arg); ok {
-		assert.Equal(t, body, b.text, "%s: the block must be the body of %s (copy it from there)", b, arg)
+		expectBlock(t, b, body, fmt.Sprintf("%s: the block must be the body of %s (copy it from there, or run go test ./docs -update)", b, arg))
 	}
 }
 
 // checkOutput: the block is the output an Example function promises.
 func checkOutput(t *testing.T, b block) {
 	if _, out, ok := exampleParts(t, b, b.arg); ok {
-		assert.Equal(t, out, b.text, "%s: the block must be the // Output: of %s", b, b.arg)
+		expectBlock(t, b, out, fmt.Sprintf("%s: the block must be the // Output: of %s", b, b.arg))
 	}
 }
 
@@ -237,7 +285,7 @@ func checkFunc(t *testing.T, b block) {
 		return
 	}
 	want := string(src[fset.Position(fd.Type.Pos()).Offset:fset.Position(fd.End()).Offset]) + "\n"
-	assert.Equal(t, want, b.text, "%s: the block must be func %s in %s", b, name, dir)
+	expectBlock(t, b, want, fmt.Sprintf("%s: the block must be func %s in %s", b, name, dir))
 }
 
 // checkGolden: the block is the whole of a file, usually a golden file that
@@ -247,7 +295,7 @@ func checkGolden(t *testing.T, b block) {
 	if !assert.NoError(t, err, "%s", b) {
 		return
 	}
-	assert.Equal(t, string(want), b.text, "%s: the block must be the content of %s; paste it again", b, b.arg)
+	expectBlock(t, b, string(want), fmt.Sprintf("%s: the block must be the content of %s; paste it again, or run go test ./docs -update", b, b.arg))
 }
 
 // checkExcerpt: the block is a run of whole lines of a file.

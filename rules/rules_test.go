@@ -194,8 +194,8 @@ func TestRules(t *testing.T) {
 		assert.Equal(t, want.action, r.Action, "%s: action", r.ID)
 		assert.Equal(t, want.when, r.When, "%s: condition", r.ID)
 		assert.Equal(t, want.reads, r.Reads, "%s: questions read", r.ID)
-		assert.Equal(t, want.cite.source, r.Source.SourceID, "%s: cited source", r.ID)
-		assert.Equal(t, want.cite.section, r.Source.Section, "%s: cited section", r.ID)
+		assert.Equal(t, want.cite.source, r.Citation.SourceID, "%s: cited source", r.ID)
+		assert.Equal(t, want.cite.section, r.Citation.Section, "%s: cited section", r.ID)
 		var seeAlso []cite
 		for _, c := range r.SeeAlso {
 			seeAlso = append(seeAlso, cite{c.SourceID, c.Section})
@@ -221,7 +221,7 @@ func TestAdviceIsShort(t *testing.T) {
 	for _, r := range eng.Rules() {
 		texts["rule "+r.ID] = r.Advice
 	}
-	for _, g := range v.SelfCare {
+	for _, g := range v.Guidance {
 		texts["self_care "+g.ID] = g.Advice
 	}
 	for id, text := range texts {
@@ -237,27 +237,27 @@ var wantQuestions = []struct {
 	choices []string
 	askIf   string
 }{
-	{"shooting_arm_pain", triage.Boolean, nil, ""},
-	{"numbness_tingling", triage.MultiChoice, []string{"fingers", "arms", "chest"}, ""},
-	{"electric_pain", triage.Boolean, nil, ""},
-	{"needle_like_pain", triage.Boolean, nil, ""},
-	{"worsening_pain", triage.Boolean, nil, ""},
-	{"pain_wraps_to_chest", triage.Boolean, nil, ""},
-	{"deep_breath_pain", triage.Boolean, nil, ""},
-	{"constant_stiffness", triage.Boolean, nil, ""},
-	{"clunking", triage.Boolean, nil, ""},
-	{"grinding", triage.Boolean, nil, ""},
-	{"self_pops", triage.Boolean, nil, ""},
-	{"pops_per_day", triage.Integer, nil, "self_pops"},
-	{"relief_minutes", triage.Integer, nil, "self_pops"},
-	{"pain_days", triage.Integer, nil, ""},
-	{"fever", triage.Boolean, nil, ""},
-	{"unexplained_weight_loss", triage.Boolean, nil, ""},
-	{"night_pain", triage.Boolean, nil, ""},
-	{"systemic_symptoms", triage.Boolean, nil, ""},
-	{"severe_osteoporosis", triage.Boolean, nil, ""},
-	{"inflammatory_condition", triage.Boolean, nil, ""},
-	{"recent_trauma", triage.Boolean, nil, ""},
+	{"shooting_arm_pain", triage.BooleanType, nil, ""},
+	{"numbness_tingling", triage.MultiChoiceType, []string{"fingers", "arms", "chest"}, ""},
+	{"electric_pain", triage.BooleanType, nil, ""},
+	{"needle_like_pain", triage.BooleanType, nil, ""},
+	{"worsening_pain", triage.BooleanType, nil, ""},
+	{"pain_wraps_to_chest", triage.BooleanType, nil, ""},
+	{"deep_breath_pain", triage.BooleanType, nil, ""},
+	{"constant_stiffness", triage.BooleanType, nil, ""},
+	{"clunking", triage.BooleanType, nil, ""},
+	{"grinding", triage.BooleanType, nil, ""},
+	{"self_pops", triage.BooleanType, nil, ""},
+	{"pops_per_day", triage.IntegerType, nil, "self_pops"},
+	{"relief_minutes", triage.IntegerType, nil, "self_pops"},
+	{"pain_days", triage.IntegerType, nil, ""},
+	{"fever", triage.BooleanType, nil, ""},
+	{"unexplained_weight_loss", triage.BooleanType, nil, ""},
+	{"night_pain", triage.BooleanType, nil, ""},
+	{"systemic_symptoms", triage.BooleanType, nil, ""},
+	{"severe_osteoporosis", triage.BooleanType, nil, ""},
+	{"inflammatory_condition", triage.BooleanType, nil, ""},
+	{"recent_trauma", triage.BooleanType, nil, ""},
 }
 
 func TestQuestions(t *testing.T) {
@@ -282,7 +282,7 @@ func TestQuestions(t *testing.T) {
 			assert.NotEmpty(t, c.Label, "%s: choice %q needs a label", w.id, c.Value)
 		}
 		assert.Equal(t, w.choices, choices, "%s: choices", w.id)
-		if w.typ == triage.Integer {
+		if w.typ == triage.IntegerType {
 			if assert.NotNil(t, q.Min, "%s: counts cannot be negative, so min must be set", w.id) {
 				assert.Equal(t, 0.0, *q.Min, "%s: min", w.id)
 			}
@@ -361,7 +361,7 @@ func TestEvidence(t *testing.T) {
 			require.GreaterOrEqual(t, i, 0, "%s: rule %s must fire", tc.reason, tc.rule)
 			r := v.Reasons[i]
 			assert.Equal(t, tc.evidence, r.Evidence, tc.reason)
-			assert.Equal(t, sourceTitles[r.Source.SourceID], r.Source.Title, "%s: the citation carries the source title", tc.reason)
+			assert.Equal(t, sourceTitles[r.Citation.SourceID], r.Citation.Title, "%s: the citation carries the source title", tc.reason)
 		})
 	}
 }
@@ -374,7 +374,7 @@ func TestCitations(t *testing.T) {
 	v, err := eng.Evaluate(t.Context(), allNegative())
 	require.NoError(t, err)
 	require.Equal(t, triage.SelfCare, v.Outcome)
-	assert.True(t, len(v.SelfCare) >= 4 && len(v.SelfCare) <= 7, "4 to 7 self-care items, got %d", len(v.SelfCare))
+	assert.True(t, len(v.Guidance) >= 4 && len(v.Guidance) <= 7, "4 to 7 self-care items, got %d", len(v.Guidance))
 
 	type cited struct {
 		what string
@@ -382,15 +382,15 @@ func TestCitations(t *testing.T) {
 	}
 	var all []cited
 	for _, r := range eng.Rules() {
-		all = append(all, cited{"rule " + r.ID, r.Source})
+		all = append(all, cited{"rule " + r.ID, r.Citation})
 		for _, c := range r.SeeAlso {
 			all = append(all, cited{"rule " + r.ID + " see_also", c})
 		}
 	}
-	for _, g := range v.SelfCare {
+	for _, g := range v.Guidance {
 		assert.NotEmpty(t, g.Title, "self_care %s: title", g.ID)
 		assert.NotEmpty(t, g.Advice, "self_care %s: advice", g.ID)
-		all = append(all, cited{"self_care " + g.ID, g.Source})
+		all = append(all, cited{"self_care " + g.ID, g.Citation})
 		for _, c := range g.SeeAlso {
 			all = append(all, cited{"self_care " + g.ID + " see_also", c})
 		}

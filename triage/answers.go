@@ -281,9 +281,9 @@ func unanswered(q *Question, v any) bool {
 	case nil:
 		return true
 	case []string:
-		return x == nil && q.Type == MultiChoice
+		return x == nil && q.Type == MultiChoiceType
 	case []any:
-		return x == nil && q.Type == MultiChoice
+		return x == nil && q.Type == MultiChoiceType
 	}
 	return false
 }
@@ -302,19 +302,19 @@ func questionIDs(qs []*question) []string {
 // invalid.
 func check(q *Question, v any) (changed bool, msg string) {
 	switch q.Type {
-	case Boolean:
+	case BooleanType:
 		if _, ok := v.(bool); ok {
 			return false, ""
 		}
-	case Integer:
+	case IntegerType:
 		if i, ok := v.(int64); ok {
 			return false, checkRange(q, float64(i), false)
 		}
-	case Choice:
+	case ChoiceType:
 		if s, ok := v.(string); ok && q.hasChoice(s) {
 			return false, ""
 		}
-	case MultiChoice:
+	case MultiChoiceType:
 		if l, ok := v.([]string); ok {
 			return false, checkMulti(q, l)
 		}
@@ -328,14 +328,14 @@ func check(q *Question, v any) (changed bool, msg string) {
 // invalid.
 func normalize(q *Question, v any) (out any, changed bool, msg string) {
 	switch q.Type {
-	case Boolean:
+	case BooleanType:
 		if b, ok := v.(bool); ok {
 			return b, false, ""
 		}
 		return nil, false, "want true or false, got " + describeValue(v)
-	case Integer:
+	case IntegerType:
 		return normalizeInt(q, v)
-	case Number:
+	case NumberType:
 		f, ok, m := toFloat(v)
 		if !ok {
 			return nil, false, m
@@ -345,7 +345,7 @@ func normalize(q *Question, v any) (out any, changed bool, msg string) {
 		}
 		_, isF64 := v.(float64)
 		return f, !isF64, ""
-	case Choice:
+	case ChoiceType:
 		s, ok := v.(string)
 		if !ok {
 			return nil, false, "want one of " + choiceList(q) + ", got " + describeValue(v)
@@ -354,7 +354,7 @@ func normalize(q *Question, v any) (out any, changed bool, msg string) {
 			return nil, false, fmt.Sprintf("%s is not one of %s", quoteInput(s), choiceList(q))
 		}
 		return s, false, ""
-	case MultiChoice:
+	case MultiChoiceType:
 		return normalizeMulti(q, v)
 	}
 	return nil, false, "question has an invalid type"

@@ -21,15 +21,15 @@ func randomAnswers(rng *rand.Rand, qs []*question) Answers {
 	a := Answers{}
 	for _, q := range qs {
 		switch q.Type {
-		case Boolean:
+		case BooleanType:
 			a[q.ID] = rng.IntN(4) == 0 // mostly negative, so verdicts vary
-		case Integer:
+		case IntegerType:
 			a[q.ID] = int64(rng.IntN(15))
-		case Number:
+		case NumberType:
 			a[q.ID] = rng.Float64() * 15
-		case Choice:
+		case ChoiceType:
 			a[q.ID] = q.Choices[rng.IntN(len(q.Choices))].Value
-		case MultiChoice:
+		case MultiChoiceType:
 			var l []string
 			for _, c := range q.Choices {
 				if rng.IntN(5) == 0 {

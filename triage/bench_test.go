@@ -86,8 +86,8 @@ func newCELFloor(b *testing.B, eng *triage.Engine) *celFloor {
 	var opts []cel.EnvOption
 	for _, q := range eng.Questions() {
 		t := map[triage.QuestionType]*cel.Type{
-			triage.Boolean: cel.BoolType, triage.Integer: cel.IntType, triage.Number: cel.DoubleType,
-			triage.Choice: cel.StringType, triage.MultiChoice: cel.ListType(cel.StringType),
+			triage.BooleanType: cel.BoolType, triage.IntegerType: cel.IntType, triage.NumberType: cel.DoubleType,
+			triage.ChoiceType: cel.StringType, triage.MultiChoiceType: cel.ListType(cel.StringType),
 		}[q.Type]
 		opts = append(opts, cel.Variable(q.ID, t))
 	}

@@ -31,15 +31,15 @@ func newEnv(qs []*question, placeholders []string, o *options) (*compile.Env, er
 
 func kindOf(t QuestionType) compile.Kind {
 	switch t {
-	case Boolean:
+	case BooleanType:
 		return compile.Bool
-	case Integer:
+	case IntegerType:
 		return compile.Int
-	case Number:
+	case NumberType:
 		return compile.Double
-	case Choice:
+	case ChoiceType:
 		return compile.String
-	case MultiChoice:
+	case MultiChoiceType:
 		return compile.StringList
 	}
 	panic(fmt.Sprintf("triage: unhandled question type %d", t))

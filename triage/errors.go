@@ -136,21 +136,13 @@ func (l ErrorList) Unwrap() []error {
 	return out
 }
 
-// Sort orders the list by file, line and column, keeping the discovery
-// order of errors at the same position, and drops exact duplicates.
-func (l *ErrorList) Sort() {
-	slices.SortStableFunc(*l, func(a, b *Error) int { return a.Pos.compare(b.Pos) })
-	*l = slices.CompactFunc(*l, func(a, b *Error) bool {
+// sorted orders l by file, line and column, keeping the discovery order
+// of errors at the same position, and drops exact duplicates.
+func (l ErrorList) sorted() ErrorList {
+	slices.SortStableFunc(l, func(a, b *Error) int { return a.Pos.compare(b.Pos) })
+	return slices.CompactFunc(l, func(a, b *Error) bool {
 		return a.Pos == b.Pos && a.ID == b.ID && a.Msg == b.Msg
 	})
-}
-
-// Err returns l as an error, or nil when l is empty.
-func (l ErrorList) Err() error {
-	if len(l) == 0 {
-		return nil
-	}
-	return l
 }
 
 // ErrorsWithSnippets renders every error with ErrorWithSnippet, one after

@@ -99,7 +99,7 @@ func (e *Engine) run(ctx context.Context, s *evalState, answers Answers, given [
 		}
 	default:
 		v.Outcome = SelfCare
-		v.SelfCare = cloneGuidance(e.guidance)
+		v.Guidance = cloneGuidance(e.guidance)
 	}
 	return v, nil
 }
@@ -365,7 +365,7 @@ func (s *evalState) newVerdict(fired []*rule, given []any) *Verdict {
 		}
 		reasons[i] = Reason{
 			RuleID: r.ID, Title: r.Title, Action: r.Action, Advice: r.Advice,
-			Source: r.Source, SeeAlso: slices.Clone(r.SeeAlso),
+			Citation: r.Citation, SeeAlso: slices.Clone(r.SeeAlso),
 			Evidence: evidence[start:len(evidence):len(evidence)],
 		}
 	}
@@ -379,11 +379,11 @@ func evidenceValue(q *Question, v any) any {
 	case bool, string:
 		return v
 	case int64:
-		if q.Type == Integer {
+		if q.Type == IntegerType {
 			return v
 		}
 	case float64:
-		if q.Type == Number {
+		if q.Type == NumberType {
 			return v
 		}
 	case []string:

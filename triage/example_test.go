@@ -27,7 +27,7 @@ func Example() {
 	fmt.Println("outcome:", v.Outcome)
 	for _, r := range v.Reasons {
 		fmt.Printf("%s %s: %s\n", r.Action, r.RuleID, r.Title)
-		fmt.Printf("  source: %s, %q\n", r.Source.SourceID, r.Source.Section)
+		fmt.Printf("  source: %s, %q\n", r.Citation.SourceID, r.Citation.Section)
 		fmt.Printf("  evidence: %v\n", r.Evidence)
 	}
 	fmt.Println(v.Notice)
@@ -49,9 +49,9 @@ func ExampleEngine_Evaluate_incomplete() {
 	answers := triage.Answers{}
 	for _, q := range eng.Questions() {
 		switch q.Type {
-		case triage.Boolean:
+		case triage.BooleanType:
 			answers[q.ID] = false
-		case triage.MultiChoice:
+		case triage.MultiChoiceType:
 			answers[q.ID] = []string{}
 		}
 	}

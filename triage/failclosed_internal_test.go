@@ -40,11 +40,11 @@ func TestEvaluateFailsClosedOnInjectedFailures(t *testing.T) {
 	negative := Answers{}
 	for _, q := range base.questions {
 		switch q.Type {
-		case Boolean:
+		case BooleanType:
 			negative[q.ID] = false
-		case Integer:
+		case IntegerType:
 			negative[q.ID] = int64(30)
-		case MultiChoice:
+		case MultiChoiceType:
 			negative[q.ID] = []string{}
 		}
 	}
@@ -104,11 +104,11 @@ func TestBrokenBatchFallsBackToRuleByRule(t *testing.T) {
 	a := Answers{}
 	for _, q := range base.questions {
 		switch q.Type {
-		case Boolean:
+		case BooleanType:
 			a[q.ID] = q.ID == "grinding" // a caution only: self-care
-		case Integer:
+		case IntegerType:
 			a[q.ID] = int64(30)
-		case MultiChoice:
+		case MultiChoiceType:
 			a[q.ID] = []string{}
 		}
 	}

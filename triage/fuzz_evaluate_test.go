@@ -42,7 +42,7 @@ func directionOf(q triage.Question) string {
 	if d, ok := redFlagDirection[q.ID]; ok {
 		return d
 	}
-	if q.Type == triage.Boolean {
+	if q.Type == triage.BooleanType {
 		return "true"
 	}
 	return ""
@@ -100,9 +100,9 @@ func fuzzAnswers(qs []triage.Question, data []byte) triage.Answers {
 // the forms a caller or a JSON decoder produces.
 func validAnswer(q triage.Question, v byte) any {
 	switch q.Type {
-	case triage.Boolean:
+	case triage.BooleanType:
 		return v&1 == 1
-	case triage.Integer:
+	case triage.IntegerType:
 		n := int64(v & 15)
 		switch v >> 4 {
 		case 0:
@@ -110,11 +110,11 @@ func validAnswer(q triage.Question, v byte) any {
 		default:
 			return json.Number(fmt.Sprint(n))
 		}
-	case triage.Number:
+	case triage.NumberType:
 		return float64(v)
-	case triage.Choice:
+	case triage.ChoiceType:
 		return q.Choices[int(v)%len(q.Choices)].Value
-	case triage.MultiChoice:
+	case triage.MultiChoiceType:
 		var l []string
 		for i, c := range q.Choices {
 			if v&(1<<i) != 0 {

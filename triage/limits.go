@@ -222,7 +222,7 @@ func (b *builder) questionLimits() {
 		b.errs = append(b.errs, &Error{Pos: q.pos, ID: q.ID, Msg: fmt.Sprintf("the questionnaire has %d questions, more than the %d answers an answers set may hold (WithMaxAnswers)", len(b.questions), lim.answers)})
 	}
 	for _, q := range b.questions {
-		if q.Type == MultiChoice && len(q.Choices) > lim.list {
+		if q.Type == MultiChoiceType && len(q.Choices) > lim.list {
 			b.errs = append(b.errs, &Error{Pos: q.pos, ID: q.ID, Msg: fmt.Sprintf("%d choices, more than the %d items a multichoice answer may hold (WithMaxListLength)", len(q.Choices), lim.list)})
 		}
 		for _, c := range q.Choices {

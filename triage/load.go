@@ -92,8 +92,6 @@ func (e *Engine) Rules() []Rule {
 	return out
 }
 
-// SelfCareGuidance returns the rule set's self-care guidance.
-func (e *Engine) SelfCareGuidance() []Guidance { return cloneGuidance(e.guidance) }
 
 func cloneGuidance(gs []Guidance) []Guidance {
 	out := slices.Clone(gs)
@@ -242,7 +240,7 @@ func (b *builder) load(fsys fs.FS) (*Engine, error) {
 		b.errs = append(b.errs, &Error{Pos: Position{File: firstFile}, Msg: "the rule set has no rules"})
 	}
 	if len(b.errs) > 0 {
-		b.errs.Sort()
+		b.errs = b.errs.sorted()
 		for _, e := range b.errs {
 			if e.Snippet == "" && e.Pos.Line > 0 {
 				if d := decoders[e.Pos.File]; d != nil {
@@ -417,8 +415,8 @@ func (b *builder) questionnaire(items []item[ruleyaml.Question]) {
 			ID: id, Text: strings.TrimSpace(q.Text.V), Help: strings.TrimSpace(q.Help.V),
 			Type: typ, Unit: strings.TrimSpace(q.Unit.V),
 		}, pos: d.pos(q.ID.Node)}
-		numeric := typ == Integer || typ == Number
-		choice := typ == Choice || typ == MultiChoice
+		numeric := typ == IntegerType || typ == NumberType
+		choice := typ == ChoiceType || typ == MultiChoiceType
 		switch {
 		case choice && q.ChoicesNode == nil:
 			d.errorf(q.Node, id, q.Path, "missing required key \"choices\" for a %s question", typ)
@@ -446,7 +444,7 @@ func (b *builder) questionnaire(items []item[ruleyaml.Question]) {
 				if label == "" {
 					label = c.Value.V
 				}
-				out.Choices = append(out.Choices, ChoiceOption{Value: c.Value.V, Label: label})
+				out.Choices = append(out.Choices, Choice{Value: c.Value.V, Label: label})
 			}
 		}
 		for _, m := range []struct {
@@ -461,7 +459,7 @@ func (b *builder) questionnaire(items []item[ruleyaml.Question]) {
 				d.errorf(m.n.Node, id, q.Path+"."+m.key, "%s applies only to integer and number questions, not %s", m.key, typ)
 				continue
 			}
-			if typ == Integer && (m.n.V != math.Trunc(m.n.V) || math.Abs(m.n.V) > 1<<53) {
+			if typ == IntegerType && (m.n.V != math.Trunc(m.n.V) || math.Abs(m.n.V) > 1<<53) {
 				d.errorf(m.n.Node, id, q.Path+"."+m.key, "%s of an integer question must be a whole number, got %s", m.key, m.n.Node.Value)
 				continue
 			}
@@ -621,7 +619,7 @@ func (b *builder) rules(items []item[ruleyaml.Rule], srcByID map[string]Source) 
 		out := &rule{Rule: Rule{
 			ID: id, Title: strings.TrimSpace(r.Title.V), Action: action, When: r.When.V,
 			Advice: strings.TrimSpace(r.Advice.V), Note: strings.TrimSpace(r.Note.V),
-			Source: cite, SeeAlso: seeAlso, Pos: d.pos(r.ID.Node),
+			Citation: cite, SeeAlso: seeAlso, Pos: d.pos(r.ID.Node),
 		}, when: when}
 		for _, ri := range when.Reads {
 			out.Reads = append(out.Reads, b.questions[ri].ID)
@@ -707,7 +705,7 @@ func (b *builder) guidance(items []item[ruleyaml.Guidance], srcByID map[string]S
 		if !b.nonEmpty(d, g.Title, id, g.Path+".title") || !b.nonEmpty(d, g.Advice, id, g.Path+".advice") {
 			continue
 		}
-		out = append(out, Guidance{ID: id, Title: strings.TrimSpace(g.Title.V), Advice: strings.TrimSpace(g.Advice.V), Source: cite, SeeAlso: seeAlso})
+		out = append(out, Guidance{ID: id, Title: strings.TrimSpace(g.Title.V), Advice: strings.TrimSpace(g.Advice.V), Citation: cite, SeeAlso: seeAlso})
 	}
 	return out
 }

@@ -20,15 +20,15 @@ func person(rng *rand.Rand, eng *triage.Engine) triage.Answers {
 	a := triage.Answers{}
 	for _, q := range eng.Questions() {
 		switch q.Type {
-		case triage.Boolean:
+		case triage.BooleanType:
 			a[q.ID] = rng.IntN(20) == 0
-		case triage.Integer:
+		case triage.IntegerType:
 			a[q.ID] = int64(rng.IntN(15))
-		case triage.Number:
+		case triage.NumberType:
 			a[q.ID] = rng.Float64() * 15
-		case triage.Choice:
+		case triage.ChoiceType:
 			a[q.ID] = q.Choices[rng.IntN(len(q.Choices))].Value
-		case triage.MultiChoice:
+		case triage.MultiChoiceType:
 			l := []string{}
 			for _, c := range q.Choices {
 				if rng.IntN(12) == 0 {

@@ -10,26 +10,26 @@ import (
 type QuestionType int
 
 const (
-	// Boolean questions take true or false; CEL type bool.
-	Boolean QuestionType = iota + 1
-	// Integer questions take a whole number; CEL type int. JSON numbers with
+	// BooleanType questions take true or false; CEL type bool.
+	BooleanType QuestionType = iota + 1
+	// IntegerType questions take a whole number; CEL type int. JSON numbers with
 	// an integral value (4.0) are accepted, others (2.5) are not.
-	Integer
-	// Number questions take any finite number; CEL type double.
-	Number
-	// Choice questions take one value from a fixed list; CEL type string.
-	Choice
-	// MultiChoice questions take a subset of a fixed list; CEL type
+	IntegerType
+	// NumberType questions take any finite number; CEL type double.
+	NumberType
+	// ChoiceType questions take one value from a fixed list; CEL type string.
+	ChoiceType
+	// MultiChoiceType questions take a subset of a fixed list; CEL type
 	// list(string). An empty list means "none of these".
-	MultiChoice
+	MultiChoiceType
 )
 
-var questionTypeNames = [...]string{Boolean: "boolean", Integer: "integer", Number: "number", Choice: "choice", MultiChoice: "multichoice"}
+var questionTypeNames = [...]string{BooleanType: "boolean", IntegerType: "integer", NumberType: "number", ChoiceType: "choice", MultiChoiceType: "multichoice"}
 
 // String returns the name used in rule files: "boolean", "integer",
 // "number", "choice" or "multichoice".
 func (t QuestionType) String() string {
-	if t >= Boolean && t <= MultiChoice {
+	if t >= BooleanType && t <= MultiChoiceType {
 		return questionTypeNames[t]
 	}
 	return fmt.Sprintf("QuestionType(%d)", int(t))
@@ -37,7 +37,7 @@ func (t QuestionType) String() string {
 
 // MarshalText implements encoding.TextMarshaler.
 func (t QuestionType) MarshalText() ([]byte, error) {
-	if t < Boolean || t > MultiChoice {
+	if t < BooleanType || t > MultiChoiceType {
 		return nil, fmt.Errorf("triage: cannot marshal invalid question type %d", int(t))
 	}
 	return []byte(questionTypeNames[t]), nil
@@ -74,7 +74,7 @@ type Question struct {
 	// Type decides how answers are validated and the variable's CEL type.
 	Type QuestionType `json:"type"`
 	// Choices lists the allowed values of Choice and MultiChoice questions.
-	Choices []ChoiceOption `json:"choices,omitempty"`
+	Choices []Choice `json:"choices,omitempty"`
 	// Min and Max bound Integer and Number answers when set (inclusive).
 	Min *float64 `json:"min,omitempty"`
 	Max *float64 `json:"max,omitempty"`
@@ -85,8 +85,8 @@ type Question struct {
 	AskIf string `json:"ask_if,omitempty"`
 }
 
-// ChoiceOption is one allowed value of a Choice or MultiChoice question.
-type ChoiceOption struct {
+// Choice is one allowed value of a Choice or MultiChoice question.
+type Choice struct {
 	// Value is what the answer holds and what CEL expressions compare with.
 	Value string `json:"value"`
 	// Label is how the choice is shown to a person; it defaults to Value.
@@ -141,9 +141,9 @@ type Rule struct {
 	Advice string `json:"advice"`
 	// Note records how the rule reads its source where the source is vague.
 	Note string `json:"note,omitempty"`
-	// Source is the primary citation; SeeAlso holds any others.
-	Source  Citation   `json:"source"`
-	SeeAlso []Citation `json:"see_also,omitempty"`
+	// Citation is the primary citation; SeeAlso holds any others.
+	Citation Citation   `json:"source"`
+	SeeAlso  []Citation `json:"see_also,omitempty"`
 	// Reads lists the question ids the condition reads, in questionnaire
 	// order.
 	Reads []string `json:"reads"`

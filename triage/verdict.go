@@ -119,9 +119,9 @@ type Verdict struct {
 	// could still change the outcome and can be asked now. It is non-empty
 	// exactly when Outcome is Incomplete.
 	Missing []string `json:"missing"`
-	// SelfCare is the rule set's self-care guidance. It is set only when
-	// Outcome is SelfCare.
-	SelfCare []Guidance `json:"self_care,omitempty"`
+	// Guidance is the rule set's self-care guidance. It is set only when
+	// Outcome is Guidance.
+	Guidance []Guidance `json:"self_care,omitempty"`
 	// RuleSet identifies the rule set that produced this verdict, so a stored
 	// verdict can be audited later.
 	RuleSet RuleSetInfo `json:"rule_set"`
@@ -140,8 +140,8 @@ type Reason struct {
 	Action Action `json:"action"`
 	// Advice is the rule's advice for the person, in plain language.
 	Advice string `json:"advice"`
-	// Source is the rule's primary citation.
-	Source Citation `json:"source"`
+	// Citation is the rule's primary citation.
+	Citation Citation `json:"source"`
 	// SeeAlso holds further citations for the same criterion, if any.
 	SeeAlso []Citation `json:"see_also,omitempty"`
 	// Evidence holds the answers the rule read, in questionnaire order.
@@ -166,8 +166,8 @@ type Guidance struct {
 	Title string `json:"title"`
 	// Advice is the guidance itself, in plain language.
 	Advice string `json:"advice"`
-	// Source is the primary citation.
-	Source Citation `json:"source"`
+	// Citation is the primary citation.
+	Citation Citation `json:"source"`
 	// SeeAlso holds further citations, if any.
 	SeeAlso []Citation `json:"see_also,omitempty"`
 }

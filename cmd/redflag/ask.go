@@ -248,7 +248,7 @@ func (s *session) askOne(ctx context.Context, q triage.Question) error {
 			fmt.Fprintf(s.out, "   %s\n", msg)
 			continue
 		}
-		if q.Type == triage.Integer || q.Type == triage.Number {
+		if q.Type == triage.IntegerType || q.Type == triage.NumberType {
 			// Say what was understood unless it is exactly what was typed,
 			// so that " 0600 " or "+3.0" never passes unseen.
 			if _, canonical, _ := parseNumber(q, input); canonical != line {
@@ -311,15 +311,15 @@ func (s *session) help(q triage.Question) {
 		fmt.Fprintf(s.out, "   %s\n", q.Help)
 	}
 	switch q.Type {
-	case triage.Boolean:
+	case triage.BooleanType:
 		fmt.Fprintln(s.out, "   Answer yes or no (y or n).")
-	case triage.Integer:
+	case triage.IntegerType:
 		fmt.Fprintf(s.out, "   Answer with a whole number%s%s, in digits only (like 3 or 1500).\n", unitText(q), boundsText(q))
-	case triage.Number:
+	case triage.NumberType:
 		fmt.Fprintf(s.out, "   Answer with a number%s%s, in digits with a dot for decimals (like 1500 or 2.5).\n", unitText(q), boundsText(q))
-	case triage.Choice:
+	case triage.ChoiceType:
 		fmt.Fprintln(s.out, "   Pick one: type its number or its name.")
-	case triage.MultiChoice:
+	case triage.MultiChoiceType:
 		fmt.Fprintln(s.out, "   Pick all that apply: numbers or names separated by commas (1,3), or none.")
 	}
 	fmt.Fprintln(s.out, "   Type skip to leave this unanswered, or back to change your previous answer.")
@@ -328,16 +328,16 @@ func (s *session) help(q triage.Question) {
 // hint is the short reminder of the expected form shown before the prompt.
 func hint(q triage.Question) string {
 	switch q.Type {
-	case triage.Boolean:
+	case triage.BooleanType:
 		return "(yes/no) "
-	case triage.Integer, triage.Number:
+	case triage.IntegerType, triage.NumberType:
 		if q.Unit != "" {
 			return "(" + q.Unit + ") "
 		}
 		return "(number) "
-	case triage.Choice:
+	case triage.ChoiceType:
 		return "(pick one) "
-	case triage.MultiChoice:
+	case triage.MultiChoiceType:
 		return "(pick any, comma-separated, or none) "
 	}
 	return ""
@@ -369,7 +369,7 @@ func fmtFloat(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 func parseAnswer(q triage.Question, input string) (any, string) {
 	lower := strings.ToLower(input)
 	switch q.Type {
-	case triage.Boolean:
+	case triage.BooleanType:
 		switch lower {
 		case "y", "yes", "true":
 			return true, ""
@@ -377,16 +377,16 @@ func parseAnswer(q triage.Question, input string) (any, string) {
 			return false, ""
 		}
 		return nil, fmt.Sprintf("Please answer yes or no, not %s.", quote(input))
-	case triage.Integer, triage.Number:
+	case triage.IntegerType, triage.NumberType:
 		v, _, msg := parseNumber(q, input)
 		return v, msg
-	case triage.Choice:
+	case triage.ChoiceType:
 		c, msg := pickChoice(q, input)
 		if msg != "" {
 			return nil, msg
 		}
 		return c, ""
-	case triage.MultiChoice:
+	case triage.MultiChoiceType:
 		if lower == "none" || lower == "no" || lower == "n" {
 			return []string{}, ""
 		}
@@ -442,7 +442,7 @@ func pickChoice(q triage.Question, input string) (string, string) {
 // whole number). canonical is the value as ask writes it back, to tell the
 // person what was understood.
 func parseNumber(q triage.Question, input string) (v any, canonical, msg string) {
-	integer := q.Type == triage.Integer
+	integer := q.Type == triage.IntegerType
 	notNumber := func() (any, string, string) {
 		if integer {
 			return nil, "", fmt.Sprintf("Please answer with a whole number%s, such as 3; %s is not one.", unitText(q), quote(input))

@@ -242,8 +242,8 @@ func TestCheckVerdictContent(t *testing.T) {
 			ids := []string{}
 			for _, r := range v.Reasons {
 				ids = append(ids, r.RuleID)
-				assert.NotEmpty(t, r.Source.SourceID, "reason %s cites a source", r.RuleID)
-				assert.NotEmpty(t, r.Source.Section, "reason %s cites a section", r.RuleID)
+				assert.NotEmpty(t, r.Citation.SourceID, "reason %s cites a source", r.RuleID)
+				assert.NotEmpty(t, r.Citation.Section, "reason %s cites a section", r.RuleID)
 				assert.NotEmpty(t, r.Evidence, "reason %s lists its evidence", r.RuleID)
 				if want, ok := tt.evidence[r.RuleID]; ok {
 					have := map[string]any{}

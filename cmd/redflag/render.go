@@ -49,11 +49,11 @@ func writeVerdict(w io.Writer, eng *triage.Engine, v *triage.Verdict) error {
 			fmt.Fprintf(&b, "  - %s  [%s]\n", text, id)
 		}
 	}
-	if len(v.SelfCare) > 0 {
+	if len(v.Guidance) > 0 {
 		b.WriteString("\nSelf-care guidance:\n")
-		for _, g := range v.SelfCare {
+		for _, g := range v.Guidance {
 			fmt.Fprintf(&b, "  - %s: %s\n", g.Title, g.Advice)
-			fmt.Fprintf(&b, "    Source: %s\n", g.Source)
+			fmt.Fprintf(&b, "    Source: %s\n", g.Citation)
 			for _, c := range g.SeeAlso {
 				fmt.Fprintf(&b, "    See also: %s\n", c)
 			}
@@ -80,7 +80,7 @@ func writeReasons(b *strings.Builder, heading string, rs []triage.Reason) {
 			}
 			fmt.Fprintf(b, "     Because: %s\n", strings.Join(parts, ", "))
 		}
-		fmt.Fprintf(b, "     Source: %s\n", r.Source)
+		fmt.Fprintf(b, "     Source: %s\n", r.Citation)
 		for _, c := range r.SeeAlso {
 			fmt.Fprintf(b, "     See also: %s\n", c)
 		}

@@ -69,7 +69,7 @@ func run(ctx context.Context, dir string, w io.Writer) error {
 		}
 		fmt.Fprintf(w, "%s\n  outcome: %s\n", p.who, v.Outcome)
 		for _, r := range v.Reasons {
-			fmt.Fprintf(w, "  %s: %s\n    %s\n    source: %s\n", r.Action, r.Title, r.Advice, r.Source)
+			fmt.Fprintf(w, "  %s: %s\n    %s\n    source: %s\n", r.Action, r.Title, r.Advice, r.Citation)
 		}
 		for _, id := range v.Missing {
 			q, _ := eng.Question(id)

@@ -80,8 +80,8 @@ func TestQuestionnaire(t *testing.T) {
 	for _, q := range got.Questions {
 		byID[q.ID] = q
 	}
-	assert.Equal(t, triage.MultiChoice, byID["numbness_tingling"].Type, "types are included")
-	assert.Equal(t, []triage.ChoiceOption{{Value: "fingers", Label: "Fingers"}, {Value: "arms", Label: "Arms"}, {Value: "chest", Label: "Chest"}},
+	assert.Equal(t, triage.MultiChoiceType, byID["numbness_tingling"].Type, "types are included")
+	assert.Equal(t, []triage.Choice{{Value: "fingers", Label: "Fingers"}, {Value: "arms", Label: "Arms"}, {Value: "chest", Label: "Chest"}},
 		byID["numbness_tingling"].Choices, "choices are included")
 	assert.Equal(t, "self_pops", byID["relief_minutes"].AskIf, "ask_if is included")
 	assert.Equal(t, "minutes", byID["relief_minutes"].Unit)

@@ -27,9 +27,9 @@ func main() {
 	none := triage.Answers{}
 	for _, q := range eng.Questions() {
 		switch q.Type {
-		case triage.Boolean:
+		case triage.BooleanType:
 			none[q.ID] = false
-		case triage.MultiChoice:
+		case triage.MultiChoiceType:
 			none[q.ID] = []string{}
 		}
 	}
@@ -54,7 +54,7 @@ func main() {
 		}
 		fmt.Printf("%s\n  outcome: %s\n", p.who, v.Outcome)
 		for _, r := range v.Reasons {
-			fmt.Printf("  %s: %s\n    %s\n    source: %s\n", r.Action, r.Title, r.Advice, r.Source)
+			fmt.Printf("  %s: %s\n    %s\n    source: %s\n", r.Action, r.Title, r.Advice, r.Citation)
 		}
 		if len(v.Missing) > 0 {
 			fmt.Printf("  still to answer: %v\n", v.Missing)

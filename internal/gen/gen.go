@@ -22,9 +22,9 @@ func Answers(rng *rand.Rand, qs []triage.Question, missing float64) triage.Answe
 			continue
 		}
 		switch q.Type {
-		case triage.Boolean:
+		case triage.BooleanType:
 			a[q.ID] = rng.IntN(25) == 0
-		case triage.Integer:
+		case triage.IntegerType:
 			lo, hi := 0, 15
 			if q.Min != nil {
 				lo = int(*q.Min)
@@ -33,7 +33,7 @@ func Answers(rng *rand.Rand, qs []triage.Question, missing float64) triage.Answe
 				hi = int(*q.Max) - lo
 			}
 			a[q.ID] = int64(lo + rng.IntN(hi+1))
-		case triage.Number:
+		case triage.NumberType:
 			lo, hi := 0.0, 15.0
 			if q.Min != nil {
 				lo = *q.Min
@@ -42,9 +42,9 @@ func Answers(rng *rand.Rand, qs []triage.Question, missing float64) triage.Answe
 				hi = *q.Max
 			}
 			a[q.ID] = lo + rng.Float64()*(hi-lo)
-		case triage.Choice:
+		case triage.ChoiceType:
 			a[q.ID] = q.Choices[rng.IntN(len(q.Choices))].Value
-		case triage.MultiChoice:
+		case triage.MultiChoiceType:
 			l := []string{}
 			for _, c := range q.Choices {
 				if rng.IntN(25) == 0 {

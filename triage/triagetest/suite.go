@@ -1,6 +1,7 @@
 package triagetest
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -162,8 +163,8 @@ func Load(fsys fs.FS, eng *triage.Engine) (*Suite, error) {
 	}
 	suite := &Suite{Equivalent: l.equivalent}
 	l.addCases(suite, cases)
-	l.errs.Sort()
 	if len(l.errs) > 0 {
+		sortErrors(l.errs)
 		return nil, l.errs
 	}
 	return suite, nil
@@ -616,3 +617,11 @@ func (l *suiteLoader) fixtureNames() []string {
 }
 
 func isBlank(s string) bool { return strings.TrimSpace(s) == "" }
+
+// sortErrors orders errors by position, as triage.Load's are, keeping the
+// discovery order of errors at the same position.
+func sortErrors(errs triage.ErrorList) {
+	slices.SortStableFunc(errs, func(a, b *triage.Error) int {
+		return cmp.Or(cmp.Compare(a.Pos.File, b.Pos.File), cmp.Compare(a.Pos.Line, b.Pos.Line), cmp.Compare(a.Pos.Column, b.Pos.Column))
+	})
+}

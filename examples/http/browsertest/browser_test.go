@@ -294,7 +294,7 @@ func TestBrowserSelfCare(t *testing.T) {
 	p := &page{t: t, ctx: ctx}
 	person := triage.Answers{"self_pops": true, "relief_minutes": int64(30), "pain_days": int64(2), "numbness_tingling": []string{}}
 	for _, q := range eng.Questions() {
-		if _, ok := person[q.ID]; !ok && q.Type == triage.Boolean {
+		if _, ok := person[q.ID]; !ok && q.Type == triage.BooleanType {
 			person[q.ID] = false
 		}
 	}
