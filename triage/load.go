@@ -92,7 +92,6 @@ func (e *Engine) Rules() []Rule {
 	return out
 }
 
-
 func cloneGuidance(gs []Guidance) []Guidance {
 	out := slices.Clone(gs)
 	for i := range out {
