@@ -151,23 +151,72 @@ func readLimited(r io.Reader, max int) ([]byte, error) {
 	return data, nil
 }
 
-// readRuleFile reads one rule file, refusing one larger than max bytes.
-// The error is placed where the file crosses the limit, so an editor opens
-// it at the right spot.
+// readRuleFile reads one rule file, refusing one larger than max bytes,
+// anything but a regular file, and a link that leads outside fsys. A file
+// that changes while it is read is read again, and refused if it keeps
+// changing.
 func readRuleFile(fsys fs.FS, name string, max int) ([]byte, *Error) {
-	f, err := fsys.Open(name)
+	var (
+		src     []byte
+		changed bool
+		err     *Error
+	)
+	for range readAttempts {
+		if src, changed, err = readStable(fsys, name, max); !changed {
+			break
+		}
+	}
+	return src, err
+}
+
+// readStable reads one rule file once, refusing what readRuleFile refuses.
+// The file's type is checked before it is opened, since opening a named
+// pipe would block until something writes to it. changed reports that the
+// file changed while it was being read (its size or modification time
+// moved, or its length is not its size); the error then says so.
+//
+// The error is placed where the file crosses the size limit, so an editor
+// opens it at the right spot; no error quotes the content of a refused
+// file.
+func readStable(fsys fs.FS, name string, max int) (src []byte, changed bool, e *Error) {
+	fail := func(format string, args ...any) ([]byte, bool, *Error) {
+		return nil, false, &Error{Pos: Position{File: name}, Msg: fmt.Sprintf(format, args...)}
+	}
+	resolved, info, err := resolveInRoot(fsys, name)
 	if err != nil {
-		return nil, &Error{Pos: Position{File: name}, Msg: fmt.Sprintf("cannot read rule file: %v", err)}
+		return fail("cannot read rule file: %v", err)
+	}
+	if !info.Mode().IsRegular() {
+		return fail("not a regular file: it is %s, and only regular files are read as rule files", fileKind(info.Mode()))
+	}
+	f, err := fsys.Open(resolved)
+	if err != nil {
+		return fail("cannot read rule file: %v", err)
 	}
 	defer f.Close()
-	src, err := io.ReadAll(io.LimitReader(f, int64(max)+1))
+	before, err := f.Stat()
 	if err != nil {
-		return nil, &Error{Pos: Position{File: name}, Msg: fmt.Sprintf("cannot read rule file: %v", err)}
+		return fail("cannot read rule file: %v", err)
+	}
+	if !before.Mode().IsRegular() {
+		return fail("not a regular file: it is %s, and only regular files are read as rule files", fileKind(before.Mode()))
+	}
+	src, err = io.ReadAll(io.LimitReader(f, int64(max)+1))
+	if err != nil {
+		return fail("cannot read rule file: %v", err)
 	}
 	if len(src) > max {
-		return nil, &Error{Pos: offsetPosition(name, src, max), Msg: fmt.Sprintf("rule file is larger than the limit of %d bytes (WithMaxRuleFileSize)", max)}
+		return nil, false, &Error{Pos: offsetPosition(name, src, max), Msg: fmt.Sprintf("rule file is larger than the limit of %d bytes (WithMaxRuleFileSize)", max)}
 	}
-	return src, nil
+	after, err := f.Stat()
+	if err != nil {
+		return fail("cannot read rule file: %v", err)
+	}
+	if after.Size() != before.Size() || !after.ModTime().Equal(before.ModTime()) || int64(len(src)) != after.Size() {
+		_, _, e = fail("the file changed while it was being read, so what was read may be half of an edit; nothing is loaded from it until it is read whole")
+		return nil, true, e
+	}
+	return src, false, nil
 }
 
 // offsetPosition returns the line and column (in code points) of byte
