@@ -7,6 +7,8 @@ import (
 	"io"
 	"io/fs"
 	"unicode/utf8"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // Default limits on input. Like the CEL limits in options.go, they are far
@@ -269,7 +271,13 @@ func WithMaxListLength(n int) Option {
 	return positive("WithMaxListLength", n, func(o *options) { o.answers.list = n })
 }
 
-// WithMaxRuleFileSize sets the largest rule file Load reads, in bytes.
+// ruleSetSizeFactor bounds the size of all rule files together, as a
+// multiple of WithMaxRuleFileSize: 4 MiB by default. Without it, the file
+// count and size limits together would allow 256 MiB of YAML.
+const ruleSetSizeFactor = 4
+
+// WithMaxRuleFileSize sets the largest rule file Load reads, in bytes. The
+// rule files together may be at most four times as large.
 func WithMaxRuleFileSize(n int) Option {
 	return positive("WithMaxRuleFileSize", n, func(o *options) { o.maxRuleFileSize = n })
 }
@@ -279,16 +287,81 @@ func WithMaxRuleFiles(n int) Option {
 	return positive("WithMaxRuleFiles", n, func(o *options) { o.maxRuleFiles = n })
 }
 
+// defaultMaxRules is WithMaxRules' default: 25 times the default rule set's
+// 20 rules.
+const defaultMaxRules = 500
+
+// conditionBudgetPerRule is how many code points of CEL, on average, each
+// rule WithMaxRules allows may hold: compiling CEL is most of what loading
+// costs, and a count of rules alone would let each condition be 4,096 code
+// points long (WithMaxExpressionLength). The default rule set's conditions
+// average 18.
+const conditionBudgetPerRule = 64
+
+// WithMaxRules sets how many rules a rule set may hold (500 by default; the
+// default rule set has 20). It also bounds the CEL that Load compiles: all
+// conditions together (every when and ask_if) may hold at most 64 code
+// points per rule allowed (32,000 by default; the default rule set's hold
+// 358). Both are checked before any
+// condition is compiled, so the largest rule set allowed by default loads
+// in well under a second.
+func WithMaxRules(n int) Option {
+	return positive("WithMaxRules", n, func(o *options) { o.maxRules = n })
+}
+
+// sizeLimits refuses a rule set with more rules than WithMaxRules, more
+// questions than WithMaxAnswers, or more CEL than WithMaxRules allows,
+// before anything is compiled. It reports whether any limit was crossed.
+func (b *builder) sizeLimits(questions []item[rawQuestion], rules []item[rawRule]) bool {
+	over := false
+	if max := b.opts.maxRules; len(rules) > max {
+		it := rules[max]
+		it.d.errorf(idNode(it.raw.id, it.raw.node), it.raw.id.v, it.raw.path, "the rule set has %d rules, more than the limit of %d (WithMaxRules); no condition was checked", len(rules), max)
+		over = true
+	}
+	if max := b.opts.answers.answers; len(questions) > max {
+		it := questions[max]
+		it.d.errorf(idNode(it.raw.id, it.raw.node), it.raw.id.v, it.raw.path, "the questionnaire has %d questions, more than the %d answers an answers set may hold (WithMaxAnswers)", len(questions), max)
+		over = true
+	}
+	budget, total := b.opts.maxRules*conditionBudgetPerRule, 0
+	cross := func(d *decoder, s str, id, path string) bool {
+		// A condition over WithMaxExpressionLength is refused by its own
+		// limit before it is parsed, so it costs no more than one at it.
+		total += min(utf8.RuneCountInString(s.v), b.opts.maxExprLength)
+		if total <= budget {
+			return false
+		}
+		d.errorf(s.node, id, path, "the conditions of the rule set hold more than %d characters of CEL together, the limit for %d rules (WithMaxRules); this one crosses it, and no condition was checked", budget, b.opts.maxRules)
+		return true
+	}
+	for _, it := range questions {
+		if cross(it.d, it.raw.askIf, it.raw.id.v, it.raw.path+".ask_if") {
+			return true
+		}
+	}
+	for _, it := range rules {
+		if cross(it.d, it.raw.when, it.raw.id.v, it.raw.path+".when") {
+			return true
+		}
+	}
+	return over
+}
+
+// idNode is where an item over a limit is reported: its id, or the item.
+func idNode(id str, item *yaml.Node) *yaml.Node {
+	if id.node != nil {
+		return id.node
+	}
+	return item
+}
+
 // questionLimits refuses a questionnaire that the answers limits would make
-// impossible to answer: more questions than answers allowed, a multichoice
+// impossible to answer (sizeLimits counts the questions): a multichoice
 // question with more choices than a list may hold, a choice longer than a
 // string may be. Such a rule set could never reach a complete verdict.
 func (b *builder) questionLimits() {
 	lim := &b.opts.answers
-	if len(b.questions) > lim.answers {
-		q := b.questions[lim.answers]
-		b.errs = append(b.errs, &Error{Pos: q.pos, ID: q.ID, Msg: fmt.Sprintf("the questionnaire has %d questions, more than the %d answers an answers set may hold (WithMaxAnswers)", len(b.questions), lim.answers)})
-	}
 	for _, q := range b.questions {
 		if q.Type == MultiChoice && len(q.Choices) > lim.list {
 			b.errs = append(b.errs, &Error{Pos: q.pos, ID: q.ID, Msg: fmt.Sprintf("%d choices, more than the %d items a multichoice answer may hold (WithMaxListLength)", len(q.Choices), lim.list)})

@@ -226,7 +226,7 @@ func readRuleSet(fsys fs.FS, o *options) *ruleSetFiles {
 		s.hash = ruleSetHash(nil)
 		return s
 	}
-	n := 0
+	n, total := 0, 0
 	for _, ent := range entries {
 		if ent.IsDir() || !isRuleFile(ent.Name()) {
 			continue
@@ -243,6 +243,11 @@ func readRuleSet(fsys fs.FS, o *options) *ruleSetFiles {
 			s.errs = append(s.errs, rerr)
 			s.unreadable = true
 			continue
+		}
+		if total += len(src); total > ruleSetSizeFactor*o.maxRuleFileSize {
+			s.errs = append(s.errs, &Error{Pos: Position{File: name}, Msg: fmt.Sprintf("the rule files together are larger than the limit of %d bytes (%d times WithMaxRuleFileSize); this one and any after it are not loaded", ruleSetSizeFactor*o.maxRuleFileSize, ruleSetSizeFactor)})
+			s.unreadable = true
+			break
 		}
 		s.files = append(s.files, ruleFile{name, src})
 	}
@@ -407,6 +412,11 @@ func (b *builder) load(s *ruleSetFiles) (*Engine, error) {
 	eng.info.Hash = s.hash
 	if len(headers) > 0 || !b.unreadable {
 		b.header(eng, headers, firstFile)
+	}
+	if b.sizeLimits(questions, rules) {
+		// Compiling an oversized rule set is the cost the limits exist
+		// to avoid.
+		return nil, b.finish(fileLines)
 	}
 	srcByID := b.sources(eng, sources)
 	b.questionnaire(questions)
