@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -71,9 +74,9 @@ func TestHostileRuleFiles(t *testing.T) {
 		},
 		{
 			name:   "huge list with the length limit lifted",
-			reason: "even when the expression-length limit is raised, the cost estimate refuses a loop over 20,000 items",
+			reason: "even when the expression-length limit is raised (and the rule set's CEL budget with it), the cost estimate refuses a loop over 20,000 items",
 			files:  map[string]string{"r.yaml": rule("loops", "fever || "+numbers(20_000)+".exists(x, x == 7)")},
-			opts:   []triage.Option{triage.WithMaxExpressionLength(1 << 20)},
+			opts:   []triage.Option{triage.WithMaxExpressionLength(1 << 20), triage.WithMaxRules(10_000)},
 			want:   "estimated cost", wantPos: "r.yaml:4:11",
 		},
 		{
@@ -236,4 +239,140 @@ func TestHostileRulesBoundedAtRunTime(t *testing.T) {
 			assert.Equal(t, triage.SelfCare, v.Outcome, tc.reason)
 		})
 	}
+}
+
+// loadWithin runs Load on dir in a goroutine and fails the test, rather
+// than hanging it, if Load does not return.
+func loadWithin(t *testing.T, dir string) (*triage.Engine, error) {
+	t.Helper()
+	type result struct {
+		eng *triage.Engine
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		eng, err := triage.Load(os.DirFS(dir))
+		done <- result{eng, err}
+	}()
+	select {
+	case r := <-done:
+		return r.eng, r.err
+	case <-time.After(30 * time.Second):
+		t.Fatal("Load blocked")
+		return nil, nil
+	}
+}
+
+// TestHostileRuleDirectories covers rule directories holding what is not a
+// rule file under a rule file's name: a named pipe, which blocked Load for
+// ever, and links that lead outside the directory, which were followed
+// (an error snippet quoted /etc/passwd). Each is a positioned error naming
+// the file, and nothing of a refused file is ever quoted.
+func TestHostileRuleDirectories(t *testing.T) {
+	tests := []struct {
+		name, reason string
+		// setup adds the hostile entry to dir, a valid rule set.
+		setup   func(t *testing.T, dir string)
+		wantPos string // the file named
+		want    string // a substring of its error
+	}{
+		{
+			name:   "named pipe",
+			reason: "opening a FIFO blocks until something writes to it; its type is checked first, and it is never opened",
+			setup: func(t *testing.T, dir string) {
+				require.NoError(t, syscall.Mkfifo(filepath.Join(dir, "pipe.yaml"), 0o644))
+			},
+			wantPos: "pipe.yaml", want: "not a regular file: it is a named pipe",
+		},
+		{
+			name:   "link to /etc/passwd",
+			reason: "an absolute link leads outside the rule directory",
+			setup: func(t *testing.T, dir string) {
+				require.NoError(t, os.Symlink("/etc/passwd", filepath.Join(dir, "evil.yaml")))
+			},
+			wantPos: "evil.yaml", want: "leads outside the rule directory",
+		},
+		{
+			name:   "link climbing out",
+			reason: "../outside.yaml resolves above the root",
+			setup: func(t *testing.T, dir string) {
+				require.NoError(t, os.WriteFile(filepath.Join(dir, "..", "outside.yaml"), []byte("root:x:0:0:SECRET\n"), 0o644))
+				require.NoError(t, os.Symlink("../outside.yaml", filepath.Join(dir, "evil.yaml")))
+			},
+			wantPos: "evil.yaml", want: "leads outside the rule directory",
+		},
+		{
+			name:   "link climbing out through a directory inside",
+			reason: "a link inside that leads to a link climbing out is refused all the same",
+			setup: func(t *testing.T, dir string) {
+				require.NoError(t, os.WriteFile(filepath.Join(dir, "..", "outside.yaml"), []byte("root:x:0:0:SECRET\n"), 0o644))
+				require.NoError(t, os.Mkdir(filepath.Join(dir, ".hidden"), 0o755))
+				require.NoError(t, os.Symlink("../../outside.yaml", filepath.Join(dir, ".hidden", "up.yaml")))
+				require.NoError(t, os.Symlink(".hidden/up.yaml", filepath.Join(dir, "evil.yaml")))
+			},
+			wantPos: "evil.yaml", want: "leads outside the rule directory",
+		},
+		{
+			name:   "loop of links",
+			reason: "a.yaml -> b.yaml -> a.yaml is refused after a bounded number of hops",
+			setup: func(t *testing.T, dir string) {
+				require.NoError(t, os.Symlink("b.yaml", filepath.Join(dir, "a.yaml")))
+				require.NoError(t, os.Symlink("a.yaml", filepath.Join(dir, "b.yaml")))
+			},
+			wantPos: "a.yaml", want: "more than 40 symbolic links",
+		},
+		{
+			name:    "link to a directory",
+			reason:  "a directory named like a rule file is not a rule file",
+			setup:   func(t *testing.T, dir string) { require.NoError(t, os.Symlink(".", filepath.Join(dir, "dir.yaml"))) },
+			wantPos: "dir.yaml", want: "the rule directory itself",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "rules")
+			require.NoError(t, os.Mkdir(dir, 0o755))
+			require.NoError(t, os.WriteFile(filepath.Join(dir, "0.yaml"), []byte(base0), 0o644))
+			require.NoError(t, os.WriteFile(filepath.Join(dir, "r.yaml"), []byte(rule("linked", "fever")), 0o644))
+			tc.setup(t, dir)
+
+			eng, err := loadWithin(t, dir)
+			require.Nil(t, eng, tc.reason)
+			require.ErrorIs(t, err, triage.ErrInvalidRuleSet, tc.reason)
+			var list triage.ErrorList
+			require.ErrorAs(t, err, &list)
+			found := false
+			for _, e := range list {
+				found = found || e.Pos.File == tc.wantPos && strings.Contains(e.Msg, tc.want)
+			}
+			assert.True(t, found, "%s: want %s: ...%s..., got\n%v", tc.reason, tc.wantPos, tc.want, err)
+			shown := list.ErrorsWithSnippets()
+			assert.NotContains(t, shown, "root:", "%s: nothing of a refused file is quoted", tc.reason)
+			assert.NotContains(t, shown, "SECRET", tc.reason)
+		})
+	}
+}
+
+// TestLinksInsideTheRuleDirectoryLoad: links that stay inside the rule
+// directory are followed, through hidden directories and relative steps.
+func TestLinksInsideTheRuleDirectoryLoad(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "0.yaml"), []byte(base0), 0o644))
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, ".store", "v1"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, ".store", "v1", "real.yaml"), []byte(rule("linked", "fever")), 0o644))
+	require.NoError(t, os.Symlink("v1", filepath.Join(dir, ".store", "current")))
+	require.NoError(t, os.Symlink(".store/current/../current/./real.yaml", filepath.Join(dir, "r.yaml")))
+
+	eng, err := loadWithin(t, dir)
+	require.NoError(t, err)
+	var linked triage.Rule
+	for _, r := range eng.Rules() {
+		if r.ID == "linked" {
+			linked = r
+		}
+	}
+	assert.Equal(t, "r.yaml", linked.Pos.File, "a linked file is named by its link")
+	direct, err := triage.Load(fstest.MapFS{"0.yaml": {Data: []byte(base0)}, "r.yaml": {Data: []byte(rule("linked", "fever"))}})
+	require.NoError(t, err)
+	assert.Equal(t, direct.RuleSet().Hash, eng.RuleSet().Hash, "the hash is of the names and bytes, not of where links lead")
 }

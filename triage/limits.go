@@ -5,8 +5,9 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"unicode/utf8"
 
-	"github.com/redflagkit/redflag/triage/internal/ruleset"
+	"github.com/redflagkit/redflag/triage/internal/ruleyaml"
 )
 
 // Default limits on input. Like the CEL limits in options.go, they are far
@@ -154,14 +155,73 @@ func readLimited(r io.Reader, max int) ([]byte, error) {
 	return data, nil
 }
 
-// readRuleFile reads one rule file, refusing one larger than max bytes;
-// see ruleset.Read.
+// readRuleFile reads one rule file, refusing one larger than max bytes,
+// anything but a regular file, and a link that leads outside fsys. A file
+// that changes while it is read is read again, and refused if it keeps
+// changing.
 func readRuleFile(fsys fs.FS, name string, max int) ([]byte, *Error) {
-	src, p := ruleset.Read(fsys, name, max, "WithMaxRuleFileSize")
-	if p != nil {
-		return nil, &Error{Pos: Position{File: p.File, Line: p.Line, Column: p.Column}, Msg: p.Msg}
+	var (
+		src     []byte
+		changed bool
+		err     *Error
+	)
+	for range readAttempts {
+		if src, changed, err = readStable(fsys, name, max); !changed {
+			break
+		}
 	}
-	return src, nil
+	return src, err
+}
+
+// readStable reads one rule file once, refusing what readRuleFile refuses.
+// The file's type is checked before it is opened, since opening a named
+// pipe would block until something writes to it. changed reports that the
+// file changed while it was being read (its size or modification time
+// moved, or its length is not its size); the error then says so.
+//
+// The error is placed where the file crosses the size limit, so an editor
+// opens it at the right spot; no error quotes the content of a refused
+// file.
+func readStable(fsys fs.FS, name string, max int) (src []byte, changed bool, e *Error) {
+	fail := func(format string, args ...any) ([]byte, bool, *Error) {
+		return nil, false, &Error{Pos: Position{File: name}, Msg: fmt.Sprintf(format, args...)}
+	}
+	resolved, info, err := resolveInRoot(fsys, name)
+	if err != nil {
+		return fail("cannot read rule file: %v", err)
+	}
+	if !info.Mode().IsRegular() {
+		return fail("not a regular file: it is %s, and only regular files are read as rule files", fileKind(info.Mode()))
+	}
+	f, err := fsys.Open(resolved)
+	if err != nil {
+		return fail("cannot read rule file: %v", err)
+	}
+	defer f.Close()
+	before, err := f.Stat()
+	if err != nil {
+		return fail("cannot read rule file: %v", err)
+	}
+	if !before.Mode().IsRegular() {
+		return fail("not a regular file: it is %s, and only regular files are read as rule files", fileKind(before.Mode()))
+	}
+	src, err = io.ReadAll(io.LimitReader(f, int64(max)+1))
+	if err != nil {
+		return fail("cannot read rule file: %v", err)
+	}
+	if len(src) > max {
+		line, col := ruleyaml.OffsetPos(src, max)
+		return nil, false, &Error{Pos: Position{File: name, Line: line, Column: col}, Msg: fmt.Sprintf("rule file is larger than the limit of %d bytes (WithMaxRuleFileSize)", max)}
+	}
+	after, err := f.Stat()
+	if err != nil {
+		return fail("cannot read rule file: %v", err)
+	}
+	if after.Size() != before.Size() || !after.ModTime().Equal(before.ModTime()) || int64(len(src)) != after.Size() {
+		_, _, e = fail("the file changed while it was being read, so what was read may be half of an edit; nothing is loaded from it until it is read whole")
+		return nil, true, e
+	}
+	return src, false, nil
 }
 
 // positive builds an Option that sets one positive int limit.
@@ -201,7 +261,13 @@ func WithMaxListLength(n int) Option {
 	return positive("WithMaxListLength", n, func(o *options) { o.answers.list = n })
 }
 
-// WithMaxRuleFileSize sets the largest rule file Load reads, in bytes.
+// ruleSetSizeFactor bounds the size of all rule files together, as a
+// multiple of WithMaxRuleFileSize: 4 MiB by default. Without it, the file
+// count and size limits together would allow 256 MiB of YAML.
+const ruleSetSizeFactor = 4
+
+// WithMaxRuleFileSize sets the largest rule file Load reads, in bytes. The
+// rule files together may be at most four times as large.
 func WithMaxRuleFileSize(n int) Option {
 	return positive("WithMaxRuleFileSize", n, func(o *options) { o.maxRuleFileSize = n })
 }
@@ -211,16 +277,90 @@ func WithMaxRuleFiles(n int) Option {
 	return positive("WithMaxRuleFiles", n, func(o *options) { o.maxRuleFiles = n })
 }
 
+// defaultMaxRules is WithMaxRules' default: 25 times the default rule set's
+// 20 rules.
+const defaultMaxRules = 500
+
+// conditionBudgetPerRule is how many code points of CEL, on average, each
+// rule WithMaxRules allows may hold: compiling CEL is most of what loading
+// costs, and a count of rules alone would let each condition be 4,096 code
+// points long (WithMaxExpressionLength). The default rule set's conditions
+// average 18.
+const conditionBudgetPerRule = 64
+
+// WithMaxRules sets how many rules a rule set may hold (500 by default; the
+// default rule set has 20). It also bounds the CEL that Load compiles: all
+// conditions together (every when and ask_if) may hold at most 64 code
+// points per rule allowed (32,000 by default; the default rule set's hold
+// 358). Both are checked before any
+// condition is compiled, so the largest rule set allowed by default loads
+// in well under a second.
+func WithMaxRules(n int) Option {
+	return positive("WithMaxRules", n, func(o *options) { o.maxRules = n })
+}
+
+// sizeLimits refuses a rule set with more rules than WithMaxRules, more
+// questions than WithMaxAnswers, or more CEL than WithMaxRules allows,
+// before anything is compiled. It reports whether any limit was crossed.
+func (b *builder) sizeLimits(questions []item[ruleyaml.Question], rules []item[ruleyaml.Rule]) bool {
+	over := false
+	if max := b.opts.maxRules; len(rules) > max {
+		it := rules[max]
+		it.d.errorf(idNode(it.raw.ID, it.raw.Node), it.raw.ID.V, it.raw.Path, "the rule set has %d rules, more than the limit of %d (WithMaxRules); no condition was checked", len(rules), max)
+		over = true
+	}
+	if max := b.opts.answers.answers; len(questions) > max {
+		it := questions[max]
+		it.d.errorf(idNode(it.raw.ID, it.raw.Node), it.raw.ID.V, it.raw.Path, "the questionnaire has %d questions, more than the %d answers an answers set may hold (WithMaxAnswers)", len(questions), max)
+		over = true
+	}
+	c := celBudget{budget: b.opts.maxRules * conditionBudgetPerRule, maxExpr: b.opts.maxExprLength, rules: b.opts.maxRules}
+	for _, it := range questions {
+		if c.crossed(it.d, it.raw.AskIf, it.raw.ID.V, it.raw.Path+".ask_if") {
+			return true
+		}
+	}
+	for _, it := range rules {
+		if c.crossed(it.d, it.raw.When, it.raw.ID.V, it.raw.Path+".when") {
+			return true
+		}
+	}
+	return over
+}
+
+// celBudget adds up the CEL of a rule set's conditions against the budget
+// WithMaxRules allows.
+type celBudget struct {
+	budget, total, maxExpr, rules int
+}
+
+// crossed adds condition s and reports, at s, the condition that crosses
+// the budget.
+func (c *celBudget) crossed(d *decoder, s ruleyaml.Str, id, path string) bool {
+	// A condition over WithMaxExpressionLength is refused by its own limit
+	// before it is parsed, so it costs no more than one at it.
+	c.total += min(utf8.RuneCountInString(s.V), c.maxExpr)
+	if c.total <= c.budget {
+		return false
+	}
+	d.errorf(s.Node, id, path, "the conditions of the rule set hold more than %d characters of CEL together, the limit for %d rules (WithMaxRules); this one crosses it, and no condition was checked", c.budget, c.rules)
+	return true
+}
+
+// idNode is where an item over a limit is reported: its id, or the item.
+func idNode(id ruleyaml.Str, item *ruleyaml.Node) *ruleyaml.Node {
+	if id.Node != nil {
+		return id.Node
+	}
+	return item
+}
+
 // questionLimits refuses a questionnaire that the answers limits would make
-// impossible to answer: more questions than answers allowed, a multichoice
+// impossible to answer (sizeLimits counts the questions): a multichoice
 // question with more choices than a list may hold, a choice longer than a
 // string may be. Such a rule set could never reach a complete verdict.
 func (b *builder) questionLimits() {
 	lim := &b.opts.answers
-	if len(b.questions) > lim.answers {
-		q := b.questions[lim.answers]
-		b.errs = append(b.errs, &Error{Pos: q.pos, ID: q.ID, Msg: fmt.Sprintf("the questionnaire has %d questions, more than the %d answers an answers set may hold (WithMaxAnswers)", len(b.questions), lim.answers)})
-	}
 	for _, q := range b.questions {
 		if q.Type == MultiChoiceType && len(q.Choices) > lim.list {
 			b.errs = append(b.errs, &Error{Pos: q.pos, ID: q.ID, Msg: fmt.Sprintf("%d choices, more than the %d items a multichoice answer may hold (WithMaxListLength)", len(q.Choices), lim.list)})

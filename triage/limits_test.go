@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -118,6 +119,7 @@ func TestLimitOptionsRefuseNonPositive(t *testing.T) {
 		"WithMaxListLength":   triage.WithMaxListLength(0),
 		"WithMaxRuleFileSize": triage.WithMaxRuleFileSize(0),
 		"WithMaxRuleFiles":    triage.WithMaxRuleFiles(0),
+		"WithMaxRules":        triage.WithMaxRules(0),
 	} {
 		_, err := triage.Load(demoFS(), opt)
 		require.ErrorContains(t, err, name, "a non-positive limit is a programming error naming the option")
@@ -130,4 +132,165 @@ func TestLoadRefusesQuestionnaireOverTheAnswerLimits(t *testing.T) {
 	assert.Contains(t, errorLines(t, err), `demo.yaml:30:9: relief: the questionnaire has 6 questions, more than the 5 answers an answers set may hold (WithMaxAnswers)`)
 	_, err = triage.Load(demoFS(), triage.WithMaxStringLength(6))
 	assert.Contains(t, errorLines(t, err), `demo.yaml:11:9: where: a choice of 7 bytes, longer than the 6 an answer may hold (WithMaxStringLength)`)
+}
+
+// worstRuleSets are rule sets at the default limits, each stressing what
+// Load spends its time on: the most rules and questions with the most CEL,
+// the longest conditions, and the most YAML.
+func worstRuleSets() map[string]fstest.MapFS {
+	head := "name: worst\nversion: 1.0.0\ntitle: Worst\nsources:\n  - id: doc\n    title: D\n"
+	// 1,000 questions (WithMaxAnswers), and 500 rules whose conditions read
+	// ten of them each and use the whole CEL budget (64 code points a
+	// rule).
+	var many strings.Builder
+	many.WriteString(head + "questions:\n")
+	for i := range 1000 {
+		fmt.Fprintf(&many, "  - {id: q%d, text: Question %d, type: integer}\n", i, i)
+	}
+	many.WriteString("rules:\n")
+	for i := range 500 {
+		q := func(k int) int { return (2*i + k) % 1000 } // every question is read
+		when := fmt.Sprintf("q%d+q%d+q%d+q%d+q%d+q%d+q%d+q%d+q%d+q%d > %d", q(0), q(1), q(2), q(3), q(4), q(5), q(6), q(7), q(8), q(9), i)
+		when += strings.Repeat(" ", 64-len(when))
+		fmt.Fprintf(&many, "  - {id: r%d, title: Rule, when: '%s', action: refer, advice: A, cite: {source: doc, section: S}}\n", i, when)
+	}
+	// The CEL budget spent on the longest conditions allowed: 7 of 4,096
+	// code points, each an || of some 270 comparisons.
+	var long strings.Builder
+	long.WriteString(head + "questions:\n")
+	for i := range 10 {
+		fmt.Fprintf(&long, "  - {id: q%d, text: Q, type: integer}\n", i)
+	}
+	long.WriteString("rules:\n")
+	for i := range 7 {
+		var parts []string
+		for j := 0; len(strings.Join(parts, " || ")) < 4096-24; j++ {
+			parts = append(parts, fmt.Sprintf("q%d + %d > %d", j%10, j, i))
+		}
+		fmt.Fprintf(&long, "  - id: r%d\n    title: Rule\n    when: '%s'\n    action: refer\n    advice: A\n    cite: {source: doc, section: S}\n", i, strings.Join(parts, " || "))
+	}
+	// The most YAML: four 1 MiB files (the rule files together may hold
+	// four times the size of one), mostly long advice.
+	yamlFS := fstest.MapFS{"0.yaml": {Data: []byte(head + "questions:\n  - {id: q, text: Q, type: boolean}\nrules:\n  - {id: r, title: R, when: q, action: refer, advice: A, cite: {source: doc, section: S}}\n")}}
+	for f := range 3 {
+		var b strings.Builder
+		b.WriteString("self_care:\n")
+		for i := 0; b.Len() < triage.DefaultMaxRuleFileSize-300; i++ {
+			fmt.Fprintf(&b, "  - {id: g%d_%d, title: T, advice: %s, cite: {source: doc, section: S}}\n", f, i, strings.Repeat("word ", 40))
+		}
+		yamlFS[fmt.Sprintf("%d.yaml", f+1)] = &fstest.MapFile{Data: []byte(b.String())}
+	}
+	return map[string]fstest.MapFS{
+		"most-rules":  {"r.yaml": {Data: []byte(many.String())}},
+		"longest-cel": {"r.yaml": {Data: []byte(long.String())}},
+		"most-yaml":   yamlFS,
+	}
+}
+
+// BenchmarkLoadWorstAllowed loads the largest rule sets the default limits
+// allow; README's limits table quotes the result:
+//
+//	go test ./triage -run '^$' -bench LoadWorstAllowed -benchmem
+func BenchmarkLoadWorstAllowed(b *testing.B) {
+	for name, fsys := range worstRuleSets() {
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				_, err := triage.Load(fsys)
+				require.NoError(b, err)
+			}
+		})
+	}
+}
+
+// TestRuleSetSizeLimits: a rule set may not hold so many rules, questions
+// or so much CEL that loading it takes seconds (a 1 MiB file held 11,644
+// rules and took 6 s). Each limit is checked before anything is compiled:
+// the broken condition in every case here is never reported.
+func TestRuleSetSizeLimits(t *testing.T) {
+	head := "name: big\nversion: 1.0.0\ntitle: Big\nsources:\n  - id: doc\n    title: D\n"
+	questions := func(n int, askIf string) string {
+		var b strings.Builder
+		b.WriteString("questions:\n")
+		for i := range n {
+			if askIf == "" {
+				fmt.Fprintf(&b, "  - {id: q%d, text: Q, type: integer}\n", i)
+				continue
+			}
+			fmt.Fprintf(&b, "  - {id: q%d, text: Q, type: integer, ask_if: '%s'}\n", i, askIf)
+		}
+		return b.String()
+	}
+	rules := func(n int, when string) string {
+		var b strings.Builder
+		b.WriteString("rules:\n  - {id: broken, title: T, when: 'q0 >', action: refer, advice: A, cite: {source: doc, section: S}}\n")
+		for i := 1; i < n; i++ {
+			fmt.Fprintf(&b, "  - {id: r%d, title: T, when: '%s', action: refer, advice: A, cite: {source: doc, section: S}}\n", i, when)
+		}
+		return b.String()
+	}
+	const long = "q0 > 1 || q0 > 2 || q0 > 3 || q0 > 4 || q0 > 5 || q0 > 6 || q0 > 7 || q0 > 8 || q0 > 9 || q0 > 10" // 97 code points
+	tests := []struct {
+		name, reason string
+		data         string
+		opts         []triage.Option
+		want         string // one error line
+	}{
+		{
+			name:   "more rules than the default",
+			reason: "501 rules, over the default of 500; the first rule over it is named",
+			data:   head + questions(1, "") + rules(501, "q0 > 1"),
+			want:   "r.yaml:510:10: r500: the rule set has 501 rules, more than the limit of 500 (WithMaxRules); no condition was checked",
+		},
+		{
+			name:   "more rules than WithMaxRules",
+			reason: "WithMaxRules lowers the limit",
+			data:   head + questions(1, "") + rules(4, "q0 > 1"),
+			opts:   []triage.Option{triage.WithMaxRules(3)},
+			want:   "r.yaml:13:10: r3: the rule set has 4 rules, more than the limit of 3 (WithMaxRules); no condition was checked",
+		},
+		{
+			name:   "more questions than answers allowed",
+			reason: "1,001 questions could never be answered completely under the default WithMaxAnswers",
+			data:   head + questions(1001, "") + rules(2, "q0 > 1"),
+			want:   "r.yaml:1008:10: q1000: the questionnaire has 1001 questions, more than the 1000 answers an answers set may hold (WithMaxAnswers)",
+		},
+		{
+			name:   "too much CEL",
+			reason: "400 conditions of 97 code points are 38,800, over the 32,000 the default 500 rules allow; the condition that crosses is named",
+			data:   head + questions(1, "") + rules(400, long),
+			want:   "r.yaml:340:32: r330: the conditions of the rule set hold more than 32000 characters of CEL together, the limit for 500 rules (WithMaxRules); this one crosses it, and no condition was checked",
+		},
+		{
+			name:   "ask_if conditions count too",
+			reason: "every when and ask_if is CEL to compile",
+			data:   head + questions(40, long) + rules(2, "q0 > 1"),
+			opts:   []triage.Option{triage.WithMaxRules(50)},
+			want:   "r.yaml:40:47: q32: the conditions of the rule set hold more than 3200 characters of CEL together, the limit for 50 rules (WithMaxRules); this one crosses it, and no condition was checked",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := triage.Load(fstest.MapFS{"r.yaml": {Data: []byte(tc.data)}}, tc.opts...)
+			require.ErrorIs(t, err, triage.ErrInvalidRuleSet, tc.reason)
+			got := errorLines(t, err)
+			assert.Contains(t, got, tc.want, tc.reason)
+			for _, line := range got {
+				assert.NotContains(t, line, "broken", "%s: nothing is compiled", tc.reason)
+			}
+		})
+	}
+
+	t.Run("the rule files together", func(t *testing.T) {
+		fsys := fstest.MapFS{"0.yaml": {Data: []byte(base0)}}
+		for i := 1; i <= 5; i++ {
+			fsys[fmt.Sprintf("%d.yaml", i)] = &fstest.MapFile{Data: []byte("# " + strings.Repeat("x", 900) + "\n")}
+		}
+		_, err := triage.Load(fsys, triage.WithMaxRuleFileSize(1000))
+		assert.Contains(t, errorLines(t, err), "5.yaml: the rule files together are larger than the limit of 4000 bytes (4 times WithMaxRuleFileSize); this one and any after it are not loaded",
+			"without a bound on their sum, 256 files of 1 MiB could be read")
+	})
+	t.Run("what fits loads", func(t *testing.T) {
+		_, err := triage.Load(fstest.MapFS{"r.yaml": {Data: []byte(head + questions(1, "") + strings.Replace(rules(500, "q0 > 1"), "q0 >'", "q0 > 0'", 1))}})
+		require.NoError(t, err, "500 rules are allowed")
+	})
 }

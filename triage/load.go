@@ -3,9 +3,11 @@ package triage
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io/fs"
 	"math"
+	"path"
 	"regexp"
 	"slices"
 	"strconv"
@@ -103,6 +105,12 @@ func cloneGuidance(gs []Guidance) []Guidance {
 // Load reads every rule file (*.yaml, *.yml; not *_test.yaml) at the root of
 // fsys, in name order, and checks the rule set as a whole.
 //
+// Only regular files are read. A symbolic link is followed only while it
+// stays inside fsys (as in a Kubernetes ConfigMap volume, whose files link
+// into a hidden ..data directory); a link that leads outside, and anything
+// that is not a regular file (a named pipe, a device), is an error naming
+// the file, and is never opened.
+//
 // If anything is wrong, Load returns no Engine and an ErrorList holding
 // every problem found, sorted by position; the error wraps
 // ErrInvalidRuleSet. Problems include unknown or missing keys, YAML type
@@ -110,8 +118,8 @@ func cloneGuidance(gs []Guidance) []Guidance {
 // references to unknown questions, non-boolean conditions, duplicate ids,
 // citations of undeclared sources, ask_if conditions that read later
 // questions, follow-up questions read without their guard, conditions that
-// do not depend on any answer, conditions over the cost limit, and questions
-// that nothing reads.
+// do not depend on any answer, conditions over the cost limit, questions
+// that nothing reads, and a rule file that kept changing while it was read.
 func Load(fsys fs.FS, opts ...Option) (*Engine, error) {
 	o := defaultOptions()
 	for _, opt := range opts {
@@ -119,8 +127,207 @@ func Load(fsys fs.FS, opts ...Option) (*Engine, error) {
 			return nil, err
 		}
 	}
+	return build(readRuleSetSettled(fsys, &o), o)
+}
+
+// build checks the rule set read into s and builds its Engine.
+func build(s *ruleSetFiles, o options) (*Engine, error) {
 	b := &builder{opts: o, qIndex: map[string]int{}}
-	return b.load(fsys)
+	return b.load(s)
+}
+
+// ruleFile is one rule file read into memory.
+type ruleFile struct {
+	name string // as listed at the root, even when it is a link
+	src  []byte
+}
+
+// ruleSetFiles is a rule directory read into memory. Load builds the Engine
+// from exactly these bytes, and Watch compares their key between polls, so
+// what is loaded is always what was hashed.
+type ruleSetFiles struct {
+	files []ruleFile
+	// errs are the problems found while reading: files that cannot be
+	// read or are refused, too many files, stray files.
+	errs ErrorList
+	// unreadable is set when some rule file was not read, so the files
+	// read are not all the rule set holds.
+	unreadable bool
+	// changed is set when some file changed while it was being read: its
+	// bytes may be half of one version and half of another.
+	changed bool
+	// noDir is set when the directory itself could not be read.
+	noDir bool
+	hash  string // RuleSetInfo.Hash of files
+}
+
+// ruleSetHash is the content hash of a rule set: RuleSetInfo.Hash, and what
+// Watch compares. It covers each file's name and bytes, in name order.
+func ruleSetHash(files []ruleFile) string {
+	h := sha256.New()
+	for _, f := range files {
+		fmt.Fprintf(h, "%s\x00%d\x00", f.name, len(f.src))
+		h.Write(f.src)
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
+}
+
+// key identifies what was read, for Watch: the content hash, and the errors
+// when there are any, so that a new problem (a stray file, say) is a change
+// too. For a rule set read without problems it is the RuleSetInfo.Hash of
+// the Engine built from it.
+func (s *ruleSetFiles) key() string {
+	if len(s.errs) == 0 {
+		return s.hash
+	}
+	var b strings.Builder
+	b.WriteString(s.hash)
+	for _, e := range s.errs {
+		b.WriteString("\x00")
+		b.WriteString(e.Error())
+	}
+	return b.String()
+}
+
+// readAttempts is how many times a rule set whose files change while they
+// are read is read before giving up.
+const readAttempts = 3
+
+// readRuleSetSettled reads the rule set, again if a file changed while it
+// was read. If files keep changing, each is an error, so nothing loads.
+func readRuleSetSettled(fsys fs.FS, o *options) *ruleSetFiles {
+	var s *ruleSetFiles
+	for range readAttempts {
+		if s = readRuleSet(fsys, o); !s.changed {
+			break
+		}
+	}
+	return s
+}
+
+// readRuleSet reads every rule file at the root of fsys into memory, each
+// once, and notes the problems found on the way.
+func readRuleSet(fsys fs.FS, o *options) *ruleSetFiles {
+	s := &ruleSetFiles{}
+	entries, err := fs.ReadDir(fsys, ".")
+	if err != nil {
+		s.errs = ErrorList{{Pos: Position{File: "."}, Msg: fmt.Sprintf("cannot read rule directory: %v", err)}}
+		s.unreadable, s.noDir = true, true
+		s.hash = ruleSetHash(nil)
+		return s
+	}
+	n, total := 0, 0
+	for _, ent := range entries {
+		if ent.IsDir() || !ruleset.IsRuleFile(ent.Name()) {
+			continue
+		}
+		name := ent.Name()
+		if n++; n > o.maxRuleFiles {
+			s.errs = append(s.errs, &Error{Pos: Position{File: name}, Msg: fmt.Sprintf("more than %d rule files (WithMaxRuleFiles); this one and any after it are not read", o.maxRuleFiles)})
+			s.unreadable = true
+			break
+		}
+		src, changed, rerr := readStable(fsys, name, o.maxRuleFileSize)
+		s.changed = s.changed || changed
+		if rerr != nil {
+			s.errs = append(s.errs, rerr)
+			s.unreadable = true
+			continue
+		}
+		if total += len(src); total > ruleSetSizeFactor*o.maxRuleFileSize {
+			s.errs = append(s.errs, &Error{Pos: Position{File: name}, Msg: fmt.Sprintf("the rule files together are larger than the limit of %d bytes (%d times WithMaxRuleFileSize); this one and any after it are not loaded", ruleSetSizeFactor*o.maxRuleFileSize, ruleSetSizeFactor)})
+			s.unreadable = true
+			break
+		}
+		s.files = append(s.files, ruleFile{name, src})
+	}
+	s.errs = append(s.errs, strayFiles(fsys, false)...)
+	s.hash = ruleSetHash(s.files)
+	return s
+}
+
+// maxLinkHops bounds how many symbolic links resolving one name may
+// follow, so that a loop of links is an error rather than a hang.
+const maxLinkHops = 40
+
+// errOutside is why a link that leads out of the rule directory is refused.
+var errOutside = errors.New("it is a symbolic link that leads outside the rule directory; links may point only inside it, so it is not read")
+
+// resolveInRoot resolves name within fsys, one path element at a time,
+// following symbolic links only while they stay inside fsys: a link to an
+// absolute path, or one that climbs above the root, is refused. It returns
+// the resolved name, free of links, and what Lstat says of it, without
+// opening anything. A file system that cannot read links (no
+// fs.ReadLinkFS) shows none: there, name is its own resolution.
+func resolveInRoot(fsys fs.FS, name string) (string, fs.FileInfo, error) {
+	lfs, ok := fsys.(fs.ReadLinkFS)
+	if !ok {
+		info, err := fs.Stat(fsys, name)
+		return name, info, err
+	}
+	var (
+		done []string                   // resolved elements, free of links
+		todo = strings.Split(name, "/") // elements still to resolve
+		hops int
+	)
+	for len(todo) > 0 {
+		elem := todo[0]
+		todo = todo[1:]
+		switch elem {
+		case "", ".":
+			continue
+		case "..":
+			if len(done) == 0 {
+				return "", nil, errOutside
+			}
+			done = done[:len(done)-1]
+			continue
+		}
+		cur := path.Join(append(slices.Clone(done), elem)...)
+		info, err := lfs.Lstat(cur)
+		if err != nil {
+			return "", nil, err
+		}
+		if info.Mode()&fs.ModeSymlink == 0 {
+			if len(todo) > 0 && !info.IsDir() {
+				return "", nil, fmt.Errorf("it leads through %s, which is not a directory", cur)
+			}
+			done = append(done, elem)
+			if len(todo) == 0 {
+				return cur, info, nil
+			}
+			continue
+		}
+		if hops++; hops > maxLinkHops {
+			return "", nil, fmt.Errorf("it leads through more than %d symbolic links (a loop of links?)", maxLinkHops)
+		}
+		target, err := lfs.ReadLink(cur)
+		if err != nil {
+			return "", nil, err
+		}
+		if target == "" || strings.HasPrefix(target, "/") {
+			return "", nil, errOutside
+		}
+		todo = append(strings.Split(target, "/"), todo...)
+	}
+	// Only a name that ends at the root itself gets here ("..data" -> ".").
+	return ".", nil, errors.New("it resolves to the rule directory itself, not a file")
+}
+
+// fileKind names what a file that is not a regular file is.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe (FIFO)"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	default:
+		return "a special file"
+	}
 }
 
 type builder struct {
@@ -145,13 +352,13 @@ type item[T any] struct {
 	d   *decoder
 }
 
-func (b *builder) load(fsys fs.FS) (*Engine, error) {
-	entries, err := fs.ReadDir(fsys, ".")
-	if err != nil {
-		return nil, ErrorList{{Pos: Position{File: "."}, Msg: fmt.Sprintf("cannot read rule directory: %v", err)}}
+func (b *builder) load(s *ruleSetFiles) (*Engine, error) {
+	b.errs = append(b.errs, s.errs...)
+	b.unreadable = s.unreadable
+	if s.noDir {
+		return nil, b.errs
 	}
 	var (
-		hash      = sha256.New()
 		headers   []item[ruleyaml.File]
 		sources   []item[ruleyaml.Source]
 		questions []item[ruleyaml.Question]
@@ -159,31 +366,13 @@ func (b *builder) load(fsys fs.FS) (*Engine, error) {
 		guidance  []item[ruleyaml.Guidance]
 		firstFile string
 		decoders  = map[string]*decoder{}
-		nfiles    int
 	)
-	for _, ent := range entries {
-		if ent.IsDir() || !ruleset.IsRuleFile(ent.Name()) {
-			continue
-		}
-		name := ent.Name()
-		if nfiles++; nfiles > b.opts.maxRuleFiles {
-			b.errs = append(b.errs, &Error{Pos: Position{File: name}, Msg: fmt.Sprintf("more than %d rule files (WithMaxRuleFiles); this one and any after it are not read", b.opts.maxRuleFiles)})
-			b.unreadable = true
-			break
-		}
-		src, rerr := readRuleFile(fsys, name, b.opts.maxRuleFileSize)
-		if rerr != nil {
-			b.errs = append(b.errs, rerr)
-			b.unreadable = true
-			continue
-		}
+	for _, rf := range s.files {
+		name := rf.name
 		if firstFile == "" {
 			firstFile = name
 		}
-		fmt.Fprintf(hash, "%s\x00%d\x00", name, len(src))
-		hash.Write(src)
-
-		d := newDecoder("rule file", name, src, &b.errs)
+		d := newDecoder("rule file", name, rf.src, &b.errs)
 		decoders[name] = d
 		root, parsed := d.Parse()
 		b.unreadable = b.unreadable || !parsed
@@ -204,16 +393,20 @@ func (b *builder) load(fsys fs.FS) (*Engine, error) {
 			guidance = append(guidance, item[ruleyaml.Guidance]{g, d})
 		}
 	}
-	b.errs = append(b.errs, strayFiles(fsys, false)...)
 	if firstFile == "" {
 		b.errs = append(b.errs, &Error{Pos: Position{File: "."}, Msg: "no rule files found (want *.yaml files other than *_test.yaml)"})
 		return nil, b.errs
 	}
 
 	eng := &Engine{}
-	eng.info.Hash = "sha256:" + hex.EncodeToString(hash.Sum(nil))
+	eng.info.Hash = s.hash
 	if len(headers) > 0 || !b.unreadable {
 		b.header(eng, headers, firstFile)
+	}
+	if b.sizeLimits(questions, rules) {
+		// Compiling an oversized rule set is the cost the limits exist
+		// to avoid.
+		return nil, b.finish(decoders)
 	}
 	srcByID := b.sources(eng, sources)
 	b.questionnaire(questions)
@@ -239,15 +432,7 @@ func (b *builder) load(fsys fs.FS) (*Engine, error) {
 		b.errs = append(b.errs, &Error{Pos: Position{File: firstFile}, Msg: "the rule set has no rules"})
 	}
 	if len(b.errs) > 0 {
-		b.errs = b.errs.sorted()
-		for _, e := range b.errs {
-			if e.Snippet == "" && e.Pos.Line > 0 {
-				if d := decoders[e.Pos.File]; d != nil {
-					e.Snippet = d.Line(e.Pos.Line)
-				}
-			}
-		}
-		return nil, b.errs
+		return nil, b.finish(decoders)
 	}
 	eng.questions, eng.qIndex = b.questions, b.qIndex
 	eng.limits = b.opts.answers
@@ -257,6 +442,21 @@ func (b *builder) load(fsys fs.FS) (*Engine, error) {
 	}
 	eng.batch, eng.batchNeedsCtx = env.Batch(conds)
 	return eng, nil
+}
+
+// finish sorts the errors and gives each its source line, for
+// ErrorWithSnippet. Only the rule files read have lines: no error ever
+// quotes a file that was refused.
+func (b *builder) finish(decoders map[string]*decoder) ErrorList {
+	b.errs = b.errs.sorted()
+	for _, e := range b.errs {
+		if e.Snippet == "" && e.Pos.Line > 0 {
+			if d := decoders[e.Pos.File]; d != nil {
+				e.Snippet = d.Line(e.Pos.Line)
+			}
+		}
+	}
+	return b.errs
 }
 
 var (

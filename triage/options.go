@@ -31,6 +31,7 @@ type options struct {
 	answers         answerLimits
 	maxRuleFileSize int
 	maxRuleFiles    int
+	maxRules        int
 	// Watch only; see watch.go.
 	pollInterval  time.Duration
 	onReloadError func(error)
@@ -46,6 +47,7 @@ func defaultOptions() options {
 		answers:         defaultAnswerLimits(),
 		maxRuleFileSize: DefaultMaxRuleFileSize,
 		maxRuleFiles:    DefaultMaxRuleFiles,
+		maxRules:        defaultMaxRules,
 		pollInterval:    DefaultPollInterval,
 	}
 }

@@ -2,16 +2,11 @@ package triage
 
 import (
 	"context"
-	"crypto/sha256"
 	"fmt"
 	"io/fs"
-	"path"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/redflagkit/redflag/triage/internal/ruleset"
 )
 
 // DefaultPollInterval is how often a Reloader looks for changed rule files.
@@ -67,32 +62,33 @@ func WithReloadHandler(fn func(*Engine)) Option {
 // A Reloader is safe for concurrent use.
 type Reloader struct {
 	fsys     fs.FS
-	opts     []Option
+	opts     options
 	interval time.Duration
-	onError  func(error)
-	onReload func(*Engine)
-	maxFile  int // WithMaxRuleFileSize: digest reads no more than Load
 
 	cur  atomic.Pointer[Engine]
 	done chan struct{}
 
 	mu       sync.Mutex // serialises checks: the poller and Reload
-	seen     [32]byte   // digest of the files last loaded or tried
-	pending  [32]byte   // digest seen at the previous poll, not yet loaded
+	seen     string     // key of the files last built (loaded or tried)
+	pending  string     // key read at the previous poll, not yet built
 	havePend bool
 }
 
 // Watch loads the rule set in fsys (normally os.DirFS(dir)) like Load, and
 // then polls it every WithPollInterval (DefaultPollInterval by default) for
 // changes until ctx is done. A change is a change in the content of the
-// rule files (a SHA-256 of their names and bytes), not in their times, so
-// touching a file or rewriting it unchanged does nothing.
+// rule files (their RuleSetInfo.Hash, a SHA-256 of their names and bytes),
+// not in their times, so touching a file or rewriting it unchanged does
+// nothing. Each poll reads every file once and builds the Engine from
+// exactly the bytes it hashed.
 //
-// A change is loaded once two polls in a row see the same content, so that
+// A change is loaded once two polls in a row read the same content, so that
 // a rule set being written — several files saved one after another, a git
-// checkout — is not loaded half-way. An edit that spans several files is
-// still safest made by renaming a new directory into place, or by writing
-// each file elsewhere and renaming it.
+// checkout — is not loaded half-way; a file that changes while it is being
+// read is never loaded, only read again at the next poll. An edit that
+// spans several files is still safest made by renaming a new directory into
+// place (as a Kubernetes ConfigMap volume does), or by writing each file
+// elsewhere and renaming it.
 //
 // If the first load fails, Watch returns its error and no Reloader.
 func Watch(ctx context.Context, fsys fs.FS, opts ...Option) (*Reloader, error) {
@@ -102,18 +98,14 @@ func Watch(ctx context.Context, fsys fs.FS, opts ...Option) (*Reloader, error) {
 			return nil, err
 		}
 	}
-	r := &Reloader{
-		fsys: fsys, opts: opts, interval: o.pollInterval,
-		onError: o.onReloadError, onReload: o.onReload, maxFile: o.maxRuleFileSize,
-		done: make(chan struct{}),
-	}
-	digest := r.digest()
-	eng, err := Load(fsys, opts...)
+	r := &Reloader{fsys: fsys, opts: o, interval: o.pollInterval, done: make(chan struct{})}
+	files := readRuleSetSettled(fsys, &o)
+	eng, err := build(files, o)
 	if err != nil {
 		return nil, err
 	}
 	r.cur.Store(eng)
-	r.seen = digest
+	r.seen = files.key()
 	go r.poll(ctx)
 	return r, nil
 }
@@ -133,10 +125,12 @@ func (r *Reloader) Evaluate(ctx context.Context, answers Answers) (*Verdict, err
 // given to Watch is done. The last Engine stays in service.
 func (r *Reloader) Done() <-chan struct{} { return r.done }
 
-// Reload looks at the files now instead of at the next poll, and loads
-// them if they changed, without waiting for a second look (a service's
-// "reload" signal means the edit is finished). It returns the load error,
-// if any, after reporting it; the last good Engine then stays in service.
+// Reload reads the files now instead of at the next poll and, unless they
+// are exactly those of the Engine in service, loads them without waiting
+// for a second look (a service's "reload" signal means the edit is
+// finished). It returns the load error, if any, after reporting it; the
+// last good Engine then stays in service. Files that are broken are
+// reported at every Reload, not only the first time.
 func (r *Reloader) Reload() error {
 	return r.check(true)
 }
@@ -155,72 +149,48 @@ func (r *Reloader) poll(ctx context.Context) {
 	}
 }
 
-// check loads the files if their content differs from what was last
-// loaded or tried. Unless now is set, a new content must be seen by two
-// checks in a row first.
+// check reads the files and builds an Engine from the bytes read if they
+// differ from the Engine in service and, unless now is set, from what was
+// last built, and were read the same by the previous check too.
 func (r *Reloader) check(now bool) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	d := r.digest()
-	if d == r.seen {
-		r.havePend = false
+	var files *ruleSetFiles
+	if now {
+		files = readRuleSetSettled(r.fsys, &r.opts)
+	} else if files = readRuleSet(r.fsys, &r.opts); files.changed {
+		r.havePend = false // caught mid-write: still settling
 		return nil
 	}
-	if !now && (!r.havePend || r.pending != d) {
-		r.pending, r.havePend = d, true // still settling, or a new edit
+	key := files.key()
+	if key == r.Engine().RuleSet().Hash {
+		// What is on disk is what is in service, built from these very
+		// bytes.
+		r.seen, r.havePend = key, false
 		return nil
+	}
+	if !now {
+		if key == r.seen {
+			r.havePend = false // a broken edit already reported
+			return nil
+		}
+		if !r.havePend || r.pending != key {
+			r.pending, r.havePend = key, true // still settling, or a new edit
+			return nil
+		}
 	}
 	r.havePend = false
-	r.seen = d
-	eng, err := Load(r.fsys, r.opts...)
+	r.seen = key
+	eng, err := build(files, r.opts)
 	if err != nil {
-		if r.onError != nil {
-			r.onError(err)
+		if r.opts.onReloadError != nil {
+			r.opts.onReloadError(err)
 		}
 		return err
 	}
 	r.cur.Store(eng)
-	if r.onReload != nil {
-		r.onReload(eng)
+	if r.opts.onReload != nil {
+		r.opts.onReload(eng)
 	}
 	return nil
-}
-
-// digest hashes what Load would read: the names and contents of the rule
-// files at the root, and the names of YAML files elsewhere (which Load
-// refuses). A file that cannot be read contributes its error, so that a
-// change in readability is a change too.
-func (r *Reloader) digest() [32]byte {
-	h := sha256.New()
-	_ = fs.WalkDir(r.fsys, ".", func(p string, de fs.DirEntry, err error) error {
-		if err != nil {
-			fmt.Fprintf(h, "error\x00%s\x00%v\x00", p, err)
-			return nil
-		}
-		if de.IsDir() {
-			if p != "." && (strings.HasPrefix(de.Name(), ".") || de.Name() == "testdata") {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		lower := strings.ToLower(path.Ext(p))
-		if lower != ".yaml" && lower != ".yml" {
-			return nil
-		}
-		fmt.Fprintf(h, "file\x00%s\x00", p)
-		if path.Dir(p) != "." || !ruleset.IsRuleFile(de.Name()) {
-			return nil
-		}
-		src, rerr := readRuleFile(r.fsys, p, r.maxFile)
-		if rerr != nil {
-			fmt.Fprintf(h, "error\x00%v\x00", rerr)
-			return nil
-		}
-		fmt.Fprintf(h, "%d\x00", len(src))
-		h.Write(src)
-		return nil
-	})
-	var out [32]byte
-	h.Sum(out[:0])
-	return out
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -253,7 +254,8 @@ func TestWatchBasics(t *testing.T) {
 	err = r.Reload()
 	require.ErrorIs(t, err, triage.ErrInvalidRuleSet, "Reload returns the load error")
 	assert.Same(t, first, r.Engine(), "and keeps the last good engine")
-	require.NoError(t, r.Reload(), "an unchanged broken edit is not reported again")
+	require.ErrorIs(t, r.Reload(), triage.ErrInvalidRuleSet, "Reload loads what is on disk every time: an unchanged broken edit is reported again")
+	assert.Same(t, first, r.Engine())
 
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "rules.yaml"), []byte(watchedRules(2)), 0o644))
 	require.NoError(t, r.Reload())
@@ -273,4 +275,155 @@ func TestWatchBasics(t *testing.T) {
 	v, err := r.Evaluate(context.Background(), triage.Answers{"fever": true, "pain_days": 0})
 	require.NoError(t, err, "a stopped Reloader still serves its last engine")
 	assert.Equal(t, triage.SeeProfessional, v.Outcome)
+}
+
+// within runs f in a goroutine and fails the test, rather than hanging it,
+// if f does not return.
+func within(t *testing.T, what string, f func() error) error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- f() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(30 * time.Second):
+		t.Fatalf("%s blocked", what)
+		return nil
+	}
+}
+
+// TestWatchNamedPipe: a FIFO named like a rule file wedged the poller, and
+// Reload with it, for good. It is an error naming the file, and the next
+// good edit loads.
+func TestWatchNamedPipe(t *testing.T) {
+	dir := t.TempDir()
+	writeAtomically(t, dir, "questions.yaml", watchedQuestions)
+	writeAtomically(t, dir, "rules.yaml", watchedRules(1))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	reported := make(chan error, 100)
+	r, err := triage.Watch(ctx, os.DirFS(dir), triage.WithPollInterval(time.Millisecond),
+		triage.WithReloadErrorHandler(func(err error) {
+			select {
+			case reported <- err:
+			default:
+			}
+		}))
+	require.NoError(t, err)
+
+	require.NoError(t, syscall.Mkfifo(filepath.Join(dir, "pipe.yaml"), 0o644))
+	err = within(t, "Reload", r.Reload)
+	require.ErrorIs(t, err, triage.ErrInvalidRuleSet)
+	assert.ErrorContains(t, err, "pipe.yaml: not a regular file: it is a named pipe")
+	assert.Equal(t, "1.0.1", r.Engine().RuleSet().Version, "the last good rule set stays in service")
+	select {
+	case err := <-reported:
+		assert.ErrorContains(t, err, "pipe.yaml")
+	case <-time.After(30 * time.Second):
+		t.Fatal("the named pipe was never reported")
+	}
+
+	require.NoError(t, os.Remove(filepath.Join(dir, "pipe.yaml")))
+	writeAtomically(t, dir, "rules.yaml", watchedRules(2))
+	require.Eventually(t, func() bool { return r.Engine().RuleSet().Version == "1.0.2" }, 30*time.Second, time.Millisecond,
+		"the poller goes on after the named pipe")
+}
+
+// configMap lays out dir as a Kubernetes ConfigMap volume does: each file is
+// a link into ..data, itself a link to a hidden timestamped directory
+// holding the real files. An update writes a new timestamped directory,
+// renames a new ..data link over the old one, and removes the old
+// directory.
+type configMap struct {
+	t   *testing.T
+	dir string
+	cur string
+	n   int
+}
+
+func newConfigMap(t *testing.T, files map[string]string) *configMap {
+	c := &configMap{t: t, dir: t.TempDir()}
+	c.update(files)
+	for name := range files {
+		require.NoError(t, os.Symlink(filepath.Join("..data", name), filepath.Join(c.dir, name)))
+	}
+	return c
+}
+
+func (c *configMap) update(files map[string]string) {
+	c.n++
+	ts := fmt.Sprintf("..2026_12_01_10_00_%02d.%03d", c.n, c.n)
+	require.NoError(c.t, os.Mkdir(filepath.Join(c.dir, ts), 0o755))
+	for name, data := range files {
+		require.NoError(c.t, os.WriteFile(filepath.Join(c.dir, ts, name), []byte(data), 0o644))
+	}
+	require.NoError(c.t, os.Symlink(ts, filepath.Join(c.dir, "..data_tmp")))
+	require.NoError(c.t, os.Rename(filepath.Join(c.dir, "..data_tmp"), filepath.Join(c.dir, "..data")))
+	if c.cur != "" {
+		require.NoError(c.t, os.RemoveAll(filepath.Join(c.dir, c.cur)))
+	}
+	c.cur = ts
+}
+
+// TestWatchConfigMapVolume watches a rule directory laid out like a
+// Kubernetes ConfigMap volume through its atomic updates.
+func TestWatchConfigMapVolume(t *testing.T) {
+	cm := newConfigMap(t, map[string]string{"questions.yaml": watchedQuestions, "rules.yaml": watchedRules(1)})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r, err := triage.Watch(ctx, os.DirFS(cm.dir), triage.WithPollInterval(time.Hour))
+	require.NoError(t, err)
+	assert.Equal(t, "1.0.1", r.Engine().RuleSet().Version)
+
+	for n := 2; n <= 4; n++ {
+		cm.update(map[string]string{"questions.yaml": watchedQuestions, "rules.yaml": watchedRules(n)})
+		require.NoError(t, r.Reload())
+		fresh, err := triage.Load(os.DirFS(cm.dir))
+		require.NoError(t, err)
+		assert.Equal(t, fresh.RuleSet(), r.Engine().RuleSet(), "update %d is in service", n)
+		assert.Equal(t, fmt.Sprintf("1.0.%d", n), r.Engine().RuleSet().Version)
+	}
+
+	cm.update(map[string]string{"questions.yaml": watchedQuestions, "rules.yaml": "rules: [\n"})
+	require.ErrorContains(t, r.Reload(), "rules.yaml:", "a broken update is refused, named by the file's own name")
+	assert.Equal(t, "1.0.4", r.Engine().RuleSet().Version)
+}
+
+// TestWatchInPlaceRewritesStress races in-place rewrites (truncate, write
+// half, yield, write the rest) against a 1 ms poll, in bounded rounds. After
+// each round the Reloader must settle on exactly what a fresh Load of the
+// files gives: never on a half-written file whose complete version it
+// mistook for loaded.
+func TestWatchInPlaceRewritesStress(t *testing.T) {
+	const rounds, writes = 20, 15
+	dir := t.TempDir()
+	writeAtomically(t, dir, "questions.yaml", watchedQuestions)
+	writeAtomically(t, dir, "rules.yaml", watchedRules(1))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r, err := triage.Watch(ctx, os.DirFS(dir), triage.WithPollInterval(time.Millisecond))
+	require.NoError(t, err)
+
+	rewrite := func(data string) {
+		f, err := os.OpenFile(filepath.Join(dir, "rules.yaml"), os.O_WRONLY|os.O_TRUNC, 0)
+		require.NoError(t, err)
+		half := len(data) / 2
+		_, err = f.WriteString(data[:half])
+		require.NoError(t, err)
+		time.Sleep(50 * time.Microsecond) // a pause mid-write, as a slow editor makes
+		_, err = f.WriteString(data[half:])
+		require.NoError(t, err)
+		require.NoError(t, f.Close())
+	}
+	for round := range rounds {
+		for w := range writes {
+			rewrite(watchedRules(2 + (round*writes+w)%5))
+		}
+		fresh, err := triage.Load(os.DirFS(dir))
+		require.NoError(t, err)
+		want := fresh.RuleSet()
+		require.Eventually(t, func() bool { return r.Engine().RuleSet() == want }, 30*time.Second, time.Millisecond,
+			"round %d: the Reloader did not settle on the files on disk (%s)", round, want.Version)
+	}
+	require.NoError(t, r.Reload())
 }
