@@ -5,7 +5,7 @@ import (
 	"go/doc"
 	"go/parser"
 	"go/token"
-	"io/fs"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -18,7 +18,7 @@ import (
 // types, functions, methods, constants and variables, but not struct
 // fields, nor methods that implement standard interfaces. Raising it is a
 // decision about the public API, to be made on purpose, not by drift.
-const maxExported = 86
+const maxExported = 60
 
 // standardMethods implement interfaces of the standard library; they are
 // part of what a type is, not extra surface.
@@ -29,13 +29,19 @@ var standardMethods = []string{"String", "Error", "Unwrap", "MarshalText", "Unma
 func exportedNames(t *testing.T) []string {
 	t.Helper()
 	fset := token.NewFileSet()
-	pkgs, err := parser.ParseDir(fset, ".", func(fi fs.FileInfo) bool {
-		return !strings.HasSuffix(fi.Name(), "_test.go")
-	}, parser.ParseComments)
+	paths, err := filepath.Glob("*.go")
 	require.NoError(t, err)
-	p, ok := pkgs["triage"]
-	require.True(t, ok)
-	d := doc.New(p, "github.com/redflagkit/redflag/triage", 0)
+	var files []*ast.File
+	for _, p := range paths {
+		if strings.HasSuffix(p, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, p, nil, parser.ParseComments)
+		require.NoError(t, err)
+		files = append(files, f)
+	}
+	d, err := doc.NewFromFiles(fset, files, "github.com/redflagkit/redflag/triage")
+	require.NoError(t, err)
 	var names []string
 	for _, v := range append(d.Consts, d.Vars...) {
 		names = append(names, v.Names...)

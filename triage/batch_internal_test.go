@@ -70,7 +70,7 @@ func TestBatchAgreesWithRuleByRule(t *testing.T) {
 // per-condition limits and however many rules there are: it is the
 // complete-answers fast path, and losing it would be silent.
 func TestBatchIsBuilt(t *testing.T) {
-	eng, err := Load(rules.FS, WithMaxExpressionLength(40), WithMaxNesting(4))
+	eng, err := Load(rules.FS, WithLimits(Limits{ExpressionLength: 40, Nesting: 4}))
 	require.NoError(t, err)
 	require.NotNil(t, eng.batch, "tight per-condition limits must not disable the batch")
 
@@ -136,7 +136,7 @@ rules:
     advice: A.
     cite: {source: doc, section: S}
 `
-	eng, err := Load(fstest.MapFS{"r.yaml": {Data: []byte(src)}}, WithCostLimit(50))
+	eng, err := Load(fstest.MapFS{"r.yaml": {Data: []byte(src)}}, WithLimits(Limits{Cost: 50}))
 	require.NoError(t, err)
 	c := eng.rules[0].when
 	require.True(t, c.NeedsCtx)
@@ -153,7 +153,7 @@ rules:
 
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	roomy, err := Load(fstest.MapFS{"r.yaml": {Data: []byte(src)}}, WithCostLimit(1<<40))
+	roomy, err := Load(fstest.MapFS{"r.yaml": {Data: []byte(src)}}, WithLimits(Limits{Cost: 1 << 40}))
 	require.NoError(t, err)
 	_, _, err = roomy.rules[0].when.Fast.ContextEval(ctx, vars)
 	require.ErrorContains(t, err, "interrupted", "the interrupt check stops a long comprehension when ctx is done")

@@ -25,7 +25,7 @@ func newEnv(qs []*question, placeholders []string, o *options) (*compile.Env, er
 		}
 		vars[i] = v
 	}
-	lim := compile.Limits{Cost: o.costLimit, ExpressionLength: o.maxExprLength, Nesting: o.maxNesting}
+	lim := compile.Limits{Cost: o.limits.Cost, ExpressionLength: o.limits.ExpressionLength, Nesting: o.limits.Nesting}
 	return compile.NewEnv(vars, placeholders, lim)
 }
 

@@ -14,7 +14,7 @@
 //	switch v.Outcome {
 //	case triage.SeeProfessional: // v.Reasons says why, with sources and evidence
 //	case triage.Incomplete:      // v.Missing says what to ask next
-//	case triage.SelfCare:        // v.SelfCare holds the rule set's guidance
+//	case triage.SelfCare:        // v.Guidance holds the rule set's advice
 //	}
 //
 // # Safety properties
@@ -47,10 +47,10 @@
 // # Test cases
 //
 // Files named *_test.yaml beside the rule files hold test cases: answers,
-// and the outcome, rules and missing questions expected of them. LoadTests
-// reads and checks them against an Engine, with the same positioned errors
-// as rule files; package triagetest runs them (from go test, or from a tool
-// such as redflag test) with clinical coverage and mutation testing.
+// and the outcome, rules and missing questions expected of them. Package
+// triagetest reads and checks them against an Engine, with the same
+// positioned errors as rule files, and runs them (from go test, or from a
+// tool such as redflag test) with clinical coverage and mutation testing.
 //
 // # Concurrency
 //
@@ -59,12 +59,12 @@
 //
 // # Limits and hot reload
 //
-// Every input is bounded: rule files by size and count, CEL conditions by
-// length, nesting and cost, answers by document size, count, string and
-// list length (see the Default* constants and the With* options). An input
-// over a limit is an error wrapping ErrLimit. Watch serves the latest rule
-// set that loaded from a directory, swapping engines atomically and keeping
-// the last good one when an edit is broken.
+// Every input is bounded: rule files by size and count, rule sets by
+// rules, questions and CEL, conditions by length, nesting and cost, answers
+// by document size, count, string and list length (see Limits). An input
+// over a limit is an error wrapping ErrLimit. Package triage/reload serves
+// the latest rule set that loaded from a directory, swapping engines
+// atomically and keeping the last good one when an edit is broken.
 //
 // This package supports triage. It is not a diagnosis.
 package triage

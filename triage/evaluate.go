@@ -14,10 +14,10 @@ import (
 // Evaluate validates answers against the questionnaire and evaluates every
 // rule.
 //
-// Answers over the Engine's limits (WithMaxAnswers, WithMaxStringLength,
-// WithMaxListLength) are refused first, with an error wrapping ErrLimit and
-// ErrInvalidAnswers. Invalid answers are an AnswerErrors error naming every
-// offending question, and nothing is evaluated. Otherwise, with unanswered questions treated as
+// Answers over the Engine's limits (Limits.Answers, StringLength and
+// ListLength) are refused first, with an AnswerErrors that wraps ErrLimit.
+// Invalid answers are an AnswerErrors naming every offending question, and
+// nothing is evaluated. Otherwise, with unanswered questions treated as
 // unknown:
 //
 //   - if any refer rule fires, the outcome is SeeProfessional, however many

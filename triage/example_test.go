@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"strings"
 	"testing/fstest"
 
 	"github.com/redflagkit/redflag/rules"
@@ -138,4 +139,21 @@ rules:
 	// rules.yaml:18:5: chills: unknown key "wehn" (did you mean "when"?); allowed: id, title, when, action, advice, note, cite, see_also
 	//         wehn: fever
 	//         ^
+}
+
+// Limits bound what a rule set and answers may cost; a zero field keeps
+// its default.
+func ExampleWithLimits() {
+	eng, err := triage.Load(rules.FS, triage.WithLimits(triage.Limits{
+		AnswersSize: 4 << 10, // this service's forms post a few hundred bytes
+	}))
+	if err != nil {
+		log.Fatal(err)
+	}
+	_, err = eng.DecodeAnswers(strings.NewReader(`{"fever": true}` + strings.Repeat(" ", 5000)))
+	fmt.Println(errors.Is(err, triage.ErrLimit), errors.Is(err, triage.ErrInvalidAnswers))
+	fmt.Println(err)
+	// Output:
+	// true true
+	// invalid answers: the answers document is larger than the limit of 4096 bytes (Limits.AnswersSize)
 }

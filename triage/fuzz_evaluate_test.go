@@ -318,7 +318,7 @@ func FuzzEvaluate(f *testing.F) {
 // DecodeAnswers (its limits lowered so the fuzzer reaches them) and
 // evaluates what decodes against the default rule set.
 func FuzzDecodeAndEvaluate(f *testing.F) {
-	eng, err := triage.Load(rules.FS, triage.WithMaxAnswersSize(512), triage.WithMaxAnswers(24), triage.WithMaxListLength(3), triage.WithMaxStringLength(32))
+	eng, err := triage.Load(rules.FS, triage.WithLimits(triage.Limits{AnswersSize: 512, Answers: 24, ListLength: 3, StringLength: 32}))
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -76,7 +76,7 @@ func TestHostileRuleFiles(t *testing.T) {
 			name:   "huge list with the length limit lifted",
 			reason: "even when the expression-length limit is raised (and the rule set's CEL budget with it), the cost estimate refuses a loop over 20,000 items",
 			files:  map[string]string{"r.yaml": rule("loops", "fever || "+numbers(20_000)+".exists(x, x == 7)")},
-			opts:   []triage.Option{triage.WithMaxExpressionLength(1 << 20), triage.WithMaxRules(10_000)},
+			opts:   []triage.Option{triage.WithLimits(triage.Limits{ExpressionLength: 1 << 20, Rules: 10_000})},
 			want:   "estimated cost", wantPos: "r.yaml:4:11",
 		},
 		{
@@ -120,7 +120,7 @@ func TestHostileRuleFiles(t *testing.T) {
 			name:   "enormous file under a lower limit",
 			reason: "WithMaxRuleFileSize lowers the limit",
 			files:  map[string]string{"r.yaml": rule("big", "fever") + "# " + strings.Repeat("x", 1000) + "\n"},
-			opts:   []triage.Option{triage.WithMaxRuleFileSize(len(base0) + 100)},
+			opts:   []triage.Option{triage.WithLimits(triage.Limits{RuleFileSize: len(base0) + 100})},
 			want:   fmt.Sprintf("larger than the limit of %d bytes", len(base0)+100), wantPos: "r.yaml:8:",
 		},
 		{
@@ -167,7 +167,7 @@ func TestHostileRuleFiles(t *testing.T) {
 			reason: "its complete answer could never pass the list limit",
 			files: map[string]string{"r.yaml": "questions:\n  - id: where\n    text: Where?\n    type: multichoice\n    choices: [a, b, c]\n" +
 				rule("numb", "size(where) > 0")},
-			opts: []triage.Option{triage.WithMaxListLength(2)},
+			opts: []triage.Option{triage.WithLimits(triage.Limits{ListLength: 2})},
 			want: "3 choices, more than the 2 items", wantPos: "r.yaml:2:9",
 		},
 	}
@@ -218,7 +218,7 @@ func TestHostileRulesBoundedAtRunTime(t *testing.T) {
 			name:    "heavy comprehension under a roomy cost limit",
 			reason:  "10,000 iterations are allowed once WithCostLimit is raised, and run to a verdict in bounded time (the runtime limit itself is shown by TestRuntimeLimitsBackTheEstimate)",
 			when:    `'` + numbers(100) + `.exists(a, ` + numbers(100) + `.exists(b, a + b > 190 && fever))'`,
-			opts:    []triage.Option{triage.WithCostLimit(1 << 20)},
+			opts:    []triage.Option{triage.WithLimits(triage.Limits{Cost: 1 << 20})},
 			wantErr: "",
 		},
 	}

@@ -32,7 +32,7 @@ func TestAnswerLimits(t *testing.T) {
 	long := strings.Repeat("l", 100)
 
 	eng := mustLoad(t, demoFS(),
-		triage.WithMaxAnswers(10), triage.WithMaxStringLength(50), triage.WithMaxListLength(2), triage.WithMaxAnswersSize(400))
+		triage.WithLimits(triage.Limits{Answers: 10, StringLength: 50, ListLength: 2, AnswersSize: 400}))
 	tests := []struct {
 		name, reason string
 		answers      triage.Answers // for Evaluate; nil to skip
@@ -41,11 +41,11 @@ func TestAnswerLimits(t *testing.T) {
 	}{
 		{
 			name: "too many answers", reason: "20 answers against a limit of 10 are refused before any is validated",
-			answers: manyKeys, json: manyJSON.String(), want: "more than the limit of 10 (WithMaxAnswers)",
+			answers: manyKeys, json: manyJSON.String(), want: "more than the limit of 10 (Limits.Answers)",
 		},
 		{
 			name: "long string answer", reason: "a 100-byte choice is refused by its length before it is compared with the choices",
-			answers: triage.Answers{"side": long}, json: `{"side": "` + long + `"}`, want: "side: a string of 100 bytes, longer than the limit of 50 (WithMaxStringLength)",
+			answers: triage.Answers{"side": long}, json: `{"side": "` + long + `"}`, want: "side: a string of 100 bytes, longer than the limit of 50 (Limits.StringLength)",
 		},
 		{
 			name: "long question id", reason: "an unknown id is not quoted back at full length",
@@ -53,7 +53,7 @@ func TestAnswerLimits(t *testing.T) {
 		},
 		{
 			name: "long list", reason: "three items against a limit of two",
-			answers: triage.Answers{"where": []string{"fingers", "arms", "arms"}}, json: `{"where": ["fingers", "arms", "arms"]}`, want: "where: a list of 3 items, longer than the limit of 2 (WithMaxListLength)",
+			answers: triage.Answers{"where": []string{"fingers", "arms", "arms"}}, json: `{"where": ["fingers", "arms", "arms"]}`, want: "where: a list of 3 items, longer than the limit of 2 (Limits.ListLength)",
 		},
 		{
 			name: "long string in a list", reason: "each item is bounded too",
@@ -61,7 +61,7 @@ func TestAnswerLimits(t *testing.T) {
 		},
 		{
 			name: "large document", reason: "401 bytes against a limit of 400: refused before it is parsed",
-			json: `{"fever": true}` + strings.Repeat(" ", 386), want: "larger than the limit of 400 bytes (WithMaxAnswersSize)",
+			json: `{"fever": true}` + strings.Repeat(" ", 386), want: "larger than the limit of 400 bytes (Limits.AnswersSize)",
 		},
 	}
 	for _, tc := range tests {
@@ -89,7 +89,7 @@ func TestAnswerLimits(t *testing.T) {
 }
 
 func TestAnswerLimitsAllowWhatFits(t *testing.T) {
-	eng := mustLoad(t, demoFS(), triage.WithMaxAnswers(6), triage.WithMaxListLength(2), triage.WithMaxStringLength(7), triage.WithMaxAnswersSize(200))
+	eng := mustLoad(t, demoFS(), triage.WithLimits(triage.Limits{Answers: 6, ListLength: 2, StringLength: 7, AnswersSize: 200}))
 	doc := `{"fever": false, "where": ["fingers", "arms"], "side": "right", "temp": 36.6, "pops": true, "relief": 30}`
 	a, err := eng.DecodeAnswers(bytes.NewReader([]byte(doc)))
 	require.NoError(t, err, "six answers, a two-item list and 7-byte strings are exactly at the limits")
@@ -99,39 +99,51 @@ func TestAnswerLimitsAllowWhatFits(t *testing.T) {
 }
 
 func TestDecoderDefaultSizeLimit(t *testing.T) {
-	big := `{"fever": true}` + strings.Repeat(" ", triage.DefaultMaxAnswersSize)
+	big := `{"fever": true}` + strings.Repeat(" ", (64<<10))
 	_, err := parseAnswers(t, []byte(big))
 	require.ErrorIs(t, err, triage.ErrLimit, "DecodeAnswers applies DefaultMaxAnswersSize")
 	var aerrs triage.AnswerErrors
 	require.ErrorAs(t, err, &aerrs, "a limit error has the one shape of invalid answers")
 	require.ErrorIs(t, err, triage.ErrInvalidAnswers)
 
-	a, err := parseAnswers(t, []byte(`{"fever": true}`+strings.Repeat(" ", triage.DefaultMaxAnswersSize-15)))
+	a, err := parseAnswers(t, []byte(`{"fever": true}`+strings.Repeat(" ", (64<<10)-15)))
 	require.NoError(t, err, "a document of exactly the limit is accepted")
 	assert.Equal(t, triage.Answers{"fever": true}, a)
 }
 
-func TestLimitOptionsRefuseNonPositive(t *testing.T) {
-	for name, opt := range map[string]triage.Option{
-		"WithMaxAnswersSize":  triage.WithMaxAnswersSize(0),
-		"WithMaxAnswers":      triage.WithMaxAnswers(-1),
-		"WithMaxStringLength": triage.WithMaxStringLength(0),
-		"WithMaxListLength":   triage.WithMaxListLength(0),
-		"WithMaxRuleFileSize": triage.WithMaxRuleFileSize(0),
-		"WithMaxRuleFiles":    triage.WithMaxRuleFiles(0),
-		"WithMaxRules":        triage.WithMaxRules(0),
+func TestLimitsRefuseNegative(t *testing.T) {
+	for name, l := range map[string]triage.Limits{
+		"AnswersSize":  {AnswersSize: -1},
+		"Answers":      {Answers: -1},
+		"StringLength": {StringLength: -1},
+		"ListLength":   {ListLength: -1},
+		"RuleFileSize": {RuleFileSize: -1},
+		"RuleFiles":    {RuleFiles: -1},
+		"Rules":        {Rules: -1},
 	} {
-		_, err := triage.Load(demoFS(), opt)
-		require.ErrorContains(t, err, name, "a non-positive limit is a programming error naming the option")
+		_, err := triage.Load(demoFS(), triage.WithLimits(l))
+		require.ErrorContains(t, err, "Limits."+name, "a negative limit is a programming error naming the field")
 		assert.NotErrorIs(t, err, triage.ErrInvalidRuleSet, "a bad option is not a bad rule set")
 	}
 }
 
+func TestLimitsZeroMeansDefault(t *testing.T) {
+	// A zero field keeps its default: 4,097 characters of CEL are refused
+	// as over the default of 4,096 even when another limit is set.
+	cond := "fever" + strings.Repeat(" ", 4_092)
+	src := lines("name: z", "version: 1.0.0", "title: Z", "sources: [{id: d, title: D}]",
+		"questions: [{id: fever, text: Fever, type: boolean}]",
+		"rules:", "  - id: f", "    title: F", "    action: refer", "    advice: A", "    cite: {source: d, section: S}", "    when: '"+cond+"'")
+	_, err := triage.Load(fstest.MapFS{"r.yaml": {Data: []byte(src)}}, triage.WithLimits(triage.Limits{Answers: 10}))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "when is 4097 characters long; the limit is 4096")
+}
+
 func TestLoadRefusesQuestionnaireOverTheAnswerLimits(t *testing.T) {
-	_, err := triage.Load(demoFS(), triage.WithMaxAnswers(5))
-	assert.Contains(t, errorLines(t, err), `demo.yaml:30:9: relief: the questionnaire has 6 questions, more than the 5 answers an answers set may hold (WithMaxAnswers)`)
-	_, err = triage.Load(demoFS(), triage.WithMaxStringLength(6))
-	assert.Contains(t, errorLines(t, err), `demo.yaml:11:9: where: a choice of 7 bytes, longer than the 6 an answer may hold (WithMaxStringLength)`)
+	_, err := triage.Load(demoFS(), triage.WithLimits(triage.Limits{Answers: 5}))
+	assert.Contains(t, errorLines(t, err), `demo.yaml:30:9: relief: the questionnaire has 6 questions, more than the 5 answers an answers set may hold (Limits.Answers)`)
+	_, err = triage.Load(demoFS(), triage.WithLimits(triage.Limits{StringLength: 6}))
+	assert.Contains(t, errorLines(t, err), `demo.yaml:11:9: where: a choice of 7 bytes, longer than the 6 an answer may hold (Limits.StringLength)`)
 }
 
 // worstRuleSets are rule sets at the default limits, each stressing what
@@ -139,7 +151,7 @@ func TestLoadRefusesQuestionnaireOverTheAnswerLimits(t *testing.T) {
 // the longest conditions, and the most YAML.
 func worstRuleSets() map[string]fstest.MapFS {
 	head := "name: worst\nversion: 1.0.0\ntitle: Worst\nsources:\n  - id: doc\n    title: D\n"
-	// 1,000 questions (WithMaxAnswers), and 500 rules whose conditions read
+	// 1,000 questions (Limits.Answers), and 500 rules whose conditions read
 	// ten of them each and use the whole CEL budget (64 code points a
 	// rule).
 	var many strings.Builder
@@ -175,7 +187,7 @@ func worstRuleSets() map[string]fstest.MapFS {
 	for f := range 3 {
 		var b strings.Builder
 		b.WriteString("self_care:\n")
-		for i := 0; b.Len() < triage.DefaultMaxRuleFileSize-300; i++ {
+		for i := 0; b.Len() < (1<<20)-300; i++ {
 			fmt.Fprintf(&b, "  - {id: g%d_%d, title: T, advice: %s, cite: {source: doc, section: S}}\n", f, i, strings.Repeat("word ", 40))
 		}
 		yamlFS[fmt.Sprintf("%d.yaml", f+1)] = &fstest.MapFile{Data: []byte(b.String())}
@@ -239,33 +251,33 @@ func TestRuleSetSizeLimits(t *testing.T) {
 			name:   "more rules than the default",
 			reason: "501 rules, over the default of 500; the first rule over it is named",
 			data:   head + questions(1, "") + rules(501, "q0 > 1"),
-			want:   "r.yaml:510:10: r500: the rule set has 501 rules, more than the limit of 500 (WithMaxRules); no condition was checked",
+			want:   "r.yaml:510:10: r500: the rule set has 501 rules, more than the limit of 500 (Limits.Rules); no condition was checked",
 		},
 		{
 			name:   "more rules than WithMaxRules",
 			reason: "WithMaxRules lowers the limit",
 			data:   head + questions(1, "") + rules(4, "q0 > 1"),
-			opts:   []triage.Option{triage.WithMaxRules(3)},
-			want:   "r.yaml:13:10: r3: the rule set has 4 rules, more than the limit of 3 (WithMaxRules); no condition was checked",
+			opts:   []triage.Option{triage.WithLimits(triage.Limits{Rules: 3})},
+			want:   "r.yaml:13:10: r3: the rule set has 4 rules, more than the limit of 3 (Limits.Rules); no condition was checked",
 		},
 		{
 			name:   "more questions than answers allowed",
 			reason: "1,001 questions could never be answered completely under the default WithMaxAnswers",
 			data:   head + questions(1001, "") + rules(2, "q0 > 1"),
-			want:   "r.yaml:1008:10: q1000: the questionnaire has 1001 questions, more than the 1000 answers an answers set may hold (WithMaxAnswers)",
+			want:   "r.yaml:1008:10: q1000: the questionnaire has 1001 questions, more than the 1000 answers an answers set may hold (Limits.Answers)",
 		},
 		{
 			name:   "too much CEL",
 			reason: "400 conditions of 97 code points are 38,800, over the 32,000 the default 500 rules allow; the condition that crosses is named",
 			data:   head + questions(1, "") + rules(400, long),
-			want:   "r.yaml:340:32: r330: the conditions of the rule set hold more than 32000 characters of CEL together, the limit for 500 rules (WithMaxRules); this one crosses it, and no condition was checked",
+			want:   "r.yaml:340:32: r330: the conditions of the rule set hold more than 32000 characters of CEL together, the limit for 500 rules (Limits.Rules); this one crosses it, and no condition was checked",
 		},
 		{
 			name:   "ask_if conditions count too",
 			reason: "every when and ask_if is CEL to compile",
 			data:   head + questions(40, long) + rules(2, "q0 > 1"),
-			opts:   []triage.Option{triage.WithMaxRules(50)},
-			want:   "r.yaml:40:47: q32: the conditions of the rule set hold more than 3200 characters of CEL together, the limit for 50 rules (WithMaxRules); this one crosses it, and no condition was checked",
+			opts:   []triage.Option{triage.WithLimits(triage.Limits{Rules: 50})},
+			want:   "r.yaml:40:47: q32: the conditions of the rule set hold more than 3200 characters of CEL together, the limit for 50 rules (Limits.Rules); this one crosses it, and no condition was checked",
 		},
 	}
 	for _, tc := range tests {
@@ -285,8 +297,8 @@ func TestRuleSetSizeLimits(t *testing.T) {
 		for i := 1; i <= 5; i++ {
 			fsys[fmt.Sprintf("%d.yaml", i)] = &fstest.MapFile{Data: []byte("# " + strings.Repeat("x", 900) + "\n")}
 		}
-		_, err := triage.Load(fsys, triage.WithMaxRuleFileSize(1000))
-		assert.Contains(t, errorLines(t, err), "5.yaml: the rule files together are larger than the limit of 4000 bytes (4 times WithMaxRuleFileSize); this one and any after it are not loaded",
+		_, err := triage.Load(fsys, triage.WithLimits(triage.Limits{RuleFileSize: 1000}))
+		assert.Contains(t, errorLines(t, err), "5.yaml: the rule files together are larger than the limit of 4000 bytes (4 times Limits.RuleFileSize); this one and any after it are not loaded",
 			"without a bound on their sum, 256 files of 1 MiB could be read")
 	})
 	t.Run("what fits loads", func(t *testing.T) {

@@ -1,13 +1,9 @@
 package triage
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"errors"
 	"fmt"
 	"io/fs"
 	"math"
-	"path"
 	"regexp"
 	"slices"
 	"strconv"
@@ -127,207 +123,13 @@ func Load(fsys fs.FS, opts ...Option) (*Engine, error) {
 			return nil, err
 		}
 	}
-	return build(readRuleSetSettled(fsys, &o), o)
+	return build(ruleset.ReadRules(fsys, o.fileLimits(), true), o)
 }
 
 // build checks the rule set read into s and builds its Engine.
-func build(s *ruleSetFiles, o options) (*Engine, error) {
+func build(s *ruleset.Snapshot, o options) (*Engine, error) {
 	b := &builder{opts: o, qIndex: map[string]int{}}
 	return b.load(s)
-}
-
-// ruleFile is one rule file read into memory.
-type ruleFile struct {
-	name string // as listed at the root, even when it is a link
-	src  []byte
-}
-
-// ruleSetFiles is a rule directory read into memory. Load builds the Engine
-// from exactly these bytes, and Watch compares their key between polls, so
-// what is loaded is always what was hashed.
-type ruleSetFiles struct {
-	files []ruleFile
-	// errs are the problems found while reading: files that cannot be
-	// read or are refused, too many files, stray files.
-	errs ErrorList
-	// unreadable is set when some rule file was not read, so the files
-	// read are not all the rule set holds.
-	unreadable bool
-	// changed is set when some file changed while it was being read: its
-	// bytes may be half of one version and half of another.
-	changed bool
-	// noDir is set when the directory itself could not be read.
-	noDir bool
-	hash  string // RuleSetInfo.Hash of files
-}
-
-// ruleSetHash is the content hash of a rule set: RuleSetInfo.Hash, and what
-// Watch compares. It covers each file's name and bytes, in name order.
-func ruleSetHash(files []ruleFile) string {
-	h := sha256.New()
-	for _, f := range files {
-		fmt.Fprintf(h, "%s\x00%d\x00", f.name, len(f.src))
-		h.Write(f.src)
-	}
-	return "sha256:" + hex.EncodeToString(h.Sum(nil))
-}
-
-// key identifies what was read, for Watch: the content hash, and the errors
-// when there are any, so that a new problem (a stray file, say) is a change
-// too. For a rule set read without problems it is the RuleSetInfo.Hash of
-// the Engine built from it.
-func (s *ruleSetFiles) key() string {
-	if len(s.errs) == 0 {
-		return s.hash
-	}
-	var b strings.Builder
-	b.WriteString(s.hash)
-	for _, e := range s.errs {
-		b.WriteString("\x00")
-		b.WriteString(e.Error())
-	}
-	return b.String()
-}
-
-// readAttempts is how many times a rule set whose files change while they
-// are read is read before giving up.
-const readAttempts = 3
-
-// readRuleSetSettled reads the rule set, again if a file changed while it
-// was read. If files keep changing, each is an error, so nothing loads.
-func readRuleSetSettled(fsys fs.FS, o *options) *ruleSetFiles {
-	var s *ruleSetFiles
-	for range readAttempts {
-		if s = readRuleSet(fsys, o); !s.changed {
-			break
-		}
-	}
-	return s
-}
-
-// readRuleSet reads every rule file at the root of fsys into memory, each
-// once, and notes the problems found on the way.
-func readRuleSet(fsys fs.FS, o *options) *ruleSetFiles {
-	s := &ruleSetFiles{}
-	entries, err := fs.ReadDir(fsys, ".")
-	if err != nil {
-		s.errs = ErrorList{{Pos: Position{File: "."}, Msg: fmt.Sprintf("cannot read rule directory: %v", err)}}
-		s.unreadable, s.noDir = true, true
-		s.hash = ruleSetHash(nil)
-		return s
-	}
-	n, total := 0, 0
-	for _, ent := range entries {
-		if ent.IsDir() || !ruleset.IsRuleFile(ent.Name()) {
-			continue
-		}
-		name := ent.Name()
-		if n++; n > o.maxRuleFiles {
-			s.errs = append(s.errs, &Error{Pos: Position{File: name}, Msg: fmt.Sprintf("more than %d rule files (WithMaxRuleFiles); this one and any after it are not read", o.maxRuleFiles)})
-			s.unreadable = true
-			break
-		}
-		src, changed, rerr := readStable(fsys, name, o.maxRuleFileSize)
-		s.changed = s.changed || changed
-		if rerr != nil {
-			s.errs = append(s.errs, rerr)
-			s.unreadable = true
-			continue
-		}
-		if total += len(src); total > ruleSetSizeFactor*o.maxRuleFileSize {
-			s.errs = append(s.errs, &Error{Pos: Position{File: name}, Msg: fmt.Sprintf("the rule files together are larger than the limit of %d bytes (%d times WithMaxRuleFileSize); this one and any after it are not loaded", ruleSetSizeFactor*o.maxRuleFileSize, ruleSetSizeFactor)})
-			s.unreadable = true
-			break
-		}
-		s.files = append(s.files, ruleFile{name, src})
-	}
-	s.errs = append(s.errs, strayFiles(fsys, false)...)
-	s.hash = ruleSetHash(s.files)
-	return s
-}
-
-// maxLinkHops bounds how many symbolic links resolving one name may
-// follow, so that a loop of links is an error rather than a hang.
-const maxLinkHops = 40
-
-// errOutside is why a link that leads out of the rule directory is refused.
-var errOutside = errors.New("it is a symbolic link that leads outside the rule directory; links may point only inside it, so it is not read")
-
-// resolveInRoot resolves name within fsys, one path element at a time,
-// following symbolic links only while they stay inside fsys: a link to an
-// absolute path, or one that climbs above the root, is refused. It returns
-// the resolved name, free of links, and what Lstat says of it, without
-// opening anything. A file system that cannot read links (no
-// fs.ReadLinkFS) shows none: there, name is its own resolution.
-func resolveInRoot(fsys fs.FS, name string) (string, fs.FileInfo, error) {
-	lfs, ok := fsys.(fs.ReadLinkFS)
-	if !ok {
-		info, err := fs.Stat(fsys, name)
-		return name, info, err
-	}
-	var (
-		done []string                   // resolved elements, free of links
-		todo = strings.Split(name, "/") // elements still to resolve
-		hops int
-	)
-	for len(todo) > 0 {
-		elem := todo[0]
-		todo = todo[1:]
-		switch elem {
-		case "", ".":
-			continue
-		case "..":
-			if len(done) == 0 {
-				return "", nil, errOutside
-			}
-			done = done[:len(done)-1]
-			continue
-		}
-		cur := path.Join(append(slices.Clone(done), elem)...)
-		info, err := lfs.Lstat(cur)
-		if err != nil {
-			return "", nil, err
-		}
-		if info.Mode()&fs.ModeSymlink == 0 {
-			if len(todo) > 0 && !info.IsDir() {
-				return "", nil, fmt.Errorf("it leads through %s, which is not a directory", cur)
-			}
-			done = append(done, elem)
-			if len(todo) == 0 {
-				return cur, info, nil
-			}
-			continue
-		}
-		if hops++; hops > maxLinkHops {
-			return "", nil, fmt.Errorf("it leads through more than %d symbolic links (a loop of links?)", maxLinkHops)
-		}
-		target, err := lfs.ReadLink(cur)
-		if err != nil {
-			return "", nil, err
-		}
-		if target == "" || strings.HasPrefix(target, "/") {
-			return "", nil, errOutside
-		}
-		todo = append(strings.Split(target, "/"), todo...)
-	}
-	// Only a name that ends at the root itself gets here ("..data" -> ".").
-	return ".", nil, errors.New("it resolves to the rule directory itself, not a file")
-}
-
-// fileKind names what a file that is not a regular file is.
-func fileKind(m fs.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "a directory"
-	case m&fs.ModeNamedPipe != 0:
-		return "a named pipe (FIFO)"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m&fs.ModeDevice != 0:
-		return "a device"
-	default:
-		return "a special file"
-	}
 }
 
 type builder struct {
@@ -352,10 +154,10 @@ type item[T any] struct {
 	d   *decoder
 }
 
-func (b *builder) load(s *ruleSetFiles) (*Engine, error) {
-	b.errs = append(b.errs, s.errs...)
-	b.unreadable = s.unreadable
-	if s.noDir {
+func (b *builder) load(s *ruleset.Snapshot) (*Engine, error) {
+	b.errs = append(b.errs, problemErrors(s.Problems)...)
+	b.unreadable = s.Unreadable
+	if s.NoDir {
 		return nil, b.errs
 	}
 	var (
@@ -367,12 +169,12 @@ func (b *builder) load(s *ruleSetFiles) (*Engine, error) {
 		firstFile string
 		decoders  = map[string]*decoder{}
 	)
-	for _, rf := range s.files {
-		name := rf.name
+	for _, rf := range s.Files {
+		name := rf.Name
 		if firstFile == "" {
 			firstFile = name
 		}
-		d := newDecoder("rule file", name, rf.src, &b.errs)
+		d := newDecoder("rule file", name, rf.Src, &b.errs)
 		decoders[name] = d
 		root, parsed := d.Parse()
 		b.unreadable = b.unreadable || !parsed
@@ -399,7 +201,7 @@ func (b *builder) load(s *ruleSetFiles) (*Engine, error) {
 	}
 
 	eng := &Engine{}
-	eng.info.Hash = s.hash
+	eng.info.Hash = s.Hash
 	if len(headers) > 0 || !b.unreadable {
 		b.header(eng, headers, firstFile)
 	}
@@ -435,7 +237,7 @@ func (b *builder) load(s *ruleSetFiles) (*Engine, error) {
 		return nil, b.finish(decoders)
 	}
 	eng.questions, eng.qIndex = b.questions, b.qIndex
-	eng.limits = b.opts.answers
+	eng.limits = b.opts.answerLimits()
 	conds := make([]*compile.Condition, len(eng.rules))
 	for i, r := range eng.rules {
 		conds[i] = r.when.Condition
@@ -469,12 +271,12 @@ var (
 		"in", "let", "loop", "package", "namespace", "null", "return", "true", "var", "void", "while"}
 )
 
-// strayFiles reports YAML files that look like rule files (or, with
-// tests, test files) but would not be loaded; see ruleset.Stray.
-func strayFiles(fsys fs.FS, tests bool) ErrorList {
+// problemErrors turns the problems found reading a rule directory into
+// Errors.
+func problemErrors(ps []ruleset.Problem) ErrorList {
 	var errs ErrorList
-	for _, p := range ruleset.Stray(fsys, tests) {
-		errs = append(errs, &Error{Pos: Position{File: p.File}, Msg: p.Msg})
+	for _, p := range ps {
+		errs = append(errs, &Error{Pos: Position{File: p.File, Line: p.Line, Column: p.Column}, Msg: p.Msg})
 	}
 	return errs
 }

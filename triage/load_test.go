@@ -415,7 +415,7 @@ func TestLoadErrors(t *testing.T) {
 				"    type: multichoice",
 				"    choices: [fingers, arms, chest]",
 			) + rule("numb", `where.exists(x, x.startsWith("f")) && where.all(x, x != "chest")`)},
-			opts: []triage.Option{triage.WithCostLimit(10)},
+			opts: []triage.Option{triage.WithLimits(triage.Limits{Cost: 10})},
 			want: []string{`r.yaml:9:11: numb: when: estimated cost 37 exceeds the limit of 10`},
 		},
 		{
@@ -666,14 +666,10 @@ func TestLoadSkipsTestFilesAndSubdirectories(t *testing.T) {
 }
 
 func TestLoadOptions(t *testing.T) {
-	_, err := triage.Load(demoFS(), triage.WithCostLimit(0))
-	assert.Error(t, err, "a zero cost limit is refused")
-	assert.NotErrorIs(t, err, triage.ErrInvalidRuleSet, "a bad option is not a bad rule set")
-
-	_, err = triage.Load(demoFS(), triage.WithMaxExpressionLength(5))
+	_, err := triage.Load(demoFS(), triage.WithLimits(triage.Limits{ExpressionLength: 5}))
 	assert.Contains(t, errorLines(t, err), `demo.yaml:44:11: numb: when is 15 characters long; the limit is 5`)
 
-	_, err = triage.Load(fstest.MapFS{"0.yaml": {Data: []byte(base0)}, "r.yaml": {Data: []byte(rule("deep", "((((((fever))))))"))}}, triage.WithMaxNesting(3))
+	_, err = triage.Load(fstest.MapFS{"0.yaml": {Data: []byte(base0)}, "r.yaml": {Data: []byte(rule("deep", "((((((fever))))))"))}}, triage.WithLimits(triage.Limits{Nesting: 3}))
 	lines := errorLines(t, err)
 	require.Len(t, lines, 1)
 	assert.Contains(t, lines[0], "r.yaml:4:", "nesting beyond the limit is a positioned error")

@@ -2,89 +2,131 @@ package triage
 
 import (
 	"fmt"
-	"time"
-)
 
-// Default limits. They are far above what clinical rules need and far below
-// what could hurt a service.
-const (
-	// DefaultCostLimit bounds both the estimated cost of every condition at
-	// load time and the actual cost of each evaluation at run time, in CEL
-	// cost units (roughly, one unit per operation).
-	DefaultCostLimit = 10_000
-	// DefaultMaxExpressionLength bounds the length of one CEL condition, in
-	// code points.
-	DefaultMaxExpressionLength = 4_096
-	// DefaultMaxNesting bounds how deeply a CEL condition may nest.
-	DefaultMaxNesting = 32
+	"github.com/redflagkit/redflag/triage/internal/ruleset"
 )
 
 // Option configures Load. Options are applied in order; an option with an
 // invalid value makes Load fail.
 type Option func(*options) error
 
+// Limits bound what a rule set and an answers set may cost, so that a
+// client that sends a 100 MB answers document, or a rule directory that
+// fills up with junk, gets a clear error instead of a service that swaps.
+// The defaults are far above what a questionnaire needs and far below what
+// could hurt a service. A zero field keeps its default.
+//
+// An input over a limit is refused with an error that wraps ErrLimit and
+// names the field that raises it.
+type Limits struct {
+	// RuleFiles bounds the number of rule files in a rule set. Default
+	// 256.
+	RuleFiles int
+	// RuleFileSize bounds one rule file, in bytes; all of them together may
+	// hold four times as much. Default 1 MiB (the default rule set's
+	// largest file is about 6 KB).
+	RuleFileSize int
+	// Rules bounds the rules of a rule set. It also bounds the CEL that
+	// Load compiles: all conditions together (every when and ask_if) may
+	// hold 64 code points per rule allowed. Both are checked before any
+	// condition is compiled, so the largest rule set allowed by default
+	// loads in about a second. Default 500 (the default rule set has 20
+	// rules and 358 code points of CEL).
+	Rules int
+	// ExpressionLength bounds one CEL condition, in code points. Default
+	// 4,096.
+	ExpressionLength int
+	// Nesting bounds how deeply a CEL condition may nest. Default 32.
+	Nesting int
+	// Cost bounds both the estimated worst-case cost of every condition at
+	// load time and the actual cost of each evaluation at run time, in CEL
+	// cost units (roughly one per operation). Default 10,000.
+	Cost uint64
+	// AnswersSize bounds an answers document read by
+	// Engine.DecodeAnswers, in bytes. Default 64 KiB (the default rule
+	// set's complete answers take about 600 bytes).
+	AnswersSize int
+	// Answers bounds the answers in one answers set; a questionnaire may
+	// not have more questions. Default 1,000.
+	Answers int
+	// StringLength bounds each string in an answers set (a choice, a
+	// multichoice item, a question id), in bytes; no choice may be longer.
+	// Default 1,024.
+	StringLength int
+	// ListLength bounds the items of a multichoice answer; no question may
+	// have more choices. Default 256.
+	ListLength int
+}
+
+// defaultLimits are the limits a zero Limits field stands for.
+var defaultLimits = Limits{
+	RuleFiles:        ruleset.DefaultFiles,
+	RuleFileSize:     ruleset.DefaultFileSize,
+	Rules:            500,
+	ExpressionLength: 4_096,
+	Nesting:          32,
+	Cost:             10_000,
+	AnswersSize:      64 << 10,
+	Answers:          1_000,
+	StringLength:     1_024,
+	ListLength:       256,
+}
+
+// WithLimits sets the limits Load applies to the rule set, and the Engine
+// to answers. Zero fields keep their defaults; a negative one makes Load
+// fail.
+func WithLimits(l Limits) Option {
+	return func(o *options) error {
+		for name, v := range map[string]int{
+			"RuleFiles": l.RuleFiles, "RuleFileSize": l.RuleFileSize, "Rules": l.Rules,
+			"ExpressionLength": l.ExpressionLength, "Nesting": l.Nesting, "AnswersSize": l.AnswersSize,
+			"Answers": l.Answers, "StringLength": l.StringLength, "ListLength": l.ListLength,
+		} {
+			if v < 0 {
+				return fmt.Errorf("triage: WithLimits: Limits.%s is %d; a limit must be positive, or 0 for its default", name, v)
+			}
+		}
+		o.limits = l.withDefaults()
+		return nil
+	}
+}
+
+// withDefaults fills the zero fields of l with their defaults.
+func (l Limits) withDefaults() Limits {
+	d := defaultLimits
+	l.RuleFiles = cmpOr(l.RuleFiles, d.RuleFiles)
+	l.RuleFileSize = cmpOr(l.RuleFileSize, d.RuleFileSize)
+	l.Rules = cmpOr(l.Rules, d.Rules)
+	l.ExpressionLength = cmpOr(l.ExpressionLength, d.ExpressionLength)
+	l.Nesting = cmpOr(l.Nesting, d.Nesting)
+	l.Cost = cmpOr(l.Cost, d.Cost)
+	l.AnswersSize = cmpOr(l.AnswersSize, d.AnswersSize)
+	l.Answers = cmpOr(l.Answers, d.Answers)
+	l.StringLength = cmpOr(l.StringLength, d.StringLength)
+	l.ListLength = cmpOr(l.ListLength, d.ListLength)
+	return l
+}
+
+func cmpOr[T int | uint64](v, def T) T {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
 type options struct {
-	costLimit     uint64
-	maxExprLength int
-	maxNesting    int
-	// Input limits; see limits.go.
-	answers         answerLimits
-	maxRuleFileSize int
-	maxRuleFiles    int
-	maxRules        int
-	// Watch only; see watch.go.
-	pollInterval  time.Duration
-	onReloadError func(error)
-	onReload      func(*Engine)
+	limits Limits // every field set
 }
 
-func defaultOptions() options {
-	return options{
-		costLimit:     DefaultCostLimit,
-		maxExprLength: DefaultMaxExpressionLength,
-		maxNesting:    DefaultMaxNesting,
+func defaultOptions() options { return options{limits: defaultLimits} }
 
-		answers:         defaultAnswerLimits(),
-		maxRuleFileSize: DefaultMaxRuleFileSize,
-		maxRuleFiles:    DefaultMaxRuleFiles,
-		maxRules:        defaultMaxRules,
-		pollInterval:    DefaultPollInterval,
-	}
+// fileLimits are the limits on reading the rule directory.
+func (o *options) fileLimits() ruleset.Limits {
+	return ruleset.Limits{Files: o.limits.RuleFiles, FileSize: o.limits.RuleFileSize}
 }
 
-// WithCostLimit sets the CEL cost limit: a condition whose estimated
-// worst-case cost exceeds it does not load, and an evaluation that exceeds it
-// at run time fails with an error (never a verdict).
-func WithCostLimit(limit uint64) Option {
-	return func(o *options) error {
-		if limit == 0 {
-			return fmt.Errorf("triage: WithCostLimit: limit must be positive")
-		}
-		o.costLimit = limit
-		return nil
-	}
-}
-
-// WithMaxExpressionLength sets the longest CEL condition accepted, in code
-// points.
-func WithMaxExpressionLength(n int) Option {
-	return func(o *options) error {
-		if n <= 0 {
-			return fmt.Errorf("triage: WithMaxExpressionLength: length must be positive")
-		}
-		o.maxExprLength = n
-		return nil
-	}
-}
-
-// WithMaxNesting sets how deeply a CEL condition may nest (parentheses,
-// calls, lists).
-func WithMaxNesting(n int) Option {
-	return func(o *options) error {
-		if n <= 0 {
-			return fmt.Errorf("triage: WithMaxNesting: depth must be positive")
-		}
-		o.maxNesting = n
-		return nil
-	}
+// answerLimits are the limits on answers.
+func (o *options) answerLimits() answerLimits {
+	l := &o.limits
+	return answerLimits{size: l.AnswersSize, answers: l.Answers, str: l.StringLength, list: l.ListLength}
 }

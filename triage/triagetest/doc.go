@@ -1,5 +1,5 @@
 // Package triagetest runs a rule set's test cases: the *_test.yaml files
-// beside its rule files, read by triage.LoadTests.
+// beside its rule files, read by Load.
 //
 // Run makes every case a subtest of a Go test, so a rule set's clinical
 // content is tested by go test:

@@ -200,7 +200,7 @@ func newSuiteLoader(eng *triage.Engine) *suiteLoader {
 
 // readFile reads and decodes one test file, returning its cases.
 func (l *suiteLoader) readFile(fsys fs.FS, name string) []rawCase {
-	src, p := ruleset.Read(fsys, name, maxTestFileSize, "the rule-file size limit")
+	src, p := ruleset.ReadFile(fsys, name, maxTestFileSize)
 	if p != nil {
 		l.errs = append(l.errs, &triage.Error{Pos: triage.Position{File: p.File, Line: p.Line, Column: p.Column}, Msg: p.Msg})
 		return nil

@@ -372,11 +372,11 @@ func TestMutationNeedsTheEngineItTests(t *testing.T) {
 	// not load that way (here, a condition longer than the limit given),
 	// that must be an error, not every mutant "refused" and a pass.
 	long["clinic.yaml"] = &fstest.MapFile{Data: []byte(strings.Replace(clinic, "when: fever,", "when: fever "+strings.Repeat("&& fever ", 5)+",", 1))}
-	_, err := triage.Load(long, triage.WithMaxExpressionLength(30))
+	_, err := triage.Load(long, triage.WithLimits(triage.Limits{ExpressionLength: 30}))
 	require.Error(t, err, "the longer condition needs a higher limit than 30")
 	eng, err := triage.Load(long)
 	require.NoError(t, err)
-	_, err = Verify(context.Background(), eng, long, WithMutation(), WithLoadOptions(triage.WithMaxExpressionLength(30)))
+	_, err = Verify(context.Background(), eng, long, WithMutation(), WithLoadOptions(triage.WithLimits(triage.Limits{ExpressionLength: 30})))
 	assert.ErrorContains(t, err, "mutation testing reloads the rule set, and it does not load")
 
 	_, err = Verify(context.Background(), load(t, fsys), long, WithMutation())

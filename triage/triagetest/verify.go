@@ -106,7 +106,7 @@ func (r *Report) Failures() []string {
 	return append(out, r.Problems...)
 }
 
-// Verify loads the test cases in fsys (see triage.LoadTests), runs them
+// Verify loads the test cases in fsys (see Load), runs them
 // against eng and returns the Report. The error is for cases that do not
 // load (a triage.ErrorList), for a broken rule set under mutation, and for
 // ctx; failing cases and missed thresholds are in the Report.

@@ -6,13 +6,9 @@
 package ruleset
 
 import (
-	"fmt"
-	"io"
 	"io/fs"
 	"path"
 	"strings"
-
-	"github.com/redflagkit/redflag/triage/internal/ruleyaml"
 )
 
 // Problem is one problem with a file of the rule directory. Line and
@@ -24,8 +20,12 @@ type Problem struct {
 }
 
 // IsRuleFile reports whether name is a rule file: *.yaml or *.yml, but not
-// a test-case file.
+// a test-case file, nor a hidden file (a name starting with "."), which
+// editors and atomic writers use for temporary copies.
 func IsRuleFile(name string) bool {
+	if strings.HasPrefix(name, ".") {
+		return false
+	}
 	ext := path.Ext(name)
 	if ext != ".yaml" && ext != ".yml" {
 		return false
@@ -34,8 +34,11 @@ func IsRuleFile(name string) bool {
 }
 
 // IsTestFile reports whether name is a test-case file: *_test.yaml or
-// *_test.yml.
+// *_test.yml, not hidden.
 func IsTestFile(name string) bool {
+	if strings.HasPrefix(name, ".") {
+		return false
+	}
 	ext := path.Ext(name)
 	return (ext == ".yaml" || ext == ".yml") && strings.HasSuffix(strings.TrimSuffix(name, ext), "_test")
 }
@@ -86,24 +89,4 @@ func strayReason(p string, tests bool) string {
 		return "test files must end in lower-case _test.yaml; rename it, or it is not loaded"
 	}
 	return ""
-}
-
-// Read reads one file, refusing one larger than max bytes. The problem is
-// placed where the file crosses the limit, so an editor opens it at the
-// right spot. limitHint names the setting that raises the limit.
-func Read(fsys fs.FS, name string, max int, limitHint string) ([]byte, *Problem) {
-	f, err := fsys.Open(name)
-	if err != nil {
-		return nil, &Problem{File: name, Msg: fmt.Sprintf("cannot read rule file: %v", err)}
-	}
-	defer f.Close()
-	src, err := io.ReadAll(io.LimitReader(f, int64(max)+1))
-	if err != nil {
-		return nil, &Problem{File: name, Msg: fmt.Sprintf("cannot read rule file: %v", err)}
-	}
-	if len(src) > max {
-		line, col := ruleyaml.OffsetPos(src, max)
-		return nil, &Problem{File: name, Line: line, Column: col, Msg: fmt.Sprintf("rule file is larger than the limit of %d bytes (%s)", max, limitHint)}
-	}
-	return src, nil
 }

@@ -1,4 +1,4 @@
-package triage_test
+package reload_test
 
 import (
 	"context"
@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/redflagkit/redflag/triage"
+	"github.com/redflagkit/redflag/triage/reload"
 )
 
 const watchedQuestions = `questions:
@@ -93,15 +94,15 @@ func TestReloaderUnderConcurrentEdits(t *testing.T) {
 	defer cancel()
 	reported := make(chan error, 100)
 	var reloads atomic.Int64
-	r, err := triage.Watch(ctx, os.DirFS(dir),
-		triage.WithPollInterval(2*time.Millisecond),
-		triage.WithReloadErrorHandler(func(err error) {
+	r, err := reload.Watch(ctx, os.DirFS(dir),
+		reload.WithInterval(2*time.Millisecond),
+		reload.WithErrorHandler(func(err error) {
 			select {
 			case reported <- err:
 			default:
 			}
 		}),
-		triage.WithReloadHandler(func(*triage.Engine) { reloads.Add(1) }),
+		reload.WithReloadHandler(func(*triage.Engine) { reloads.Add(1) }),
 	)
 	require.NoError(t, err)
 
@@ -138,7 +139,7 @@ func TestReloaderUnderConcurrentEdits(t *testing.T) {
 				case 1:
 					a["fever"] = "no" // invalid
 				}
-				v, err := r.Evaluate(context.Background(), a)
+				v, err := r.Engine().Evaluate(context.Background(), a)
 				evals.Add(1)
 				if a["fever"] == "no" {
 					if v != nil || !errors.Is(err, triage.ErrInvalidAnswers) {
@@ -231,17 +232,17 @@ func TestWatchBasics(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	_, err := triage.Watch(ctx, os.DirFS(dir))
+	_, err := reload.Watch(ctx, os.DirFS(dir))
 	require.ErrorIs(t, err, triage.ErrInvalidRuleSet, "a rule set that does not load the first time is an error: there is nothing to serve")
 
-	_, err = triage.Watch(ctx, os.DirFS(dir), triage.WithPollInterval(0))
-	require.ErrorContains(t, err, "WithPollInterval")
+	_, err = reload.Watch(ctx, os.DirFS(dir), reload.WithInterval(0))
+	require.ErrorContains(t, err, "WithInterval")
 
 	writeAtomically(t, dir, "rules.yaml", watchedRules(1))
 	var reloads atomic.Int64
 	// A long interval: only Reload looks at the files.
-	r, err := triage.Watch(ctx, os.DirFS(dir), triage.WithPollInterval(time.Hour),
-		triage.WithReloadHandler(func(*triage.Engine) { reloads.Add(1) }))
+	r, err := reload.Watch(ctx, os.DirFS(dir), reload.WithInterval(time.Hour),
+		reload.WithReloadHandler(func(*triage.Engine) { reloads.Add(1) }))
 	require.NoError(t, err)
 	first := r.Engine()
 
@@ -272,7 +273,7 @@ func TestWatchBasics(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("the Reloader did not stop when its context was cancelled")
 	}
-	v, err := r.Evaluate(context.Background(), triage.Answers{"fever": true, "pain_days": 0})
+	v, err := r.Engine().Evaluate(context.Background(), triage.Answers{"fever": true, "pain_days": 0})
 	require.NoError(t, err, "a stopped Reloader still serves its last engine")
 	assert.Equal(t, triage.SeeProfessional, v.Outcome)
 }
@@ -302,8 +303,8 @@ func TestWatchNamedPipe(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	reported := make(chan error, 100)
-	r, err := triage.Watch(ctx, os.DirFS(dir), triage.WithPollInterval(time.Millisecond),
-		triage.WithReloadErrorHandler(func(err error) {
+	r, err := reload.Watch(ctx, os.DirFS(dir), reload.WithInterval(time.Millisecond),
+		reload.WithErrorHandler(func(err error) {
 			select {
 			case reported <- err:
 			default:
@@ -371,7 +372,7 @@ func TestWatchConfigMapVolume(t *testing.T) {
 	cm := newConfigMap(t, map[string]string{"questions.yaml": watchedQuestions, "rules.yaml": watchedRules(1)})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	r, err := triage.Watch(ctx, os.DirFS(cm.dir), triage.WithPollInterval(time.Hour))
+	r, err := reload.Watch(ctx, os.DirFS(cm.dir), reload.WithInterval(time.Hour))
 	require.NoError(t, err)
 	assert.Equal(t, "1.0.1", r.Engine().RuleSet().Version)
 
@@ -401,7 +402,7 @@ func TestWatchInPlaceRewritesStress(t *testing.T) {
 	writeAtomically(t, dir, "rules.yaml", watchedRules(1))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	r, err := triage.Watch(ctx, os.DirFS(dir), triage.WithPollInterval(time.Millisecond))
+	r, err := reload.Watch(ctx, os.DirFS(dir), reload.WithInterval(time.Millisecond))
 	require.NoError(t, err)
 
 	rewrite := func(data string) {
@@ -426,4 +427,11 @@ func TestWatchInPlaceRewritesStress(t *testing.T) {
 			"round %d: the Reloader did not settle on the files on disk (%s)", round, want.Version)
 	}
 	require.NoError(t, r.Reload())
+}
+
+func mustLoad(t testing.TB, fsys fstest.MapFS) *triage.Engine {
+	t.Helper()
+	eng, err := triage.Load(fsys)
+	require.NoError(t, err)
+	return eng
 }

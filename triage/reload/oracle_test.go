@@ -1,4 +1,4 @@
-package triage_test
+package reload_test
 
 import (
 	"encoding/json"

@@ -1,6 +1,8 @@
-package triage
+package reload
 
 import (
+	"github.com/redflagkit/redflag/triage"
+
 	"context"
 	"io/fs"
 	"strings"
@@ -117,16 +119,16 @@ func newReadFS(version string) *readFS {
 	}
 }
 
-// requireServes checks that r serves exactly what a fresh Load of the
+// requireServes checks that r serves exactly what a fresh triage.Load of the
 // complete files gives, and that it refers a fever.
 func requireServes(t *testing.T, r *Reloader, fsys fs.FS, msg string) {
 	t.Helper()
-	want, err := Load(fsys)
+	want, err := triage.Load(fsys)
 	require.NoError(t, err)
 	assert.Equal(t, want.RuleSet(), r.Engine().RuleSet(), msg)
-	v, err := r.Evaluate(context.Background(), Answers{"fever": true, "pain_days": 0})
+	v, err := r.Engine().Evaluate(context.Background(), triage.Answers{"fever": true, "pain_days": 0})
 	require.NoError(t, err)
-	assert.Equal(t, SeeProfessional, v.Outcome, "%s: a fever refers", msg)
+	assert.Equal(t, triage.SeeProfessional, v.Outcome, "%s: a fever refers", msg)
 }
 
 func watchRead(t *testing.T, fsys fs.FS) *Reloader {
@@ -134,7 +136,7 @@ func watchRead(t *testing.T, fsys fs.FS) *Reloader {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	// A poll interval of an hour: only the test looks at the files.
-	r, err := Watch(ctx, fsys, WithPollInterval(time.Hour))
+	r, err := Watch(ctx, fsys, WithInterval(time.Hour))
 	require.NoError(t, err)
 	return r
 }
@@ -173,18 +175,19 @@ func TestPollLoadsWhatItRead(t *testing.T) {
 }
 
 // TestFileChangingWhileReadIsNeverLoaded: a file whose size moves while it
-// is read is never put in service, by Load, by a poll or by Reload.
+// is read is never put in service, by triage.Load, by a poll or by Reload.
 func TestFileChangingWhileReadIsNeverLoaded(t *testing.T) {
 	complete, _ := readRules("1.0.1")
-	torn := make([]scripted, readAttempts)
+	// ruleset reads a changing file three times before giving up.
+	torn := make([]scripted, 3)
 	for i := range torn {
 		torn[i] = scripted{data: complete, grows: true}
 	}
 
 	fsys := newReadFS("1.0.1")
 	fsys.then("rules.yaml", torn...)
-	_, err := Load(fsys)
-	require.ErrorIs(t, err, ErrInvalidRuleSet)
+	_, err := triage.Load(fsys)
+	require.ErrorIs(t, err, triage.ErrInvalidRuleSet)
 	assert.ErrorContains(t, err, "rules.yaml: the file changed while it was being read")
 
 	fsys = newReadFS("1.0.0")

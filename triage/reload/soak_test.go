@@ -1,4 +1,4 @@
-package triage_test
+package reload_test
 
 import (
 	"context"
@@ -19,6 +19,7 @@ import (
 
 	"github.com/redflagkit/redflag/rules"
 	"github.com/redflagkit/redflag/triage"
+	"github.com/redflagkit/redflag/triage/reload"
 )
 
 // soakDuration is how long TestSoak runs: two seconds by default, or the
@@ -97,10 +98,10 @@ func TestSoak(t *testing.T) {
 		reloads  atomic.Int64
 		reported atomic.Int64
 	)
-	r, err := triage.Watch(ctx, os.DirFS(dir),
-		triage.WithPollInterval(time.Millisecond),
-		triage.WithReloadHandler(func(e *triage.Engine) { loaded.Store(e.RuleSet().Hash, true); reloads.Add(1) }),
-		triage.WithReloadErrorHandler(func(error) { reported.Add(1) }))
+	r, err := reload.Watch(ctx, os.DirFS(dir),
+		reload.WithInterval(time.Millisecond),
+		reload.WithReloadHandler(func(e *triage.Engine) { loaded.Store(e.RuleSet().Hash, true); reloads.Add(1) }),
+		reload.WithErrorHandler(func(error) { reported.Add(1) }))
 	require.NoError(t, err)
 	loaded.Store(r.Engine().RuleSet().Hash, true)
 
@@ -151,7 +152,7 @@ func TestSoak(t *testing.T) {
 			rng := rand.New(rand.NewPCG(uint64(w), uint64(time.Now().UnixNano())))
 			for time.Now().Before(deadline) {
 				a, o, valid := genAnswers(rng)
-				v, err := r.Evaluate(context.Background(), a)
+				v, err := r.Engine().Evaluate(context.Background(), a)
 				evals.Add(1)
 				if !valid {
 					if v != nil || !errors.Is(err, triage.ErrInvalidAnswers) {

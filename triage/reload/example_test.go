@@ -1,4 +1,4 @@
-package triage_test
+package reload_test
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/redflagkit/redflag/triage"
+	"github.com/redflagkit/redflag/triage/reload"
 )
 
 // A service that edits its rules without restarting serves them through
@@ -16,9 +17,9 @@ func ExampleWatch() {
 	dir := fstest.MapFS{"rules.yaml": {Data: []byte(watchRules("1.0.0", "pain_days > 3"))}}
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
-	r, err := triage.Watch(ctx, dir, // os.DirFS("/etc/myapp/rules") in a service
-		triage.WithPollInterval(time.Hour), // default 2 s; here only Reload looks
-		triage.WithReloadErrorHandler(func(err error) {
+	r, err := reload.Watch(ctx, dir, // os.DirFS("/etc/myapp/rules") in a service
+		reload.WithInterval(time.Hour), // default 2 s; here only Reload looks
+		reload.WithErrorHandler(func(err error) {
 			fmt.Println("rules not reloaded:", err)
 		}),
 	)
@@ -26,7 +27,7 @@ func ExampleWatch() {
 		log.Fatal(err) // the first load failed: nothing to serve
 	}
 	answers := triage.Answers{"pain_days": 3}
-	v, err := r.Evaluate(ctx, answers)
+	v, err := r.Engine().Evaluate(ctx, answers)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -34,12 +35,12 @@ func ExampleWatch() {
 
 	dir["rules.yaml"] = &fstest.MapFile{Data: []byte(watchRules("1.1.0", "pain_days >= 3"))}
 	_ = r.Reload() // what a SIGHUP handler would do
-	v, _ = r.Evaluate(ctx, answers)
+	v, _ = r.Engine().Evaluate(ctx, answers)
 	fmt.Println(v.RuleSet.Version, v.Outcome)
 
 	dir["rules.yaml"] = &fstest.MapFile{Data: []byte(watchRules("1.2.0", "pain_dayz >= 3"))}
 	_ = r.Reload()
-	v, _ = r.Evaluate(ctx, answers)
+	v, _ = r.Engine().Evaluate(ctx, answers)
 	fmt.Println(v.RuleSet.Version, v.Outcome)
 	// Output:
 	// 1.0.0 self_care
