@@ -347,18 +347,20 @@ func assertFires(t *testing.T, eng *triage.Engine, a triage.Answers, id string, 
 
 // BenchmarkEvaluateTrackedEvidence measures Evaluate when a rule with an ||
 // and a negation fires, so its tracking program runs to find the decisive
-// answers; BenchmarkEvaluate's default rule set has only && and never runs
-// one.
+// answers, against the same answers firing a rule of && alone (no tracking
+// program) and not firing the || rule. BenchmarkEvaluate's default rule
+// set has only && rules and never runs one.
 func BenchmarkEvaluateTrackedEvidence(b *testing.B) {
 	for _, bc := range []struct {
-		name string
-		a    triage.Answers
+		name, when string
+		a          triage.Answers
 	}{
-		{"fired", trackedAnswers(true)},
-		{"not_fired", trackedAnswers(false)},
+		{"or_fired", trackedWhen, trackedAnswers(true)},
+		{"and_fired", "can_walk && size(spots) > 0", trackedAnswers(true)},
+		{"or_not_fired", trackedWhen, trackedAnswers(false)},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			eng := mustLoad(b, logicFS(trackedWhen))
+			eng := mustLoad(b, logicFS(bc.when))
 			ctx := context.Background()
 			b.ReportAllocs()
 			for b.Loop() {
