@@ -341,8 +341,9 @@ func (s *evalState) represent(qi int, set []bool, given []any) error {
 }
 
 // newVerdict builds the verdict and the Reasons for the rules that fired,
-// with the answers each read. All evidence shares one backing array: one
-// allocation instead of one per reason.
+// each with the answers that made its condition true (appendEvidence). All
+// evidence shares one backing array, sized for every answer the fired
+// rules read: one allocation instead of one per reason.
 func (s *evalState) newVerdict(fired []*rule, given []any) *Verdict {
 	n := 0
 	for _, r := range fired {
@@ -356,13 +357,7 @@ func (s *evalState) newVerdict(fired []*rule, given []any) *Verdict {
 	evidence := make([]Evidence, 0, n)
 	for i, r := range fired {
 		start := len(evidence)
-		for _, qi := range r.when.Reads {
-			if given[qi] == nil {
-				continue // unanswered: not evidence
-			}
-			q := &s.e.questions[qi].Question
-			evidence = append(evidence, Evidence{Question: q.ID, Value: evidenceValue(q, given[qi])})
-		}
+		evidence = s.appendEvidence(evidence, r.when, given)
 		reasons[i] = Reason{
 			RuleID: r.ID, Title: r.Title, Action: r.Action, Advice: r.Advice,
 			Citation: r.Citation, SeeAlso: slices.Clone(r.SeeAlso),

@@ -83,8 +83,10 @@ type RuleExplanation struct {
 	When string `json:"when"`
 	// State is Fired, NotFired or Undecided.
 	State RuleState `json:"state"`
-	// Read holds the answers the condition read, in questionnaire order;
-	// unanswered questions are not listed.
+	// Read holds every answer the condition read, in questionnaire order,
+	// whether or not it decided the rule (for a fired rule, the verdict's
+	// Reason.Evidence lists only those that did); unanswered questions are
+	// not listed.
 	Read []Evidence `json:"read"`
 	// Needs lists, for an Undecided rule, the unanswered questions whose
 	// answers could decide it, in questionnaire order; empty otherwise.

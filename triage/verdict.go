@@ -144,12 +144,22 @@ type Reason struct {
 	Citation Citation `json:"source"`
 	// SeeAlso holds further citations for the same criterion, if any.
 	SeeAlso []Citation `json:"see_also,omitempty"`
-	// Evidence holds the answers the rule read, in questionnaire order.
-	// Questions the rule reads that were unanswered are not listed.
+	// Evidence holds the answers that made the rule's condition true, in
+	// questionnaire order: not every answer the rule read, only those that
+	// decided it. For a || b with only b true, b; with both true, both
+	// (each is enough on its own); for a && b, both; for !e, the answers
+	// that made e false (for !can_walk || size(spots) > 0 with can_walk
+	// true and a spot, only spots); for c ? x : y, c and the branch
+	// taken; for a comparison, a function or a macro such as exists,
+	// every question read within it. Unanswered questions are never
+	// evidence. The answers given here, with the other questions the rule
+	// reads unanswered or answered anyhow, still make it fire.
+	// Explanation's RuleExplanation.Read keeps every answer the rule read.
 	Evidence []Evidence `json:"evidence"`
 }
 
-// Evidence is one answer that a rule read.
+// Evidence is one answer behind a reason, or read by a rule in an
+// Explanation.
 type Evidence struct {
 	// Question is the id of the question answered.
 	Question string `json:"question"`

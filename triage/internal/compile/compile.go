@@ -118,9 +118,20 @@ type Condition struct {
 	// unanswered questions as unknown. Keeping both lets complete answers
 	// skip the cost of partial evaluation.
 	Fast, Partial cel.Program
+	// Track evaluates exhaustively (no short circuit), with unanswered
+	// questions unknown, and keeps the evaluation state, from which
+	// Decisive reads the answers that made the condition true. It is nil
+	// when the condition needs no state for that, a tree of && over
+	// comparisons and other leaves: then every answered question it reads
+	// decided it. It is also nil for a condition that reads more than 64
+	// questions, which then cites every answer it read (more than decided
+	// it, never less).
+	Track cel.Program
 	// NeedsCtx is set when the condition has a comprehension, the only
 	// construct that can run long enough for cancellation to matter.
 	NeedsCtx bool
+
+	logic logic // the boolean structure, for Decisive
 }
 
 // Problem is one thing wrong with a condition, at a code-point offset into
@@ -183,6 +194,9 @@ func (e *Env) Compile(src, subject string) Result {
 	}
 	c.NeedsCtx = hasComprehension(checked)
 	c.Conjuncts = conjuncts(checked)
+	if len(c.Reads) <= maxTracked {
+		c.logic = e.structure(checked.NativeRep().Expr(), checked.NativeRep().ReferenceMap(), c.Reads)
+	}
 	if err := e.checkCost(checked, subject); err != "" {
 		return r.fail(-1, "%s", err)
 	}
@@ -302,7 +316,8 @@ func (e *Env) checkCost(checked *cel.Ast, subject string) string {
 	return ""
 }
 
-// plan builds c's fast and partial programs.
+// plan builds c's fast, partial and (when its structure needs state)
+// tracking programs.
 //
 // The runtime cost limit backs up the static estimate wherever cost can
 // depend on the data: in comprehensions, and on the partial path. A
@@ -326,6 +341,22 @@ func (e *Env) plan(c *Condition) error {
 		return err
 	}
 	c.Fast, c.Partial = fast, partial
+	if !c.logic.needsState() {
+		return nil
+	}
+	// The tracking program runs only for a condition that was found true,
+	// to say why. Like the fast program it tracks cost only where cost can
+	// depend on the data: without a comprehension, exhaustive evaluation
+	// still runs each node at most once.
+	trackOpts := []cel.ProgramOption{cel.EvalOptions(cel.OptExhaustiveEval, cel.OptPartialEval)}
+	if c.NeedsCtx {
+		trackOpts = append(trackOpts, limited...)
+	}
+	track, err := e.cel.Program(c.AST, trackOpts...)
+	if err != nil {
+		return err
+	}
+	c.Track = track
 	return nil
 }
 
