@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -291,20 +292,33 @@ func TestAskInterrupted(t *testing.T) {
 	t.Parallel()
 	pr, pw := io.Pipe()
 	defer pw.Close()
+	in := &firstRead{Reader: pr, reading: make(chan struct{})}
 	ctx, cancel := context.WithCancel(t.Context())
 	var stdout, stderr bytes.Buffer
 	done := make(chan int, 1)
-	go func() { done <- run(ctx, []string{"ask"}, pr, &stdout, &stderr) }()
-	time.Sleep(50 * time.Millisecond)
+	go func() { done <- run(ctx, []string{"ask"}, in, &stdout, &stderr) }()
+	<-in.reading // ask is waiting for the first answer, which never comes
 	cancel()
 	select {
 	case code := <-done:
 		assert.Equal(t, exitFailure, code)
-	case <-time.After(10 * time.Second):
+	case <-time.After(time.Minute): // a guard against hanging, not a bound on speed
 		t.Fatal("ask did not notice the interrupt while waiting for input")
 	}
 	assert.Contains(t, stderr.String(), "interrupted; no verdict was given")
 	assert.NotContains(t, stdout.String(), "Outcome:")
+}
+
+// firstRead is a Reader that closes reading when it is first read from.
+type firstRead struct {
+	io.Reader
+	once    sync.Once
+	reading chan struct{}
+}
+
+func (r *firstRead) Read(p []byte) (int, error) {
+	r.once.Do(func() { close(r.reading) })
+	return r.Reader.Read(p)
 }
 
 // weightRules is an in-memory rule set with a number question and an

@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -215,9 +214,14 @@ type orderChecker struct {
 	// reached, when set, is closed once notify lines have passed.
 	reached chan struct{}
 	notify  int
+	// sample, when set, is called at each Write.
+	sample func()
 }
 
 func (o *orderChecker) Write(p []byte) (int, error) {
+	if o.sample != nil {
+		o.sample()
+	}
 	data := append(o.partial, p...)
 	for {
 		i := bytes.IndexByte(data, '\n')
@@ -255,34 +259,22 @@ func TestBatchMemoryIsFlat(t *testing.T) {
 	runtime.GC()
 	var base runtime.MemStats
 	runtime.ReadMemStats(&base)
-	var peak atomic.Uint64
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
+	// The heap is sampled at every output write (one per chunk of lines),
+	// not every so many milliseconds: as many samples, at the same points
+	// of the work, on a fast machine as on a slow one.
+	var peak uint64
+	out.sample = func() {
 		var m runtime.MemStats
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(20 * time.Millisecond):
-			}
-			runtime.ReadMemStats(&m)
-			if m.HeapAlloc > peak.Load() {
-				peak.Store(m.HeapAlloc)
-			}
-		}
-	}()
+		runtime.ReadMemStats(&m)
+		peak = max(peak, m.HeapAlloc)
+	}
 	counts, err := runBatch(t.Context(), eng, src, out, batchOptions{workers: 4, window: 16})
-	close(stop)
-	wg.Wait()
 	require.NoError(t, err)
 	require.NoError(t, out.bad)
 	assert.Equal(t, n, out.next, "every line came out, in order")
 	assert.Equal(t, n, counts.lines)
 	inputMB := float64(src.read.Load()) / (1 << 20)
-	grewMB := float64(int64(peak.Load())-int64(base.HeapAlloc)) / (1 << 20)
+	grewMB := float64(int64(peak)-int64(base.HeapAlloc)) / (1 << 20)
 	t.Logf("input %.0f MB, heap grew by at most %.1f MB", inputMB, grewMB)
 	require.Greater(t, inputMB, 75.0, "the input must dwarf the bound")
 	// 16 chunks of at most 256 KiB of input plus their output, with room

@@ -27,8 +27,11 @@ type config struct {
 	onError  func(error)
 	onReload func(*triage.Engine)
 	// ticks returns the channel that triggers polls and a function that
-	// stops it; tests inject their own.
-	ticks func(time.Duration) (<-chan time.Time, func())
+	// stops it; polled, when set, is called with each poll's result once
+	// the poll is over. Tests inject both to drive polls one at a time
+	// (export_test.go).
+	ticks  func(time.Duration) (<-chan time.Time, func())
+	polled func(error)
 }
 
 // WithLimits sets the limits every load applies, as triage.WithLimits does
@@ -167,7 +170,10 @@ func (r *Reloader) poll(ctx context.Context, ticks <-chan time.Time, stop func()
 		case <-ctx.Done():
 			return
 		case <-ticks:
-			_ = r.check(false) // reported through the handler
+			err := r.check(false) // reported through the handler
+			if r.cfg.polled != nil {
+				r.cfg.polled(err)
+			}
 		}
 	}
 }

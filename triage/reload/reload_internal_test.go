@@ -5,6 +5,8 @@ import (
 
 	"context"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -205,4 +207,41 @@ func TestFileChangingWhileReadIsNeverLoaded(t *testing.T) {
 	fsys.MapFS["rules.yaml"] = &fstest.MapFile{Data: []byte(complete)}
 	require.NoError(t, r.Reload())
 	requireServes(t, r, fsys.MapFS, "once the file reads whole, it loads")
+}
+
+// TestWatchPollsOnATimer: without an injected ticker, Watch polls on a real
+// timer every WithInterval, and a change read by two polls is loaded. The
+// test counts polls, not time: after the edit it takes four poll results,
+// of which the first may be of a poll over before the edit (waiting to hand
+// in its result), the second of one that straddled it, and the last two
+// read the edit.
+func TestWatchPollsOnATimer(t *testing.T) {
+	dir := t.TempDir()
+	complete, _ := readRules("1.0.0")
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "questions.yaml"), []byte(readQuestions), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "rules.yaml"), []byte(complete), 0o644))
+	polled := make(chan error)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r, err := Watch(ctx, os.DirFS(dir), WithInterval(time.Millisecond),
+		func(c *config) error { c.polled = func(err error) { polled <- err }; return nil })
+	require.NoError(t, err)
+
+	complete, _ = readRules("1.0.1")
+	tmp := filepath.Join(dir, ".tmp")
+	require.NoError(t, os.WriteFile(tmp, []byte(complete), 0o644))
+	require.NoError(t, os.Rename(tmp, filepath.Join(dir, "rules.yaml")))
+	for range 4 {
+		require.NoError(t, <-polled)
+	}
+	requireServes(t, r, os.DirFS(dir), "the timer's polls load the edit")
+	assert.Equal(t, "1.0.1", r.Engine().RuleSet().Version)
+	cancel()
+	for stopped := false; !stopped; {
+		select {
+		case <-polled: // a poll under way when the context was cancelled
+		case <-r.Done():
+			stopped = true
+		}
+	}
 }
