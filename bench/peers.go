@@ -67,7 +67,7 @@ func Peers() []Peer {
 func Complete() triage.Answers {
 	return triage.Answers{
 		"shooting_arm_pain": false, "numbness_tingling": []string{}, "electric_pain": false,
-		"needle_like_pain": false, "worsening_pain": false, "pain_wraps_to_chest": false,
+		"needle_like_pain": false, "popping_pain": false, "pain_wraps_to_chest": false,
 		"deep_breath_pain": false, "clunking": false, "grinding": false, "self_pops": true,
 		"pops_per_day": int64(12), "relief_minutes": int64(3), "constant_stiffness": false,
 		"pain_days": int64(2), "fever": false, "unexplained_weight_loss": false, "night_pain": false,
@@ -91,7 +91,7 @@ func Missing() triage.Answers {
 // same id.
 var boolReferrals = []string{
 	"severe_osteoporosis", "inflammatory_condition", "recent_trauma", "shooting_arm_pain",
-	"electric_pain", "needle_like_pain", "worsening_pain", "pain_wraps_to_chest", "deep_breath_pain",
+	"electric_pain", "needle_like_pain", "popping_pain", "pain_wraps_to_chest", "deep_breath_pain",
 	"constant_stiffness", "clunking", "fever", "unexplained_weight_loss", "night_pain", "systemic_symptoms",
 }
 
@@ -343,7 +343,7 @@ const regoPolicy = `package triage
 
 bool_referrals := {
 	"severe_osteoporosis", "inflammatory_condition", "recent_trauma", "shooting_arm_pain",
-	"electric_pain", "needle_like_pain", "worsening_pain", "pain_wraps_to_chest", "deep_breath_pain",
+	"electric_pain", "needle_like_pain", "popping_pain", "pain_wraps_to_chest", "deep_breath_pain",
 	"constant_stiffness", "clunking", "fever", "unexplained_weight_loss", "night_pain", "systemic_symptoms",
 }
 

@@ -62,7 +62,7 @@ func allNegative() triage.Answers {
 		"numbness_tingling":       []string{},
 		"electric_pain":           false,
 		"needle_like_pain":        false,
-		"worsening_pain":          false,
+		"popping_pain":            false,
 		"pain_wraps_to_chest":     false,
 		"deep_breath_pain":        false,
 		"constant_stiffness":      false,
@@ -124,11 +124,11 @@ var wantRules = map[string]wantRule{
 	"numbness_tingling": {triage.Refer, "size(numbness_tingling) > 0", []string{"numbness_tingling"},
 		cite{src001, crucialWarn}, []cite{{src000, whenToSee}}, true},
 	"electric_pain": {triage.Refer, "electric_pain", []string{"electric_pain"},
-		cite{src000, whenToSee}, []cite{{src001, crucialWarn}}, false},
+		cite{src000, whenToSee}, []cite{{src001, crucialWarn}}, true},
 	// pain.yaml
 	"needle_like_pain": {triage.Refer, "needle_like_pain", []string{"needle_like_pain"},
-		cite{src000, whenToSee}, []cite{{src001, safeTech001}, {src001, crucialWarn}}, true},
-	"worsening_pain": {triage.Refer, "worsening_pain", []string{"worsening_pain"},
+		cite{src000, whenToSee}, []cite{{src001, safeTech001}}, true},
+	"popping_pain": {triage.Refer, "popping_pain", []string{"popping_pain"},
 		cite{src001, crucialWarn}, nil, true},
 	"pain_wraps_to_chest": {triage.Refer, "pain_wraps_to_chest", []string{"pain_wraps_to_chest"},
 		cite{src000, whenToSee}, nil, false},
@@ -170,7 +170,7 @@ func TestRuleSetLoads(t *testing.T) {
 	v, err := eng.Evaluate(t.Context(), allNegative())
 	require.NoError(t, err)
 	assert.Equal(t, "upper-back-self-adjustment", v.RuleSet.Name, "rule-set name")
-	assert.Equal(t, "1.0.0", v.RuleSet.Version, "rule-set version")
+	assert.Equal(t, "1.1.0", v.RuleSet.Version, "rule-set version")
 	assert.Equal(t, "Red flags when self-adjusting the upper back", v.RuleSet.Title, "rule-set title")
 	assert.True(t, strings.HasPrefix(v.RuleSet.Hash, "sha256:"), "the verdict must identify the rule files by hash")
 
@@ -241,7 +241,7 @@ var wantQuestions = []struct {
 	{"numbness_tingling", triage.MultiChoiceType, []string{"fingers", "arms", "chest"}, ""},
 	{"electric_pain", triage.BooleanType, nil, ""},
 	{"needle_like_pain", triage.BooleanType, nil, ""},
-	{"worsening_pain", triage.BooleanType, nil, ""},
+	{"popping_pain", triage.BooleanType, nil, ""},
 	{"pain_wraps_to_chest", triage.BooleanType, nil, ""},
 	{"deep_breath_pain", triage.BooleanType, nil, ""},
 	{"constant_stiffness", triage.BooleanType, nil, ""},
@@ -289,6 +289,79 @@ func TestQuestions(t *testing.T) {
 			assert.Nil(t, q.Max, "%s: no invented upper bound", w.id)
 			assert.NotEmpty(t, q.Unit, "%s: a count needs a unit", w.id)
 		}
+	}
+}
+
+// TestHelpFailsClosed checks the help texts that settle doubt towards the
+// referral: a person unsure how to answer these questions is told to answer
+// yes, so an unsure answer never becomes a silent "no".
+func TestHelpFailsClosed(t *testing.T) {
+	eng := loadEngine(t)
+	help := map[string]string{}
+	for _, q := range eng.Questions() {
+		help[q.ID] = q.Help
+	}
+	cases := []struct {
+		id     string
+		want   []string
+		reason string
+	}{
+		{"severe_osteoporosis", []string{"not sure how severe", "answer yes"},
+			"few people know how severe their osteoporosis is (000, When To See A Professional Instead); 1.1.0 asks them to answer yes"},
+		{"inflammatory_condition", []string{"not sure", "answer yes"},
+			"000's \"certain inflammatory conditions\" names none, so an unsure person answers yes"},
+		{"popping_pain", []string{"attempt itself", "everyday", "not sure, answer yes"},
+			"001's sentence is about pain the attempt to pop sets off, not everyday movement; doubt still answers yes"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.id, func(t *testing.T) {
+			for _, w := range tc.want {
+				assert.Contains(t, help[tc.id], w, tc.reason)
+			}
+		})
+	}
+}
+
+// TestGuidanceInstructions pins the instructions of the documents that the
+// self-care guidance must carry, in our words: 1.0.0 left out the first
+// three.
+func TestGuidanceInstructions(t *testing.T) {
+	eng := loadEngine(t)
+	v, err := eng.Evaluate(t.Context(), allNegative())
+	require.NoError(t, err)
+	require.Equal(t, triage.SelfCare, v.Outcome)
+	guidance := map[string]triage.Guidance{}
+	for _, g := range v.Guidance {
+		guidance[g.ID] = g
+	}
+	cases := []struct {
+		id     string
+		want   string
+		cite   cite
+		reason string
+	}{
+		{"chair_lean", "behind your head (not your neck)", cite{src000, `The "Chair Lean" Method`},
+			`000: "Lace your fingers behind your head—not your neck—to support your skull."`},
+		{"chair_lean", "a sharp pain or a pain focused in one spot", cite{src001, safeTech001},
+			`001: "stop immediately if you feel sharp or localized pain"`},
+		{"no_forcing", "sudden", cite{src000, "Safe Techniques To Pop Your Upper Back Naturally"},
+			`000: "No sudden movements."`},
+		{"no_forcing", "heavy weights", cite{src000, "Safe Techniques To Pop Your Upper Back Naturally"},
+			`000: "No heavy weights."`},
+		{"stop_if_it_hurts", "stop", cite{src000, actionableNow},
+			`000: "Listen to your body—if it hurts, stop."`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.id+"/"+tc.want, func(t *testing.T) {
+			g, ok := guidance[tc.id]
+			require.True(t, ok, "%s: self-care item %s must exist", tc.reason, tc.id)
+			assert.Contains(t, g.Advice, tc.want, tc.reason)
+			cites := []cite{{g.Citation.SourceID, g.Citation.Section}}
+			for _, c := range g.SeeAlso {
+				cites = append(cites, cite{c.SourceID, c.Section})
+			}
+			assert.Contains(t, cites, tc.cite, "%s: the sentence's document and section are cited", tc.reason)
+		})
 	}
 }
 

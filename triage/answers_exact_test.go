@@ -170,7 +170,7 @@ func TestEmbeddedRulesRefuseInexactIntegers(t *testing.T) {
 	eng, err := triage.Load(rules.FS)
 	require.NoError(t, err)
 	const selfCare = `{"shooting_arm_pain": false, "numbness_tingling": [], "electric_pain": false,
-		"needle_like_pain": false, "worsening_pain": false, "pain_wraps_to_chest": false,
+		"needle_like_pain": false, "popping_pain": false, "pain_wraps_to_chest": false,
 		"deep_breath_pain": false, "clunking": false, "grinding": false,
 		"constant_stiffness": false, "fever": false, "unexplained_weight_loss": false,
 		"night_pain": false, "systemic_symptoms": false, "severe_osteoporosis": false,

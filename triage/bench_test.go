@@ -18,7 +18,7 @@ import (
 func benchAnswers() triage.Answers {
 	return triage.Answers{
 		"shooting_arm_pain": false, "numbness_tingling": []string{}, "electric_pain": false,
-		"needle_like_pain": false, "worsening_pain": false, "pain_wraps_to_chest": false,
+		"needle_like_pain": false, "popping_pain": false, "pain_wraps_to_chest": false,
 		"deep_breath_pain": false, "clunking": false, "grinding": false, "self_pops": true,
 		"pops_per_day": int64(12), "relief_minutes": int64(3), "constant_stiffness": false,
 		"pain_days": int64(2), "fever": false, "unexplained_weight_loss": false, "night_pain": false,

@@ -18,7 +18,7 @@ func ExampleEngine_Next() {
 	}
 	person := map[string]any{
 		"shooting_arm_pain": false, "numbness_tingling": []string{}, "electric_pain": false,
-		"needle_like_pain": false, "worsening_pain": true,
+		"needle_like_pain": false, "popping_pain": true,
 	}
 	ctx := context.Background()
 	answers := triage.Answers{}
@@ -43,8 +43,8 @@ func ExampleEngine_Next() {
 	// numbness_tingling -> []
 	// electric_pain -> false
 	// needle_like_pain -> false
-	// worsening_pain -> true
-	// see_professional worsening_pain
+	// popping_pain -> true
+	// see_professional popping_pain
 }
 
 // Explain says what became of every rule: why one fired, why another did

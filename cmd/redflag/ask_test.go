@@ -42,7 +42,7 @@ var noToEverything = []string{
 	"none", // numbness_tingling
 	"n",    // electric_pain
 	"n",    // needle_like_pain
-	"no",   // worsening_pain
+	"no",   // popping_pain
 	"n",    // pain_wraps_to_chest
 	"n",    // deep_breath_pain
 	"n",    // constant_stiffness
@@ -86,7 +86,7 @@ func TestAskTranscripts(t *testing.T) {
 			reason: "a red flag ends the questionnaire at once: nothing can change the outcome",
 			input:  typed("n", "none", "n", "n", "yes"),
 			code:   exitSeePro, asked: 5,
-			incl: []string{"Outcome: SEE A PROFESSIONAL", "[refer: worsening_pain]", "Because: worsening_pain = true"},
+			incl: []string{"Outcome: SEE A PROFESSIONAL", "[refer: popping_pain]", "Because: popping_pain = true"},
 		},
 		{
 			name:   "natural answers",

@@ -5,7 +5,7 @@ package main
 func Example_main() {
 	main()
 	// Output:
-	// Rule set: upper-back-self-adjustment 1.0.0 (sha256:efe67d166a52087d2d12cfe3a84b96cb36b74b76849af016c30b98e0e27d8842)
+	// Rule set: upper-back-self-adjustment 1.1.0 (sha256:c60a3b8dfd0e71703ccf50c4fc827a671512a86ed54f63eb8f9ee53f57a860fb)
 	//
 	// Ana: stiff after a long week at the desk
 	//   outcome: self_care

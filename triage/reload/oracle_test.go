@@ -35,7 +35,7 @@ func and(a, b tri) tri {
 
 // oracleQuestions is the questionnaire order of rules/questions.yaml.
 var oracleQuestions = []string{
-	"shooting_arm_pain", "numbness_tingling", "electric_pain", "needle_like_pain", "worsening_pain",
+	"shooting_arm_pain", "numbness_tingling", "electric_pain", "needle_like_pain", "popping_pain",
 	"pain_wraps_to_chest", "deep_breath_pain", "constant_stiffness", "clunking", "grinding",
 	"self_pops", "pops_per_day", "relief_minutes", "pain_days", "fever", "unexplained_weight_loss",
 	"night_pain", "systemic_symptoms", "severe_osteoporosis", "inflammatory_condition", "recent_trauma",
@@ -124,7 +124,7 @@ var oracleRules = []oracleRule{
 	}, needs: func(*oracleAnswers) []string { return []string{"numbness_tingling"} }},
 	boolRule("electric_pain"),
 	boolRule("needle_like_pain"),
-	boolRule("worsening_pain"),
+	boolRule("popping_pain"),
 	boolRule("pain_wraps_to_chest"),
 	boolRule("deep_breath_pain"),
 	boolRule("constant_stiffness"),

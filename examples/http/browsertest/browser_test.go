@@ -284,7 +284,7 @@ func TestBrowserRedFlag(t *testing.T) {
 	assert.Contains(t, reasons, "See also: ")
 	assert.Equal(t, triage.Disclaimer, p.text("notice"), "the verdict carries the not-a-diagnosis note")
 	assert.True(t, p.hidden("self-care"), "no self-care guidance with a referral")
-	assert.Contains(t, p.text("rule-set"), "upper-back-self-adjustment 1.0.0 (sha256:")
+	assert.Contains(t, p.text("rule-set"), "upper-back-self-adjustment 1.1.0 (sha256:")
 }
 
 // TestBrowserSelfCare answers the whole adaptive path with no red flag and
