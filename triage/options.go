@@ -31,7 +31,7 @@ type Limits struct {
 	// hold 64 code points per rule allowed. Both are checked before any
 	// condition is compiled, so the largest rule set allowed by default
 	// loads in about a second. Default 500 (the default rule set has 20
-	// rules and 358 code points of CEL).
+	// rules and 356 code points of CEL).
 	Rules int
 	// ExpressionLength bounds one CEL condition, in code points. Default
 	// 4,096.
