@@ -37,6 +37,61 @@ type batchLine struct {
 	Errors []answerError `json:"errors,omitempty"`
 }
 
+// compactLine is one line of --jsonl --compact output: batchLine with the
+// verdict cut down to what a machine needs to count, compare and audit.
+// The error forms are batchLine's, unchanged.
+type compactLine struct {
+	Line    int             `json:"line"`
+	Verdict *compactVerdict `json:"verdict,omitempty"`
+	Error   string          `json:"error,omitempty"`
+	Errors  []answerError   `json:"errors,omitempty"`
+}
+
+// compactVerdict is a verdict without the words meant for a person: no
+// titles, advice, evidence, citations, self-care guidance or notice. The
+// lists are never null, so that a consumer can tell empty from absent.
+type compactVerdict struct {
+	Outcome triage.Outcome `json:"outcome"`
+	// Refer and Caution are the ids of the rules that fired, by action,
+	// in the order of Verdict.Reasons.
+	Refer   []string       `json:"refer"`
+	Caution []string       `json:"caution"`
+	Missing []string       `json:"missing"`
+	RuleSet compactRuleSet `json:"rule_set"`
+}
+
+// compactRuleSet is triage.RuleSetInfo without the title.
+type compactRuleSet struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+	Hash    string `json:"hash"`
+}
+
+// compact is l in its --compact form.
+func (l batchLine) compact() compactLine {
+	out := compactLine{Line: l.Line, Error: l.Error, Errors: l.Errors}
+	v := l.Verdict
+	if v == nil {
+		return out
+	}
+	cv := &compactVerdict{
+		Outcome: v.Outcome,
+		Refer:   []string{},
+		Caution: []string{},
+		Missing: append([]string{}, v.Missing...),
+		RuleSet: compactRuleSet{Name: v.RuleSet.Name, Version: v.RuleSet.Version, Hash: v.RuleSet.Hash},
+	}
+	for _, r := range v.Reasons {
+		if r.Action == triage.Refer {
+			cv.Refer = append(cv.Refer, r.RuleID)
+		} else {
+			cv.Caution = append(cv.Caution, r.RuleID)
+		}
+	}
+	out.Verdict = cv
+	return out
+}
+
 // answerError is one triage.AnswerError in JSON.
 type answerError struct {
 	Question string `json:"question"`
@@ -130,20 +185,22 @@ type batchOptions struct {
 	progress io.Writer     // nil: no progress line
 	interval time.Duration // between progress lines
 	rulesDir string        // --rules, to name rule files in errors as check does
+	compact  bool          // --compact: compactLine instead of batchLine
 }
 
 // checkJSONL is "redflag check --jsonl": it evaluates one answers object per
 // input line and writes one JSON result per line, in input order.
-func checkJSONL(ctx context.Context, eng *triage.Engine, rulesDir string, in io.Reader, name string, stdout, stderr io.Writer) int {
+// With compact, each verdict is written in its --compact form.
+func checkJSONL(ctx context.Context, eng *triage.Engine, rulesDir string, compact bool, in io.Reader, name string, stdout, stderr io.Writer) int {
 	workers := runtime.GOMAXPROCS(0)
-	opts := batchOptions{workers: workers, window: 4 * workers, interval: time.Second, rulesDir: rulesDir}
+	opts := batchOptions{workers: workers, window: 4 * workers, interval: time.Second, rulesDir: rulesDir, compact: compact}
 	if isTerminal(stderr) {
 		opts.progress = stderr
 	}
 	start := time.Now()
 	counts, err := runBatch(ctx, eng, in, stdout, opts)
 	elapsed := time.Since(start)
-	writeSummary(stderr, counts, elapsed)
+	writeSummary(stderr, counts, elapsed, compact)
 	var werr *writeError
 	if errors.As(err, &werr) {
 		fmt.Fprintf(stderr, "redflag check: %s\n", printable(err.Error()))
@@ -165,7 +222,13 @@ func isTerminal(w io.Writer) bool {
 	return ok && isTerminalFile(f)
 }
 
-func writeSummary(w io.Writer, c batchCounts, elapsed time.Duration) {
+// compactNote ends the summary of a --compact run: its lines carry
+// neither advice nor the not-a-diagnosis notice, so the summary does.
+const compactNote = "Compact lines hold no advice and no notice; what a person reads must come from the full verdict.\nNote: " + triage.Disclaimer + "\n"
+
+// writeSummary writes the summary of a --jsonl run, and with compact the
+// note that compact lines leave out.
+func writeSummary(w io.Writer, c batchCounts, elapsed time.Duration, compact bool) {
 	rate := 0.0
 	if s := elapsed.Seconds(); s > 0 {
 		rate = float64(c.lines) / s
@@ -173,6 +236,9 @@ func writeSummary(w io.Writer, c batchCounts, elapsed time.Duration) {
 	fmt.Fprintf(w, "redflag check --jsonl: %d lines in %s (%.0f lines/s): self_care %d, see_professional %d, incomplete %d, errors %d\n",
 		c.lines, elapsed.Round(time.Millisecond), rate,
 		c.outcomes[triage.SelfCare], c.outcomes[triage.SeeProfessional], c.outcomes[triage.Incomplete], c.errors)
+	if compact {
+		fmt.Fprint(w, compactNote)
+	}
 }
 
 // runBatch reads lines from in, evaluates them on opts.workers goroutines
@@ -205,7 +271,7 @@ func runBatch(ctx context.Context, eng *triage.Engine, in io.Reader, out io.Writ
 		go func() {
 			defer wg.Done()
 			for c := range jobs {
-				evalChunk(ctx, eng, c, opts.rulesDir)
+				evalChunk(ctx, eng, c, opts.rulesDir, opts.compact)
 				done <- c
 			}
 		}()
@@ -380,18 +446,25 @@ func readLine(br *bufio.Reader, limit int) (inputLine, error) {
 }
 
 // evalChunk evaluates every line of c and fills c.out and c.results.
-func evalChunk(ctx context.Context, eng *triage.Engine, c *batchChunk, rulesDir string) {
+// With compact, each line is written in its --compact form.
+func evalChunk(ctx context.Context, eng *triage.Engine, c *batchChunk, rulesDir string, compact bool) {
 	c.results = make([]lineResult, 0, len(c.lines))
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
+	encode := func(res batchLine) error {
+		if compact {
+			return enc.Encode(res.compact())
+		}
+		return enc.Encode(res)
+	}
 	for i, line := range c.lines {
 		res := evalLine(ctx, eng, c.firstLine+i, line, rulesDir)
-		if err := enc.Encode(res); err != nil {
+		if err := encode(res); err != nil {
 			// A verdict always marshals; if not, say so on the line rather
 			// than drop it.
 			res = batchLine{Line: res.Line, Error: "cannot encode the result: " + err.Error()}
 			buf.Truncate(c.end())
-			_ = enc.Encode(res)
+			_ = encode(res)
 		}
 		r := lineResult{end: buf.Len(), failed: res.Verdict == nil}
 		if res.Verdict != nil {

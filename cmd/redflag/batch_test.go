@@ -470,7 +470,7 @@ func TestBatchWriteFailureCountsOnlyWrittenLines(t *testing.T) {
 			t.Parallel()
 			out := &limitedWriter{limit: tt.limit}
 			var stderr bytes.Buffer
-			code := checkJSONL(t.Context(), eng, "", bytes.NewReader(input), "answers.jsonl", out, &stderr)
+			code := checkJSONL(t.Context(), eng, "", false, bytes.NewReader(input), "answers.jsonl", out, &stderr)
 			require.Equal(t, exitFailure, code, "%s: a failed output is a failure\n%s", tt.reason, stderr.String())
 			written := bytes.Count(out.buf.Bytes(), []byte("\n"))
 			require.Less(t, written, 2000, "%s: the output failed before the end", tt.reason)
@@ -545,4 +545,141 @@ func TestBatchLineEndings(t *testing.T) {
 			}
 		})
 	}
+}
+
+// examplesJSONL is the example answer files as one --jsonl input, with the
+// bad lines an operator meets, so that both output forms can be pinned on
+// the same input.
+func examplesJSONL(t *testing.T) string {
+	t.Helper()
+	var in strings.Builder
+	for _, file := range []string{"self-care.json", "see-professional.json", "incomplete.json", "invalid.json"} {
+		var line bytes.Buffer
+		require.NoError(t, json.Compact(&line, []byte(readAnswers(t, file))))
+		in.WriteString(line.String() + "\n")
+	}
+	in.WriteString("\n")
+	in.WriteString(`{"fever": tru}` + "\n")
+	return in.String()
+}
+
+// TestBatchCompactGolden pins both output forms on the same input: the full
+// lines are unchanged by --compact, and the compact lines hold only the
+// outcome, the fired rule ids, the missing question ids and the rule set.
+func TestBatchCompactGolden(t *testing.T) {
+	t.Parallel()
+	input := examplesJSONL(t)
+	for _, tt := range []struct {
+		golden string
+		args   []string
+		reason string
+	}{
+		{"check-jsonl.jsonl", []string{"check", "--jsonl"}, "the full form, advice, guidance and notice on every verdict line"},
+		{"check-jsonl-compact.jsonl", []string{"check", "--jsonl", "--compact"}, "the compact form: no words for a person, error lines as in the full form"},
+	} {
+		t.Run(tt.golden, func(t *testing.T) {
+			t.Parallel()
+			got := runCLI(t, t.Context(), input, tt.args...)
+			assert.Equal(t, exitBadInput, got.code, "%s: the input holds bad lines\n%s", tt.reason, got.stderr)
+			golden(t, tt.golden, got.stdout)
+		})
+	}
+}
+
+// TestBatchCompactMatchesFull runs the same generated input in both forms:
+// every compact line is its full line cut down, with exactly the keys the
+// compact form promises, and every error line is byte for byte the same.
+func TestBatchCompactMatchesFull(t *testing.T) {
+	t.Parallel()
+	eng := defaultEngine(t)
+	var in bytes.Buffer
+	require.NoError(t, gen.Write(&in, eng.Questions(), 500, 5))
+	in.WriteString("{\"fever\": 1}\n\n") // two bad lines at the end
+	full := runCLI(t, t.Context(), in.String(), "check", "--jsonl")
+	compact := runCLI(t, t.Context(), in.String(), "check", "--jsonl", "--compact")
+	assert.Equal(t, full.code, compact.code, "--compact does not change the exit code")
+	assert.Equal(t, exitBadInput, compact.code)
+
+	fullLines := strings.Split(strings.TrimSuffix(full.stdout, "\n"), "\n")
+	compactLines := strings.Split(strings.TrimSuffix(compact.stdout, "\n"), "\n")
+	require.Len(t, compactLines, 502, "one output line per input line")
+	require.Len(t, fullLines, len(compactLines))
+	for i, c := range compactLines {
+		var f batchLine
+		require.NoError(t, json.Unmarshal([]byte(fullLines[i]), &f))
+		if f.Verdict == nil {
+			assert.Equal(t, fullLines[i], c, "line %d: an error line is the same in both forms", i+1)
+			continue
+		}
+		// The keys, strictly: nothing else may creep in.
+		var raw struct {
+			Line    int                        `json:"line"`
+			Verdict map[string]json.RawMessage `json:"verdict"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(c), &raw))
+		assert.Equal(t, i+1, raw.Line, "in input order")
+		keys := make([]string, 0, len(raw.Verdict))
+		for k := range raw.Verdict {
+			keys = append(keys, k)
+		}
+		assert.ElementsMatch(t, []string{"outcome", "refer", "caution", "missing", "rule_set"}, keys, "line %d", i+1)
+		for _, k := range []string{"refer", "caution", "missing"} {
+			assert.True(t, strings.HasPrefix(string(raw.Verdict[k]), "["), "line %d: %s is a list, never null", i+1, k)
+		}
+		var rs map[string]string
+		require.NoError(t, json.Unmarshal(raw.Verdict["rule_set"], &rs))
+		assert.Equal(t, map[string]string{"name": f.Verdict.RuleSet.Name, "version": f.Verdict.RuleSet.Version, "hash": f.Verdict.RuleSet.Hash}, rs)
+
+		// The values, from the full verdict.
+		var cl compactLine
+		require.NoError(t, json.Unmarshal([]byte(c), &cl))
+		assert.Equal(t, f.Verdict.Outcome, cl.Verdict.Outcome, "line %d", i+1)
+		assert.Equal(t, f.Verdict.Missing, cl.Verdict.Missing, "line %d", i+1)
+		refer, caution := []string{}, []string{}
+		for _, r := range f.Verdict.Reasons {
+			switch r.Action {
+			case triage.Refer:
+				refer = append(refer, r.RuleID)
+			case triage.Caution:
+				caution = append(caution, r.RuleID)
+			default:
+				t.Fatalf("line %d: unexpected action %v", i+1, r.Action)
+			}
+			assert.NotContains(t, c, r.Advice, "line %d: no advice text", i+1)
+		}
+		assert.Equal(t, refer, cl.Verdict.Refer, "line %d", i+1)
+		assert.Equal(t, caution, cl.Verdict.Caution, "line %d", i+1)
+		assert.NotContains(t, c, triage.Disclaimer, "line %d: the notice is in the summary, not on each line", i+1)
+	}
+
+	assert.NotContains(t, full.stderr, triage.Disclaimer, "the full form's summary is unchanged: every line carries the notice")
+	assert.True(t, strings.HasSuffix(compact.stderr, compactNote), "the compact form's summary ends with the notice:\n%s", compact.stderr)
+	assert.Contains(t, compact.stderr, "Note: "+triage.Disclaimer+"\n")
+	// The counts are the same in both forms.
+	countsOf := func(stderr string) string {
+		_, after, ok := strings.Cut(stderr, "lines/s): ")
+		require.True(t, ok, stderr)
+		line, _, _ := strings.Cut(after, "\n")
+		return line
+	}
+	assert.Equal(t, countsOf(full.stderr), countsOf(compact.stderr))
+}
+
+func TestBatchCompactArguments(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		args   []string
+		reason string
+	}{
+		{[]string{"check", "--compact", filepath.Join(answersDir, "self-care.json")}, "a single verdict is always printed in full"},
+		{[]string{"check", "--compact", "--json", filepath.Join(answersDir, "self-care.json")}, "--json prints the full verdict"},
+	} {
+		got := runCLI(t, t.Context(), "", tt.args...)
+		assert.Equal(t, exitBadInput, got.code, tt.reason)
+		assert.Empty(t, got.stdout, "%s: no verdict is printed", tt.reason)
+		assert.Contains(t, got.stderr, "--compact works only with --jsonl", tt.reason)
+	}
+	got := runCLI(t, t.Context(), "", "check", "-h")
+	assert.Contains(t, got.stderr, "redflag check --jsonl [--compact] [--rules DIR] [FILE|-]")
+	assert.Contains(t, got.stderr, "-compact")
 }
