@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -139,22 +140,31 @@ type lineResult struct {
 	failed  bool // an error, not a verdict
 }
 
+// summaryLines is how many failing line numbers the summary names.
+const summaryLines = 5
+
 // batchCounts tallies results for the summary.
 type batchCounts struct {
 	outcomes map[triage.Outcome]int
 	errors   int
 	lines    int
+	// failedLines holds the numbers of the first summaryLines lines that
+	// got an error, in input order.
+	failedLines []int
 }
 
 // addWritten counts the lines of c whose output lies within its first n
 // bytes, the ones that were written in full.
 func (t *batchCounts) addWritten(c *batchChunk, n int) {
-	for _, r := range c.results {
+	for i, r := range c.results {
 		if r.end > n {
 			return
 		}
 		if r.failed {
 			t.errors++
+			if len(t.failedLines) < summaryLines {
+				t.failedLines = append(t.failedLines, c.firstLine+i)
+			}
 		} else {
 			t.outcomes[r.outcome]++
 		}
@@ -233,12 +243,38 @@ func writeSummary(w io.Writer, c batchCounts, elapsed time.Duration, compact boo
 	if s := elapsed.Seconds(); s > 0 {
 		rate = float64(c.lines) / s
 	}
-	fmt.Fprintf(w, "redflag check --jsonl: %d lines in %s (%.0f lines/s): self_care %d, see_professional %d, incomplete %d, errors %d\n",
+	fmt.Fprintf(w, "redflag check --jsonl: %d lines in %s (%.0f lines/s): self_care %d, see_professional %d, incomplete %d, errors %d%s\n",
 		c.lines, elapsed.Round(time.Millisecond), rate,
-		c.outcomes[triage.SelfCare], c.outcomes[triage.SeeProfessional], c.outcomes[triage.Incomplete], c.errors)
+		c.outcomes[triage.SelfCare], c.outcomes[triage.SeeProfessional], c.outcomes[triage.Incomplete], c.errors,
+		failedLinesNote(c.errors, c.failedLines))
 	if compact {
 		fmt.Fprint(w, compactNote)
 	}
+}
+
+// failedLinesNote names the first failing lines after the error count:
+// " (line 7)", " (lines 7, 12, 40)", or with more errors than lines named,
+// " (lines 1, 2, 3, 4, 5, …)"; nothing when no line failed.
+func failedLinesNote(errors int, lines []int) string {
+	if errors == 0 || len(lines) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString(" (line")
+	if errors > 1 {
+		b.WriteString("s")
+	}
+	for i, l := range lines {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, " %d", l)
+	}
+	if errors > len(lines) {
+		b.WriteString(", …")
+	}
+	b.WriteString(")")
+	return b.String()
 }
 
 // runBatch reads lines from in, evaluates them on opts.workers goroutines

@@ -145,7 +145,7 @@ func TestBatchBadLines(t *testing.T) {
 		assert.Contains(t, l.Error, tt.want, tt.reason)
 		assert.Equal(t, tt.errors, l.Errors, tt.reason)
 	}
-	assert.Contains(t, got.stderr, fmt.Sprintf("errors %d\n", nErr))
+	assert.Contains(t, got.stderr, fmt.Sprintf("errors %d (lines 2, 3, 4, 5, 7, …)\n", nErr), "the summary names the first five failing lines")
 }
 
 func TestBatchArguments(t *testing.T) {
@@ -582,6 +582,7 @@ func TestBatchCompactGolden(t *testing.T) {
 			got := runCLI(t, t.Context(), input, tt.args...)
 			assert.Equal(t, exitBadInput, got.code, "%s: the input holds bad lines\n%s", tt.reason, got.stderr)
 			golden(t, tt.golden, got.stdout)
+			assert.Contains(t, got.stderr, "errors 3 (lines 4, 5, 6)\n", "the summary names the failing lines")
 		})
 	}
 }
@@ -682,4 +683,51 @@ func TestBatchCompactArguments(t *testing.T) {
 	got := runCLI(t, t.Context(), "", "check", "-h")
 	assert.Contains(t, got.stderr, "redflag check --jsonl [--compact] [--rules DIR] [FILE|-]")
 	assert.Contains(t, got.stderr, "-compact")
+}
+
+func TestBatchSummary(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		reason string
+		counts batchCounts
+		want   string
+	}{
+		{"no error: no line named", batchCounts{lines: 4, outcomes: map[triage.Outcome]int{triage.SelfCare: 4}},
+			"4 lines in 2s (2 lines/s): self_care 4, see_professional 0, incomplete 0, errors 0\n"},
+		{"one error: its line", batchCounts{lines: 9, errors: 1, failedLines: []int{7}, outcomes: map[triage.Outcome]int{triage.SeeProfessional: 8}},
+			"9 lines in 2s (4 lines/s): self_care 0, see_professional 8, incomplete 0, errors 1 (line 7)\n"},
+		{"a few errors: every line", batchCounts{lines: 40, errors: 3, failedLines: []int{7, 12, 40}, outcomes: map[triage.Outcome]int{triage.Incomplete: 37}},
+			"40 lines in 2s (20 lines/s): self_care 0, see_professional 0, incomplete 37, errors 3 (lines 7, 12, 40)\n"},
+		{"exactly five errors: all five, no ellipsis", batchCounts{lines: 5, errors: 5, failedLines: []int{1, 2, 3, 4, 5}, outcomes: map[triage.Outcome]int{}},
+			"5 lines in 2s (2 lines/s): self_care 0, see_professional 0, incomplete 0, errors 5 (lines 1, 2, 3, 4, 5)\n"},
+		{"more errors than named: the first five, then an ellipsis", batchCounts{lines: 100, errors: 60, failedLines: []int{3, 5, 8, 13, 21}, outcomes: map[triage.Outcome]int{triage.SelfCare: 40}},
+			"100 lines in 2s (50 lines/s): self_care 40, see_professional 0, incomplete 0, errors 60 (lines 3, 5, 8, 13, 21, …)\n"},
+	}
+	for _, tt := range tests {
+		for _, compact := range []bool{false, true} {
+			var b bytes.Buffer
+			writeSummary(&b, tt.counts, 2*time.Second, compact)
+			want := "redflag check --jsonl: " + tt.want
+			if compact {
+				want += compactNote
+			}
+			assert.Equal(t, want, b.String(), "%s (compact %v)", tt.reason, compact)
+		}
+	}
+}
+
+// TestBatchSummaryNamesOnlyWrittenLines: a failing line whose result was
+// not written in full is neither counted nor named.
+func TestBatchSummaryNamesOnlyWrittenLines(t *testing.T) {
+	t.Parallel()
+	c := &batchChunk{firstLine: 11, results: []lineResult{
+		{end: 10, outcome: triage.SelfCare},
+		{end: 20, failed: true},
+		{end: 30, failed: true},
+	}}
+	counts := batchCounts{outcomes: map[triage.Outcome]int{}}
+	counts.addWritten(c, 25)
+	assert.Equal(t, 2, counts.lines)
+	assert.Equal(t, 1, counts.errors)
+	assert.Equal(t, []int{12}, counts.failedLines, "line 13 was cut off: not named")
 }
