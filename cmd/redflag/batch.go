@@ -138,6 +138,7 @@ type lineResult struct {
 	end     int // offset in batchChunk.out just past the line's newline
 	outcome triage.Outcome
 	failed  bool // an error, not a verdict
+	inBytes int  // the input line's size, line ending included
 }
 
 // summaryLines is how many failing line numbers the summary names.
@@ -151,6 +152,8 @@ type batchCounts struct {
 	// failedLines holds the numbers of the first summaryLines lines that
 	// got an error, in input order.
 	failedLines []int
+	// inBytes is the input size of the lines counted, for progress.
+	inBytes int64
 }
 
 // addWritten counts the lines of c whose output lies within its first n
@@ -169,6 +172,7 @@ func (t *batchCounts) addWritten(c *batchChunk, n int) {
 			t.outcomes[r.outcome]++
 		}
 		t.lines++
+		t.inBytes += int64(r.inBytes)
 	}
 }
 
@@ -194,8 +198,12 @@ type batchOptions struct {
 	window   int           // chunks in flight; bounds memory
 	progress io.Writer     // nil: no progress line
 	interval time.Duration // between progress lines
-	rulesDir string        // --rules, to name rule files in errors as check does
-	compact  bool          // --compact: compactLine instead of batchLine
+	// size is the input's size in bytes, for the percentage and time left
+	// on the progress line; 0 when unknown, as for a pipe.
+	size     int64
+	now      func() time.Time // the clock for progress; nil: time.Now
+	rulesDir string           // --rules, to name rule files in errors as check does
+	compact  bool             // --compact: compactLine instead of batchLine
 }
 
 // checkJSONL is "redflag check --jsonl": it evaluates one answers object per
@@ -206,6 +214,7 @@ func checkJSONL(ctx context.Context, eng *triage.Engine, rulesDir string, compac
 	opts := batchOptions{workers: workers, window: 4 * workers, interval: time.Second, rulesDir: rulesDir, compact: compact}
 	if isTerminal(stderr) {
 		opts.progress = stderr
+		opts.size = inputSize(in)
 	}
 	start := time.Now()
 	counts, err := runBatch(ctx, eng, in, stdout, opts)
@@ -224,6 +233,25 @@ func checkJSONL(ctx context.Context, eng *triage.Engine, rulesDir string, compac
 		return exitBadInput
 	}
 	return exitSelfCare
+}
+
+// inputSize is how many bytes are left to read from in when it is a
+// regular file (a FILE argument, or standard input redirected from a
+// file), and 0 when that is unknown: a pipe, a terminal, a device.
+func inputSize(in io.Reader) int64 {
+	f, ok := in.(*os.File)
+	if !ok {
+		return 0
+	}
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() {
+		return 0
+	}
+	off, err := f.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return 0
+	}
+	return max(st.Size()-off, 0)
 }
 
 // isTerminal reports whether w is a character device such as a terminal.
@@ -327,8 +355,13 @@ func runBatch(ctx context.Context, eng *triage.Engine, in io.Reader, out io.Writ
 	next := 0
 	var writeErr error
 	stopped := false // a chunk was cancelled: write nothing after it
+	now := opts.now
+	if now == nil {
+		now = time.Now
+	}
 	var lastProgress time.Time
-	start := time.Now()
+	var bar progressLine
+	start := now()
 	for c := range done {
 		ring[c.seq%opts.window] = c
 		for {
@@ -354,13 +387,15 @@ func runBatch(ctx context.Context, eng *triage.Engine, in io.Reader, out io.Writ
 			next++
 			<-slots
 		}
-		if opts.progress != nil && time.Since(lastProgress) >= opts.interval {
-			lastProgress = time.Now()
-			writeProgress(opts.progress, total, start)
+		if opts.progress != nil {
+			if t := now(); t.Sub(lastProgress) >= opts.interval {
+				lastProgress = t
+				bar.write(opts.progress, progressOf(total, t.Sub(start), opts.size))
+			}
 		}
 	}
 	if opts.progress != nil {
-		writeProgress(opts.progress, total, start)
+		bar.write(opts.progress, progressOf(total, now().Sub(start), opts.size))
 		fmt.Fprint(opts.progress, "\n")
 	}
 	switch {
@@ -372,10 +407,72 @@ func runBatch(ctx context.Context, eng *triage.Engine, in io.Reader, out io.Writ
 	return total, ctx.Err()
 }
 
-// writeProgress overwrites the progress line in place.
-func writeProgress(w io.Writer, c batchCounts, start time.Time) {
-	rate := float64(c.lines) / time.Since(start).Seconds()
-	fmt.Fprintf(w, "\r%d lines, %.0f lines/s, %d errors ", c.lines, rate, c.errors)
+// progress is what a progress line shows.
+type progress struct {
+	lines, errors int
+	elapsed       time.Duration
+	// done is the input size of the lines written; size is the input's
+	// size, 0 when unknown.
+	done, size int64
+}
+
+func progressOf(c batchCounts, elapsed time.Duration, size int64) progress {
+	return progress{lines: c.lines, errors: c.errors, elapsed: elapsed, done: c.inBytes, size: size}
+}
+
+// formatProgress is the text of a progress line: lines, rate and errors,
+// and when the input's size is known, the share of it done and the time
+// left at the rate so far.
+func formatProgress(p progress) string {
+	rate := 0.0
+	if s := p.elapsed.Seconds(); s > 0 {
+		rate = float64(p.lines) / s
+	}
+	text := fmt.Sprintf("%d lines, %.0f lines/s, %d errors", p.lines, rate, p.errors)
+	if p.size <= 0 {
+		return text
+	}
+	if p.done >= p.size {
+		return text + ", 100%"
+	}
+	// Rounded down: 100% only once everything is done.
+	text += fmt.Sprintf(", %d%%", p.done*100/p.size)
+	if p.done <= 0 || p.elapsed <= 0 {
+		return text + ", time left unknown"
+	}
+	left := time.Duration(float64(p.elapsed) * float64(p.size-p.done) / float64(p.done))
+	return text + ", " + formatLeft(left)
+}
+
+// formatLeft says how long is left: "about 42s left", "about 3m05s left",
+// "about 1h20m left".
+func formatLeft(d time.Duration) string {
+	s := d.Round(time.Second)
+	switch {
+	case d < time.Second:
+		return "under 1s left"
+	case s < time.Minute:
+		return fmt.Sprintf("about %ds left", int(s/time.Second))
+	case s < time.Hour:
+		return fmt.Sprintf("about %dm%02ds left", int(s/time.Minute), int(s%time.Minute/time.Second))
+	default:
+		m := d.Round(time.Minute)
+		return fmt.Sprintf("about %dh%02dm left", int(m/time.Hour), int(m%time.Hour/time.Minute))
+	}
+}
+
+// progressLine writes progress lines over each other on a terminal.
+type progressLine struct {
+	width int // of the text last written
+}
+
+// write overwrites the progress line in place, padding with spaces over
+// what a longer previous line left.
+func (b *progressLine) write(w io.Writer, p progress) {
+	text := formatProgress(p)
+	pad := max(b.width-len(text), 0)
+	b.width = len(text)
+	fmt.Fprintf(w, "\r%s%s ", text, strings.Repeat(" ", pad))
 }
 
 // readChunks splits in into chunks of lines and sends them to jobs, taking
@@ -439,6 +536,8 @@ type inputLine struct {
 	// read reports that any byte was read, line ending included: a last
 	// line holding only "\r" is a line, not the end of the input.
 	read bool
+	// size is the number of bytes read for the line, line ending included.
+	size int
 }
 
 // readLine returns the next line, as a copy. A line ends with LF or CRLF;
@@ -451,6 +550,7 @@ func readLine(br *bufio.Reader, limit int) (inputLine, error) {
 	for {
 		frag, err := br.ReadSlice('\n')
 		l.read = l.read || len(frag) > 0
+		l.size += len(frag)
 		if !l.tooLong {
 			if len(l.text)+len(frag) > limit+2 { // +2: the line ending
 				l.tooLong, l.text = true, nil
@@ -502,7 +602,7 @@ func evalChunk(ctx context.Context, eng *triage.Engine, c *batchChunk, rulesDir 
 			buf.Truncate(c.end())
 			_ = encode(res)
 		}
-		r := lineResult{end: buf.Len(), failed: res.Verdict == nil}
+		r := lineResult{end: buf.Len(), failed: res.Verdict == nil, inBytes: line.size}
 		if res.Verdict != nil {
 			r.outcome = res.Verdict.Outcome
 		}

@@ -731,3 +731,136 @@ func TestBatchSummaryNamesOnlyWrittenLines(t *testing.T) {
 	assert.Equal(t, 1, counts.errors)
 	assert.Equal(t, []int{12}, counts.failedLines, "line 13 was cut off: not named")
 }
+
+// TestFormatProgress pins the progress line's text from given values: no
+// clock is read.
+func TestFormatProgress(t *testing.T) {
+	t.Parallel()
+	const mb = 1 << 20
+	tests := []struct {
+		reason string
+		p      progress
+		want   string
+	}{
+		{"size unknown (a pipe): as before, no percentage",
+			progress{lines: 5000, errors: 2, elapsed: 2 * time.Second, done: 3 * mb},
+			"5000 lines, 2500 lines/s, 2 errors"},
+		{"no time elapsed yet: a rate of 0, never NaN or Inf",
+			progress{lines: 0, elapsed: 0},
+			"0 lines, 0 lines/s, 0 errors"},
+		{"size known, nothing done yet: no rate to tell the time left",
+			progress{elapsed: time.Second, size: 91 * mb},
+			"0 lines, 0 lines/s, 0 errors, 0%, time left unknown"},
+		{"a quarter done in 10s: 30s left at that rate",
+			progress{lines: 1000, elapsed: 10 * time.Second, done: 25 * mb, size: 100 * mb},
+			"1000 lines, 100 lines/s, 0 errors, 25%, about 30s left"},
+		{"the percentage is rounded down, never 100% before the end",
+			progress{lines: 999, elapsed: 999 * time.Second, done: 999_999, size: 1_000_000},
+			"999 lines, 1 lines/s, 0 errors, 99%, under 1s left"},
+		{"minutes and seconds",
+			progress{lines: 42, errors: 1, elapsed: 65 * time.Second, done: 50, size: 100},
+			"42 lines, 1 lines/s, 1 errors, 50%, about 1m05s left"},
+		{"seconds that round up to a minute",
+			progress{lines: 1, elapsed: 59_600 * time.Millisecond, done: 1, size: 2},
+			"1 lines, 0 lines/s, 0 errors, 50%, about 1m00s left"},
+		{"hours and minutes",
+			progress{lines: 1, elapsed: time.Hour + 20*time.Minute + 20*time.Second, done: 1, size: 2},
+			"1 lines, 0 lines/s, 0 errors, 50%, about 1h20m left"},
+		{"done: 100% and no time left",
+			progress{lines: 100000, elapsed: 5 * time.Second, done: 91 * mb, size: 91 * mb},
+			"100000 lines, 20000 lines/s, 0 errors, 100%"},
+		{"a file that grew while read: never over 100%",
+			progress{lines: 10, elapsed: time.Second, done: 120, size: 100},
+			"10 lines, 10 lines/s, 0 errors, 100%"},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, formatProgress(tt.p), tt.reason)
+	}
+}
+
+// TestProgressLinePadsOverLongerLines: a shorter line after a longer one
+// covers what the longer one left on the terminal.
+func TestProgressLinePadsOverLongerLines(t *testing.T) {
+	t.Parallel()
+	var b bytes.Buffer
+	var bar progressLine
+	bar.write(&b, progress{lines: 10, elapsed: 10 * time.Second, done: 1, size: 100})  // "about 16m30s left"
+	bar.write(&b, progress{lines: 20, elapsed: 10 * time.Second, done: 50, size: 100}) // "about 10s left"
+	bar.write(&b, progress{lines: 30, elapsed: 10 * time.Second, done: 100, size: 100})
+	assert.Equal(t,
+		"\r10 lines, 1 lines/s, 0 errors, 1%, about 16m30s left "+
+			"\r20 lines, 2 lines/s, 0 errors, 50%, about 10s left"+"  "+" "+
+			"\r30 lines, 3 lines/s, 0 errors, 100%"+strings.Repeat(" ", 15)+" ",
+		b.String())
+}
+
+// TestBatchProgressWithSize runs a batch with a known input size and a
+// clock that ticks one second per reading: every progress line has a
+// percentage that never goes back, and the last one says 100%.
+func TestBatchProgressWithSize(t *testing.T) {
+	t.Parallel()
+	eng := defaultEngine(t)
+	var in bytes.Buffer
+	in.WriteString("\r\n") // a bad line counts towards the size too
+	require.NoError(t, gen.Write(&in, eng.Questions(), 1000, 9))
+	size := int64(in.Len())
+	clock := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	tick := func() time.Time {
+		clock = clock.Add(time.Second)
+		return clock
+	}
+	var out bytes.Buffer
+	counts, err := runBatch(t.Context(), eng, &in, io.Discard, batchOptions{
+		workers: 2, window: 4, progress: &out, interval: time.Second, size: size, now: tick,
+	})
+	require.NoError(t, err)
+	assert.Equal(t, size, counts.inBytes, "every input byte, line endings included, is counted once written")
+
+	text := out.String()
+	require.True(t, strings.HasSuffix(text, " \n"), "%q", text)
+	parts := strings.Split(strings.TrimSuffix(text, "\n"), "\r")
+	require.Empty(t, parts[0], "each progress line starts with a carriage return: %q", text)
+	parts = parts[1:]
+	require.Greater(t, len(parts), 2, "a progress line per chunk with this clock: %q", text)
+	last := -1
+	for i, p := range parts {
+		p = strings.TrimRight(p, " ")
+		var lines, rate, errs, pct int
+		n, err := fmt.Sscanf(p, "%d lines, %d lines/s, %d errors, %d%%", &lines, &rate, &errs, &pct)
+		require.NoError(t, err, "progress line %q", p)
+		require.Equal(t, 4, n)
+		assert.GreaterOrEqual(t, pct, last, "the percentage never goes back: %q", p)
+		last = pct
+		switch {
+		case i < len(parts)-1 && lines == 0:
+			// Chunks are evaluated out of order: the first to come back
+			// may wait for an earlier one before it is written.
+			assert.Regexp(t, `, 0%, time left unknown$`, p, "nothing written yet: no rate")
+		case i < len(parts)-1 && pct < 100:
+			assert.Regexp(t, `, (about \d+s|under 1s) left$`, p, "while running, the time left")
+		}
+	}
+	// 1001 lines in 16 chunks of at most 64; the clock is read at the
+	// start, once per chunk and at the end: 17 ticks, 1001/17 lines/s.
+	assert.Equal(t, "1001 lines, 59 lines/s, 1 errors, 100%", strings.TrimRight(parts[len(parts)-1], " "), "the last line: all done")
+}
+
+func TestInputSize(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "answers.jsonl")
+	require.NoError(t, os.WriteFile(path, []byte(strings.Repeat("{}\n", 100)), 0o644))
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	assert.Equal(t, int64(300), inputSize(f), "a regular file: its size")
+	_, err = f.Seek(30, io.SeekStart)
+	require.NoError(t, err)
+	assert.Equal(t, int64(270), inputSize(f), "standard input redirected from a file read in part: what is left")
+
+	r, w, err := os.Pipe()
+	require.NoError(t, err)
+	defer r.Close()
+	defer w.Close()
+	assert.Zero(t, inputSize(r), "a pipe: unknown")
+	assert.Zero(t, inputSize(strings.NewReader("{}\n")), "not a file: unknown")
+}
