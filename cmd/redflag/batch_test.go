@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -563,6 +564,9 @@ func examplesJSONL(t *testing.T) string {
 	return in.String()
 }
 
+// timingRE matches the time and rate in a --jsonl summary.
+var timingRE = regexp.MustCompile(`in [0-9.]+[a-zµ]+ \([0-9]+ lines/s\)`)
+
 // TestBatchCompactGolden pins both output forms on the same input: the full
 // lines are unchanged by --compact, and the compact lines hold only the
 // outcome, the fired rule ids, the missing question ids and the rule set.
@@ -583,6 +587,9 @@ func TestBatchCompactGolden(t *testing.T) {
 			assert.Equal(t, exitBadInput, got.code, "%s: the input holds bad lines\n%s", tt.reason, got.stderr)
 			golden(t, tt.golden, got.stdout)
 			assert.Contains(t, got.stderr, "errors 3 (lines 4, 5, 6)\n", "the summary names the failing lines")
+			// The summary, with its time and rate made constant.
+			summary := timingRE.ReplaceAllString(got.stderr, "in 2ms (3000 lines/s)")
+			golden(t, strings.TrimSuffix(tt.golden, ".jsonl")+".summary", summary)
 		})
 	}
 }
