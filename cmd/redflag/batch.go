@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -35,6 +36,61 @@ type batchLine struct {
 	// Errors names each offending question when the answers did not fit
 	// the questionnaire, as AnswerErrors does.
 	Errors []answerError `json:"errors,omitempty"`
+}
+
+// compactLine is one line of --jsonl --compact output: batchLine with the
+// verdict cut down to what a machine needs to count, compare and audit.
+// The error forms are batchLine's, unchanged.
+type compactLine struct {
+	Line    int             `json:"line"`
+	Verdict *compactVerdict `json:"verdict,omitempty"`
+	Error   string          `json:"error,omitempty"`
+	Errors  []answerError   `json:"errors,omitempty"`
+}
+
+// compactVerdict is a verdict without the words meant for a person: no
+// titles, advice, evidence, citations, self-care guidance or notice. The
+// lists are never null, so that a consumer can tell empty from absent.
+type compactVerdict struct {
+	Outcome triage.Outcome `json:"outcome"`
+	// Refer and Caution are the ids of the rules that fired, by action,
+	// in the order of Verdict.Reasons.
+	Refer   []string       `json:"refer"`
+	Caution []string       `json:"caution"`
+	Missing []string       `json:"missing"`
+	RuleSet compactRuleSet `json:"rule_set"`
+}
+
+// compactRuleSet is triage.RuleSetInfo without the title.
+type compactRuleSet struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+	Hash    string `json:"hash"`
+}
+
+// compact is l in its --compact form.
+func (l batchLine) compact() compactLine {
+	out := compactLine{Line: l.Line, Error: l.Error, Errors: l.Errors}
+	v := l.Verdict
+	if v == nil {
+		return out
+	}
+	cv := &compactVerdict{
+		Outcome: v.Outcome,
+		Refer:   []string{},
+		Caution: []string{},
+		Missing: append([]string{}, v.Missing...),
+		RuleSet: compactRuleSet{Name: v.RuleSet.Name, Version: v.RuleSet.Version, Hash: v.RuleSet.Hash},
+	}
+	for _, r := range v.Reasons {
+		if r.Action == triage.Refer {
+			cv.Refer = append(cv.Refer, r.RuleID)
+		} else {
+			cv.Caution = append(cv.Caution, r.RuleID)
+		}
+	}
+	out.Verdict = cv
+	return out
 }
 
 // answerError is one triage.AnswerError in JSON.
@@ -82,28 +138,41 @@ type lineResult struct {
 	end     int // offset in batchChunk.out just past the line's newline
 	outcome triage.Outcome
 	failed  bool // an error, not a verdict
+	inBytes int  // the input line's size, line ending included
 }
+
+// summaryLines is how many failing line numbers the summary names.
+const summaryLines = 5
 
 // batchCounts tallies results for the summary.
 type batchCounts struct {
 	outcomes map[triage.Outcome]int
 	errors   int
 	lines    int
+	// failedLines holds the numbers of the first summaryLines lines that
+	// got an error, in input order.
+	failedLines []int
+	// inBytes is the input size of the lines counted, for progress.
+	inBytes int64
 }
 
 // addWritten counts the lines of c whose output lies within its first n
 // bytes, the ones that were written in full.
 func (t *batchCounts) addWritten(c *batchChunk, n int) {
-	for _, r := range c.results {
+	for i, r := range c.results {
 		if r.end > n {
 			return
 		}
 		if r.failed {
 			t.errors++
+			if len(t.failedLines) < summaryLines {
+				t.failedLines = append(t.failedLines, c.firstLine+i)
+			}
 		} else {
 			t.outcomes[r.outcome]++
 		}
 		t.lines++
+		t.inBytes += int64(r.inBytes)
 	}
 }
 
@@ -129,21 +198,28 @@ type batchOptions struct {
 	window   int           // chunks in flight; bounds memory
 	progress io.Writer     // nil: no progress line
 	interval time.Duration // between progress lines
-	rulesDir string        // --rules, to name rule files in errors as check does
+	// size is the input's size in bytes, for the percentage and time left
+	// on the progress line; 0 when unknown, as for a pipe.
+	size     int64
+	now      func() time.Time // the clock for progress; nil: time.Now
+	rulesDir string           // --rules, to name rule files in errors as check does
+	compact  bool             // --compact: compactLine instead of batchLine
 }
 
 // checkJSONL is "redflag check --jsonl": it evaluates one answers object per
 // input line and writes one JSON result per line, in input order.
-func checkJSONL(ctx context.Context, eng *triage.Engine, rulesDir string, in io.Reader, name string, stdout, stderr io.Writer) int {
+// With compact, each verdict is written in its --compact form.
+func checkJSONL(ctx context.Context, eng *triage.Engine, rulesDir string, compact bool, in io.Reader, name string, stdout, stderr io.Writer) int {
 	workers := runtime.GOMAXPROCS(0)
-	opts := batchOptions{workers: workers, window: 4 * workers, interval: time.Second, rulesDir: rulesDir}
+	opts := batchOptions{workers: workers, window: 4 * workers, interval: time.Second, rulesDir: rulesDir, compact: compact}
 	if isTerminal(stderr) {
 		opts.progress = stderr
+		opts.size = inputSize(in)
 	}
 	start := time.Now()
 	counts, err := runBatch(ctx, eng, in, stdout, opts)
 	elapsed := time.Since(start)
-	writeSummary(stderr, counts, elapsed)
+	writeSummary(stderr, counts, elapsed, compact)
 	var werr *writeError
 	if errors.As(err, &werr) {
 		fmt.Fprintf(stderr, "redflag check: %s\n", printable(err.Error()))
@@ -159,20 +235,74 @@ func checkJSONL(ctx context.Context, eng *triage.Engine, rulesDir string, in io.
 	return exitSelfCare
 }
 
+// inputSize is how many bytes are left to read from in when it is a
+// regular file (a FILE argument, or standard input redirected from a
+// file), and 0 when that is unknown: a pipe, a terminal, a device.
+func inputSize(in io.Reader) int64 {
+	f, ok := in.(*os.File)
+	if !ok {
+		return 0
+	}
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() {
+		return 0
+	}
+	off, err := f.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return 0
+	}
+	return max(st.Size()-off, 0)
+}
+
 // isTerminal reports whether w is a character device such as a terminal.
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && isTerminalFile(f)
 }
 
-func writeSummary(w io.Writer, c batchCounts, elapsed time.Duration) {
+// compactNote ends the summary of a --compact run: its lines carry
+// neither advice nor the not-a-diagnosis notice, so the summary does.
+const compactNote = "Compact lines hold no advice and no notice; what a person reads must come from the full verdict.\nNote: " + triage.Disclaimer + "\n"
+
+// writeSummary writes the summary of a --jsonl run, and with compact the
+// note that compact lines leave out.
+func writeSummary(w io.Writer, c batchCounts, elapsed time.Duration, compact bool) {
 	rate := 0.0
 	if s := elapsed.Seconds(); s > 0 {
 		rate = float64(c.lines) / s
 	}
-	fmt.Fprintf(w, "redflag check --jsonl: %d lines in %s (%.0f lines/s): self_care %d, see_professional %d, incomplete %d, errors %d\n",
+	fmt.Fprintf(w, "redflag check --jsonl: %d lines in %s (%.0f lines/s): self_care %d, see_professional %d, incomplete %d, errors %d%s\n",
 		c.lines, elapsed.Round(time.Millisecond), rate,
-		c.outcomes[triage.SelfCare], c.outcomes[triage.SeeProfessional], c.outcomes[triage.Incomplete], c.errors)
+		c.outcomes[triage.SelfCare], c.outcomes[triage.SeeProfessional], c.outcomes[triage.Incomplete], c.errors,
+		failedLinesNote(c.errors, c.failedLines))
+	if compact {
+		fmt.Fprint(w, compactNote)
+	}
+}
+
+// failedLinesNote names the first failing lines after the error count:
+// " (line 7)", " (lines 7, 12, 40)", or with more errors than lines named,
+// " (lines 1, 2, 3, 4, 5, …)"; nothing when no line failed.
+func failedLinesNote(errors int, lines []int) string {
+	if errors == 0 || len(lines) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString(" (line")
+	if errors > 1 {
+		b.WriteString("s")
+	}
+	for i, l := range lines {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, " %d", l)
+	}
+	if errors > len(lines) {
+		b.WriteString(", …")
+	}
+	b.WriteString(")")
+	return b.String()
 }
 
 // runBatch reads lines from in, evaluates them on opts.workers goroutines
@@ -205,7 +335,7 @@ func runBatch(ctx context.Context, eng *triage.Engine, in io.Reader, out io.Writ
 		go func() {
 			defer wg.Done()
 			for c := range jobs {
-				evalChunk(ctx, eng, c, opts.rulesDir)
+				evalChunk(ctx, eng, c, opts.rulesDir, opts.compact)
 				done <- c
 			}
 		}()
@@ -225,8 +355,13 @@ func runBatch(ctx context.Context, eng *triage.Engine, in io.Reader, out io.Writ
 	next := 0
 	var writeErr error
 	stopped := false // a chunk was cancelled: write nothing after it
+	now := opts.now
+	if now == nil {
+		now = time.Now
+	}
 	var lastProgress time.Time
-	start := time.Now()
+	var bar progressLine
+	start := now()
 	for c := range done {
 		ring[c.seq%opts.window] = c
 		for {
@@ -252,13 +387,15 @@ func runBatch(ctx context.Context, eng *triage.Engine, in io.Reader, out io.Writ
 			next++
 			<-slots
 		}
-		if opts.progress != nil && time.Since(lastProgress) >= opts.interval {
-			lastProgress = time.Now()
-			writeProgress(opts.progress, total, start)
+		if opts.progress != nil {
+			if t := now(); t.Sub(lastProgress) >= opts.interval {
+				lastProgress = t
+				bar.write(opts.progress, progressOf(total, t.Sub(start), opts.size))
+			}
 		}
 	}
 	if opts.progress != nil {
-		writeProgress(opts.progress, total, start)
+		bar.write(opts.progress, progressOf(total, now().Sub(start), opts.size))
 		fmt.Fprint(opts.progress, "\n")
 	}
 	switch {
@@ -270,10 +407,72 @@ func runBatch(ctx context.Context, eng *triage.Engine, in io.Reader, out io.Writ
 	return total, ctx.Err()
 }
 
-// writeProgress overwrites the progress line in place.
-func writeProgress(w io.Writer, c batchCounts, start time.Time) {
-	rate := float64(c.lines) / time.Since(start).Seconds()
-	fmt.Fprintf(w, "\r%d lines, %.0f lines/s, %d errors ", c.lines, rate, c.errors)
+// progress is what a progress line shows.
+type progress struct {
+	lines, errors int
+	elapsed       time.Duration
+	// done is the input size of the lines written; size is the input's
+	// size, 0 when unknown.
+	done, size int64
+}
+
+func progressOf(c batchCounts, elapsed time.Duration, size int64) progress {
+	return progress{lines: c.lines, errors: c.errors, elapsed: elapsed, done: c.inBytes, size: size}
+}
+
+// formatProgress is the text of a progress line: lines, rate and errors,
+// and when the input's size is known, the share of it done and the time
+// left at the rate so far.
+func formatProgress(p progress) string {
+	rate := 0.0
+	if s := p.elapsed.Seconds(); s > 0 {
+		rate = float64(p.lines) / s
+	}
+	text := fmt.Sprintf("%d lines, %.0f lines/s, %d errors", p.lines, rate, p.errors)
+	if p.size <= 0 {
+		return text
+	}
+	if p.done >= p.size {
+		return text + ", 100%"
+	}
+	// Rounded down: 100% only once everything is done.
+	text += fmt.Sprintf(", %d%%", p.done*100/p.size)
+	if p.done <= 0 || p.elapsed <= 0 {
+		return text + ", time left unknown"
+	}
+	left := time.Duration(float64(p.elapsed) * float64(p.size-p.done) / float64(p.done))
+	return text + ", " + formatLeft(left)
+}
+
+// formatLeft says how long is left: "about 42s left", "about 3m05s left",
+// "about 1h20m left".
+func formatLeft(d time.Duration) string {
+	s := d.Round(time.Second)
+	switch {
+	case d < time.Second:
+		return "under 1s left"
+	case s < time.Minute:
+		return fmt.Sprintf("about %ds left", int(s/time.Second))
+	case s < time.Hour:
+		return fmt.Sprintf("about %dm%02ds left", int(s/time.Minute), int(s%time.Minute/time.Second))
+	default:
+		m := d.Round(time.Minute)
+		return fmt.Sprintf("about %dh%02dm left", int(m/time.Hour), int(m%time.Hour/time.Minute))
+	}
+}
+
+// progressLine writes progress lines over each other on a terminal.
+type progressLine struct {
+	width int // of the text last written
+}
+
+// write overwrites the progress line in place, padding with spaces over
+// what a longer previous line left.
+func (b *progressLine) write(w io.Writer, p progress) {
+	text := formatProgress(p)
+	pad := max(b.width-len(text), 0)
+	b.width = len(text)
+	fmt.Fprintf(w, "\r%s%s ", text, strings.Repeat(" ", pad))
 }
 
 // readChunks splits in into chunks of lines and sends them to jobs, taking
@@ -337,6 +536,8 @@ type inputLine struct {
 	// read reports that any byte was read, line ending included: a last
 	// line holding only "\r" is a line, not the end of the input.
 	read bool
+	// size is the number of bytes read for the line, line ending included.
+	size int
 }
 
 // readLine returns the next line, as a copy. A line ends with LF or CRLF;
@@ -349,6 +550,7 @@ func readLine(br *bufio.Reader, limit int) (inputLine, error) {
 	for {
 		frag, err := br.ReadSlice('\n')
 		l.read = l.read || len(frag) > 0
+		l.size += len(frag)
 		if !l.tooLong {
 			if len(l.text)+len(frag) > limit+2 { // +2: the line ending
 				l.tooLong, l.text = true, nil
@@ -380,20 +582,27 @@ func readLine(br *bufio.Reader, limit int) (inputLine, error) {
 }
 
 // evalChunk evaluates every line of c and fills c.out and c.results.
-func evalChunk(ctx context.Context, eng *triage.Engine, c *batchChunk, rulesDir string) {
+// With compact, each line is written in its --compact form.
+func evalChunk(ctx context.Context, eng *triage.Engine, c *batchChunk, rulesDir string, compact bool) {
 	c.results = make([]lineResult, 0, len(c.lines))
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
+	encode := func(res batchLine) error {
+		if compact {
+			return enc.Encode(res.compact())
+		}
+		return enc.Encode(res)
+	}
 	for i, line := range c.lines {
 		res := evalLine(ctx, eng, c.firstLine+i, line, rulesDir)
-		if err := enc.Encode(res); err != nil {
+		if err := encode(res); err != nil {
 			// A verdict always marshals; if not, say so on the line rather
 			// than drop it.
 			res = batchLine{Line: res.Line, Error: "cannot encode the result: " + err.Error()}
 			buf.Truncate(c.end())
-			_ = enc.Encode(res)
+			_ = encode(res)
 		}
-		r := lineResult{end: buf.Len(), failed: res.Verdict == nil}
+		r := lineResult{end: buf.Len(), failed: res.Verdict == nil, inBytes: line.size}
 		if res.Verdict != nil {
 			r.outcome = res.Verdict.Outcome
 		}

@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -145,7 +146,7 @@ func TestBatchBadLines(t *testing.T) {
 		assert.Contains(t, l.Error, tt.want, tt.reason)
 		assert.Equal(t, tt.errors, l.Errors, tt.reason)
 	}
-	assert.Contains(t, got.stderr, fmt.Sprintf("errors %d\n", nErr))
+	assert.Contains(t, got.stderr, fmt.Sprintf("errors %d (lines 2, 3, 4, 5, 7, …)\n", nErr), "the summary names the first five failing lines")
 }
 
 func TestBatchArguments(t *testing.T) {
@@ -470,7 +471,7 @@ func TestBatchWriteFailureCountsOnlyWrittenLines(t *testing.T) {
 			t.Parallel()
 			out := &limitedWriter{limit: tt.limit}
 			var stderr bytes.Buffer
-			code := checkJSONL(t.Context(), eng, "", bytes.NewReader(input), "answers.jsonl", out, &stderr)
+			code := checkJSONL(t.Context(), eng, "", false, bytes.NewReader(input), "answers.jsonl", out, &stderr)
 			require.Equal(t, exitFailure, code, "%s: a failed output is a failure\n%s", tt.reason, stderr.String())
 			written := bytes.Count(out.buf.Bytes(), []byte("\n"))
 			require.Less(t, written, 2000, "%s: the output failed before the end", tt.reason)
@@ -545,4 +546,328 @@ func TestBatchLineEndings(t *testing.T) {
 			}
 		})
 	}
+}
+
+// examplesJSONL is the example answer files as one --jsonl input, with the
+// bad lines an operator meets, so that both output forms can be pinned on
+// the same input.
+func examplesJSONL(t *testing.T) string {
+	t.Helper()
+	var in strings.Builder
+	for _, file := range []string{"self-care.json", "see-professional.json", "incomplete.json", "invalid.json"} {
+		var line bytes.Buffer
+		require.NoError(t, json.Compact(&line, []byte(readAnswers(t, file))))
+		in.WriteString(line.String() + "\n")
+	}
+	in.WriteString("\n")
+	in.WriteString(`{"fever": tru}` + "\n")
+	return in.String()
+}
+
+// timingRE matches the time and rate in a --jsonl summary.
+var timingRE = regexp.MustCompile(`in [0-9.]+[a-zµ]+ \([0-9]+ lines/s\)`)
+
+// TestBatchCompactGolden pins both output forms on the same input: the full
+// lines are unchanged by --compact, and the compact lines hold only the
+// outcome, the fired rule ids, the missing question ids and the rule set.
+func TestBatchCompactGolden(t *testing.T) {
+	t.Parallel()
+	input := examplesJSONL(t)
+	for _, tt := range []struct {
+		golden string
+		args   []string
+		reason string
+	}{
+		{"check-jsonl.jsonl", []string{"check", "--jsonl"}, "the full form, advice, guidance and notice on every verdict line"},
+		{"check-jsonl-compact.jsonl", []string{"check", "--jsonl", "--compact"}, "the compact form: no words for a person, error lines as in the full form"},
+	} {
+		t.Run(tt.golden, func(t *testing.T) {
+			t.Parallel()
+			got := runCLI(t, t.Context(), input, tt.args...)
+			assert.Equal(t, exitBadInput, got.code, "%s: the input holds bad lines\n%s", tt.reason, got.stderr)
+			golden(t, tt.golden, got.stdout)
+			assert.Contains(t, got.stderr, "errors 3 (lines 4, 5, 6)\n", "the summary names the failing lines")
+			// The summary, with its time and rate made constant.
+			summary := timingRE.ReplaceAllString(got.stderr, "in 2ms (3000 lines/s)")
+			golden(t, strings.TrimSuffix(tt.golden, ".jsonl")+".summary", summary)
+		})
+	}
+}
+
+// TestBatchCompactMatchesFull runs the same generated input in both forms:
+// every compact line is its full line cut down, with exactly the keys the
+// compact form promises, and every error line is byte for byte the same.
+func TestBatchCompactMatchesFull(t *testing.T) {
+	t.Parallel()
+	eng := defaultEngine(t)
+	var in bytes.Buffer
+	require.NoError(t, gen.Write(&in, eng.Questions(), 500, 5))
+	in.WriteString("{\"fever\": 1}\n\n") // two bad lines at the end
+	full := runCLI(t, t.Context(), in.String(), "check", "--jsonl")
+	compact := runCLI(t, t.Context(), in.String(), "check", "--jsonl", "--compact")
+	assert.Equal(t, full.code, compact.code, "--compact does not change the exit code")
+	assert.Equal(t, exitBadInput, compact.code)
+
+	fullLines := strings.Split(strings.TrimSuffix(full.stdout, "\n"), "\n")
+	compactLines := strings.Split(strings.TrimSuffix(compact.stdout, "\n"), "\n")
+	require.Len(t, compactLines, 502, "one output line per input line")
+	require.Len(t, fullLines, len(compactLines))
+	for i, c := range compactLines {
+		var f batchLine
+		require.NoError(t, json.Unmarshal([]byte(fullLines[i]), &f))
+		if f.Verdict == nil {
+			assert.Equal(t, fullLines[i], c, "line %d: an error line is the same in both forms", i+1)
+			continue
+		}
+		// The keys, strictly: nothing else may creep in.
+		var raw struct {
+			Line    int                        `json:"line"`
+			Verdict map[string]json.RawMessage `json:"verdict"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(c), &raw))
+		assert.Equal(t, i+1, raw.Line, "in input order")
+		keys := make([]string, 0, len(raw.Verdict))
+		for k := range raw.Verdict {
+			keys = append(keys, k)
+		}
+		assert.ElementsMatch(t, []string{"outcome", "refer", "caution", "missing", "rule_set"}, keys, "line %d", i+1)
+		for _, k := range []string{"refer", "caution", "missing"} {
+			assert.True(t, strings.HasPrefix(string(raw.Verdict[k]), "["), "line %d: %s is a list, never null", i+1, k)
+		}
+		var rs map[string]string
+		require.NoError(t, json.Unmarshal(raw.Verdict["rule_set"], &rs))
+		assert.Equal(t, map[string]string{"name": f.Verdict.RuleSet.Name, "version": f.Verdict.RuleSet.Version, "hash": f.Verdict.RuleSet.Hash}, rs)
+
+		// The values, from the full verdict.
+		var cl compactLine
+		require.NoError(t, json.Unmarshal([]byte(c), &cl))
+		assert.Equal(t, f.Verdict.Outcome, cl.Verdict.Outcome, "line %d", i+1)
+		assert.Equal(t, f.Verdict.Missing, cl.Verdict.Missing, "line %d", i+1)
+		refer, caution := []string{}, []string{}
+		for _, r := range f.Verdict.Reasons {
+			switch r.Action {
+			case triage.Refer:
+				refer = append(refer, r.RuleID)
+			case triage.Caution:
+				caution = append(caution, r.RuleID)
+			default:
+				t.Fatalf("line %d: unexpected action %v", i+1, r.Action)
+			}
+			assert.NotContains(t, c, r.Advice, "line %d: no advice text", i+1)
+		}
+		assert.Equal(t, refer, cl.Verdict.Refer, "line %d", i+1)
+		assert.Equal(t, caution, cl.Verdict.Caution, "line %d", i+1)
+		assert.NotContains(t, c, triage.Disclaimer, "line %d: the notice is in the summary, not on each line", i+1)
+	}
+
+	assert.NotContains(t, full.stderr, triage.Disclaimer, "the full form's summary is unchanged: every line carries the notice")
+	assert.True(t, strings.HasSuffix(compact.stderr, compactNote), "the compact form's summary ends with the notice:\n%s", compact.stderr)
+	assert.Contains(t, compact.stderr, "Note: "+triage.Disclaimer+"\n")
+	// The counts are the same in both forms.
+	countsOf := func(stderr string) string {
+		_, after, ok := strings.Cut(stderr, "lines/s): ")
+		require.True(t, ok, stderr)
+		line, _, _ := strings.Cut(after, "\n")
+		return line
+	}
+	assert.Equal(t, countsOf(full.stderr), countsOf(compact.stderr))
+}
+
+func TestBatchCompactArguments(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		args   []string
+		reason string
+	}{
+		{[]string{"check", "--compact", filepath.Join(answersDir, "self-care.json")}, "a single verdict is always printed in full"},
+		{[]string{"check", "--compact", "--json", filepath.Join(answersDir, "self-care.json")}, "--json prints the full verdict"},
+	} {
+		got := runCLI(t, t.Context(), "", tt.args...)
+		assert.Equal(t, exitBadInput, got.code, tt.reason)
+		assert.Empty(t, got.stdout, "%s: no verdict is printed", tt.reason)
+		assert.Contains(t, got.stderr, "--compact works only with --jsonl", tt.reason)
+	}
+	got := runCLI(t, t.Context(), "", "check", "-h")
+	assert.Contains(t, got.stderr, "redflag check --jsonl [--compact] [--rules DIR] [FILE|-]")
+	assert.Contains(t, got.stderr, "-compact")
+}
+
+func TestBatchSummary(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		reason string
+		counts batchCounts
+		want   string
+	}{
+		{"no error: no line named", batchCounts{lines: 4, outcomes: map[triage.Outcome]int{triage.SelfCare: 4}},
+			"4 lines in 2s (2 lines/s): self_care 4, see_professional 0, incomplete 0, errors 0\n"},
+		{"one error: its line", batchCounts{lines: 9, errors: 1, failedLines: []int{7}, outcomes: map[triage.Outcome]int{triage.SeeProfessional: 8}},
+			"9 lines in 2s (4 lines/s): self_care 0, see_professional 8, incomplete 0, errors 1 (line 7)\n"},
+		{"a few errors: every line", batchCounts{lines: 40, errors: 3, failedLines: []int{7, 12, 40}, outcomes: map[triage.Outcome]int{triage.Incomplete: 37}},
+			"40 lines in 2s (20 lines/s): self_care 0, see_professional 0, incomplete 37, errors 3 (lines 7, 12, 40)\n"},
+		{"exactly five errors: all five, no ellipsis", batchCounts{lines: 5, errors: 5, failedLines: []int{1, 2, 3, 4, 5}, outcomes: map[triage.Outcome]int{}},
+			"5 lines in 2s (2 lines/s): self_care 0, see_professional 0, incomplete 0, errors 5 (lines 1, 2, 3, 4, 5)\n"},
+		{"more errors than named: the first five, then an ellipsis", batchCounts{lines: 100, errors: 60, failedLines: []int{3, 5, 8, 13, 21}, outcomes: map[triage.Outcome]int{triage.SelfCare: 40}},
+			"100 lines in 2s (50 lines/s): self_care 40, see_professional 0, incomplete 0, errors 60 (lines 3, 5, 8, 13, 21, …)\n"},
+	}
+	for _, tt := range tests {
+		for _, compact := range []bool{false, true} {
+			var b bytes.Buffer
+			writeSummary(&b, tt.counts, 2*time.Second, compact)
+			want := "redflag check --jsonl: " + tt.want
+			if compact {
+				want += compactNote
+			}
+			assert.Equal(t, want, b.String(), "%s (compact %v)", tt.reason, compact)
+		}
+	}
+}
+
+// TestBatchSummaryNamesOnlyWrittenLines: a failing line whose result was
+// not written in full is neither counted nor named.
+func TestBatchSummaryNamesOnlyWrittenLines(t *testing.T) {
+	t.Parallel()
+	c := &batchChunk{firstLine: 11, results: []lineResult{
+		{end: 10, outcome: triage.SelfCare},
+		{end: 20, failed: true},
+		{end: 30, failed: true},
+	}}
+	counts := batchCounts{outcomes: map[triage.Outcome]int{}}
+	counts.addWritten(c, 25)
+	assert.Equal(t, 2, counts.lines)
+	assert.Equal(t, 1, counts.errors)
+	assert.Equal(t, []int{12}, counts.failedLines, "line 13 was cut off: not named")
+}
+
+// TestFormatProgress pins the progress line's text from given values: no
+// clock is read.
+func TestFormatProgress(t *testing.T) {
+	t.Parallel()
+	const mb = 1 << 20
+	tests := []struct {
+		reason string
+		p      progress
+		want   string
+	}{
+		{"size unknown (a pipe): as before, no percentage",
+			progress{lines: 5000, errors: 2, elapsed: 2 * time.Second, done: 3 * mb},
+			"5000 lines, 2500 lines/s, 2 errors"},
+		{"no time elapsed yet: a rate of 0, never NaN or Inf",
+			progress{lines: 0, elapsed: 0},
+			"0 lines, 0 lines/s, 0 errors"},
+		{"size known, nothing done yet: no rate to tell the time left",
+			progress{elapsed: time.Second, size: 91 * mb},
+			"0 lines, 0 lines/s, 0 errors, 0%, time left unknown"},
+		{"a quarter done in 10s: 30s left at that rate",
+			progress{lines: 1000, elapsed: 10 * time.Second, done: 25 * mb, size: 100 * mb},
+			"1000 lines, 100 lines/s, 0 errors, 25%, about 30s left"},
+		{"the percentage is rounded down, never 100% before the end",
+			progress{lines: 999, elapsed: 999 * time.Second, done: 999_999, size: 1_000_000},
+			"999 lines, 1 lines/s, 0 errors, 99%, under 1s left"},
+		{"minutes and seconds",
+			progress{lines: 42, errors: 1, elapsed: 65 * time.Second, done: 50, size: 100},
+			"42 lines, 1 lines/s, 1 errors, 50%, about 1m05s left"},
+		{"seconds that round up to a minute",
+			progress{lines: 1, elapsed: 59_600 * time.Millisecond, done: 1, size: 2},
+			"1 lines, 0 lines/s, 0 errors, 50%, about 1m00s left"},
+		{"hours and minutes",
+			progress{lines: 1, elapsed: time.Hour + 20*time.Minute + 20*time.Second, done: 1, size: 2},
+			"1 lines, 0 lines/s, 0 errors, 50%, about 1h20m left"},
+		{"done: 100% and no time left",
+			progress{lines: 100000, elapsed: 5 * time.Second, done: 91 * mb, size: 91 * mb},
+			"100000 lines, 20000 lines/s, 0 errors, 100%"},
+		{"a file that grew while read: never over 100%",
+			progress{lines: 10, elapsed: time.Second, done: 120, size: 100},
+			"10 lines, 10 lines/s, 0 errors, 100%"},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, formatProgress(tt.p), tt.reason)
+	}
+}
+
+// TestProgressLinePadsOverLongerLines: a shorter line after a longer one
+// covers what the longer one left on the terminal.
+func TestProgressLinePadsOverLongerLines(t *testing.T) {
+	t.Parallel()
+	var b bytes.Buffer
+	var bar progressLine
+	bar.write(&b, progress{lines: 10, elapsed: 10 * time.Second, done: 1, size: 100})  // "about 16m30s left"
+	bar.write(&b, progress{lines: 20, elapsed: 10 * time.Second, done: 50, size: 100}) // "about 10s left"
+	bar.write(&b, progress{lines: 30, elapsed: 10 * time.Second, done: 100, size: 100})
+	assert.Equal(t,
+		"\r10 lines, 1 lines/s, 0 errors, 1%, about 16m30s left "+
+			"\r20 lines, 2 lines/s, 0 errors, 50%, about 10s left"+"  "+" "+
+			"\r30 lines, 3 lines/s, 0 errors, 100%"+strings.Repeat(" ", 15)+" ",
+		b.String())
+}
+
+// TestBatchProgressWithSize runs a batch with a known input size and a
+// clock that ticks one second per reading: every progress line has a
+// percentage that never goes back, and the last one says 100%.
+func TestBatchProgressWithSize(t *testing.T) {
+	t.Parallel()
+	eng := defaultEngine(t)
+	var in bytes.Buffer
+	in.WriteString("\r\n") // a bad line counts towards the size too
+	require.NoError(t, gen.Write(&in, eng.Questions(), 1000, 9))
+	size := int64(in.Len())
+	clock := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	tick := func() time.Time {
+		clock = clock.Add(time.Second)
+		return clock
+	}
+	var out bytes.Buffer
+	counts, err := runBatch(t.Context(), eng, &in, io.Discard, batchOptions{
+		workers: 2, window: 4, progress: &out, interval: time.Second, size: size, now: tick,
+	})
+	require.NoError(t, err)
+	assert.Equal(t, size, counts.inBytes, "every input byte, line endings included, is counted once written")
+
+	text := out.String()
+	require.True(t, strings.HasSuffix(text, " \n"), "%q", text)
+	parts := strings.Split(strings.TrimSuffix(text, "\n"), "\r")
+	require.Empty(t, parts[0], "each progress line starts with a carriage return: %q", text)
+	parts = parts[1:]
+	require.Greater(t, len(parts), 2, "a progress line per chunk with this clock: %q", text)
+	last := -1
+	for i, p := range parts {
+		p = strings.TrimRight(p, " ")
+		var lines, rate, errs, pct int
+		n, err := fmt.Sscanf(p, "%d lines, %d lines/s, %d errors, %d%%", &lines, &rate, &errs, &pct)
+		require.NoError(t, err, "progress line %q", p)
+		require.Equal(t, 4, n)
+		assert.GreaterOrEqual(t, pct, last, "the percentage never goes back: %q", p)
+		last = pct
+		switch {
+		case i < len(parts)-1 && lines == 0:
+			// Chunks are evaluated out of order: the first to come back
+			// may wait for an earlier one before it is written.
+			assert.Regexp(t, `, 0%, time left unknown$`, p, "nothing written yet: no rate")
+		case i < len(parts)-1 && pct < 100:
+			assert.Regexp(t, `, (about \d+s|under 1s) left$`, p, "while running, the time left")
+		}
+	}
+	// 1001 lines in 16 chunks of at most 64; the clock is read at the
+	// start, once per chunk and at the end: 17 ticks, 1001/17 lines/s.
+	assert.Equal(t, "1001 lines, 59 lines/s, 1 errors, 100%", strings.TrimRight(parts[len(parts)-1], " "), "the last line: all done")
+}
+
+func TestInputSize(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "answers.jsonl")
+	require.NoError(t, os.WriteFile(path, []byte(strings.Repeat("{}\n", 100)), 0o644))
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	assert.Equal(t, int64(300), inputSize(f), "a regular file: its size")
+	_, err = f.Seek(30, io.SeekStart)
+	require.NoError(t, err)
+	assert.Equal(t, int64(270), inputSize(f), "standard input redirected from a file read in part: what is left")
+
+	r, w, err := os.Pipe()
+	require.NoError(t, err)
+	defer r.Close()
+	defer w.Close()
+	assert.Zero(t, inputSize(r), "a pipe: unknown")
+	assert.Zero(t, inputSize(strings.NewReader("{}\n")), "not a file: unknown")
 }

@@ -5,13 +5,14 @@
 // Usage:
 //
 //	redflag check [--rules DIR] [--json] [FILE|-]
-//	redflag check --jsonl [--rules DIR] [FILE|-]
+//	redflag check --jsonl [--compact] [--rules DIR] [FILE|-]
 //	redflag ask [--rules DIR] [--all] [--save FILE]
 //
 // check reads one JSON object of answers (from FILE, or standard input when
 // FILE is "-" or absent) and prints the verdict. With --jsonl it reads one
 // answers object per line and writes one JSON result per line, in order,
-// using every core. ask asks the questionnaire on a terminal (or reads
+// using every core; --compact keeps only outcome, rule ids, missing
+// questions and rule set. ask asks the questionnaire on a terminal (or reads
 // typed answers from a pipe) and prints the verdict as check does.
 //
 // Exit codes:
@@ -61,7 +62,8 @@ const usage = `redflag — red-flag symptom triage with CEL rules
 
 Usage:
   redflag check [--rules DIR] [--json] [FILE|-]   evaluate one answers JSON object
-  redflag check --jsonl [--rules DIR] [FILE|-]     evaluate one answers object per line
+  redflag check --jsonl [--compact] [--rules DIR] [FILE|-]
+                                                   evaluate one answers object per line
   redflag ask [--rules DIR] [--all] [--save FILE]  answer the questionnaire interactively
   redflag test [flags] [DIR]                       run a rule set's test cases (see redflag test -h)
   redflag lint [DIR]                               check a rule set and its test cases without running them
@@ -82,6 +84,9 @@ Input lines end with LF or CRLF; a line holding a carriage return that ends
 no line (old Mac line endings) is refused with a hint to convert the file.
 If the output cannot be written, the run stops and says the last line
 written in full, the summary counts only lines written, and it exits 1.
+--compact writes each verdict as {"outcome", "refer", "caution",
+"missing", "rule_set"} only (about a sixth of the size): no advice and no
+notice, for machines; error lines are unchanged.
 
 Exit codes: 0 self-care, 3 see a professional, 4 incomplete,
 2 bad input or bad rules, 1 anything else.
@@ -118,9 +123,10 @@ func check(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 	rulesDir := fset.String("rules", "", "load the rule set from `DIR` instead of the embedded default")
 	asJSON := fset.Bool("json", false, "print the verdict as JSON")
 	jsonl := fset.Bool("jsonl", false, "batch: one answers object per input line, one JSON result per output line")
+	compact := fset.Bool("compact", false, "with --jsonl: each verdict as outcome, fired rule ids, missing question ids and rule set only, without advice or notice")
 	fset.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: redflag check [--rules DIR] [--json] [FILE|-]")
-		fmt.Fprintln(stderr, "       redflag check --jsonl [--rules DIR] [FILE|-]")
+		fmt.Fprintln(stderr, "       redflag check --jsonl [--compact] [--rules DIR] [FILE|-]")
 		fset.PrintDefaults()
 	}
 	positional, exit, ok := parseArgs(fset, args)
@@ -133,6 +139,10 @@ func check(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 	}
 	if *asJSON && *jsonl {
 		fmt.Fprintln(stderr, "redflag check: --json and --jsonl cannot be combined; --jsonl already writes JSON")
+		return exitBadInput
+	}
+	if *compact && !*jsonl {
+		fmt.Fprintln(stderr, "redflag check: --compact works only with --jsonl; a single verdict is always printed in full")
 		return exitBadInput
 	}
 
@@ -152,7 +162,7 @@ func check(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 		in, name = f, positional[0]
 	}
 	if *jsonl {
-		return checkJSONL(ctx, eng, *rulesDir, in, name, stdout, stderr)
+		return checkJSONL(ctx, eng, *rulesDir, *compact, in, name, stdout, stderr)
 	}
 	answers, err := eng.DecodeAnswers(in)
 	if err != nil {
