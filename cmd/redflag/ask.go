@@ -138,7 +138,6 @@ type session struct {
 // optionalIntro introduces the optional questions, once, before the first.
 const optionalIntro = "\nA few optional questions can tailor the advice; type skip to leave any out.\n"
 
-
 // errEndOfInput ends the questionnaire early: the input ran out.
 var errEndOfInput = errors.New("end of input")
 
