@@ -81,6 +81,7 @@ func (e *Engine) run(ctx context.Context, s *evalState, answers Answers, given [
 		return nil, err
 	}
 	v := s.newVerdict(fired, given)
+	v.Optional = []string{}
 	referFired := false
 	for _, r := range fired {
 		referFired = referFired || r.Action == Refer
@@ -100,6 +101,13 @@ func (e *Engine) run(ctx context.Context, s *evalState, answers Answers, given [
 	default:
 		v.Outcome = SelfCare
 		v.Guidance = cloneGuidance(e.guidance)
+		if len(s.cautionNeeds) > 0 {
+			// Only once the outcome is decided as self-care: the questions
+			// that can still add a caution, never change the outcome.
+			if v.Optional, err = s.optional(given); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return v, nil
 }
@@ -125,7 +133,8 @@ func recordBatch(rec []ruleResult, rules, fired []*rule) {
 }
 
 // evalRules evaluates the rules one by one, appending those that fire to
-// fired. It returns the questions read by undecided refer rules, unsorted.
+// fired. It returns the questions read by undecided refer rules, unsorted,
+// and keeps those read by undecided caution rules in s.cautionNeeds.
 func (s *evalState) evalRules(fired []*rule, given []any, rec []ruleResult) ([]*rule, []int, error) {
 	var undecided []int
 	done := s.ctx.Done() // nil for a context that can never be cancelled
@@ -150,6 +159,8 @@ func (s *evalState) evalRules(fired []*rule, given []any, rec []ruleResult) ([]*
 		case unknownResult:
 			if r.Action == Refer {
 				undecided = append(undecided, unknown...)
+			} else {
+				s.cautionNeeds = append(s.cautionNeeds, unknown...)
 			}
 		}
 	}
@@ -222,6 +233,9 @@ type evalState struct {
 	vars     map[string]any
 	partial  cel.PartialActivation // built on first need
 	complete bool                  // every question is answered
+	// cautionNeeds holds the unanswered questions read by undecided caution
+	// rules, unsorted, for Verdict.Optional.
+	cautionNeeds []int
 }
 
 // eval evaluates one condition. For an undecided condition it also returns

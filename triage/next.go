@@ -16,9 +16,23 @@ import "context"
 // instead and pass over what was skipped.
 //
 // Undecided caution rules never make Next ask a question: a caution never
-// changes the outcome, and Verdict.Missing ignores them in the same way.
-// An app that wants the cautions decided too can ask every question that
-// Explain lists in Askable.
+// changes the outcome, and ok false keeps meaning exactly "the outcome is
+// decided". Once it is decided as SelfCare, Verdict.Optional lists the
+// questions that could still add a caution; an app walking Next goes on
+// to ask those, marked as optional and skippable, re-evaluating after each
+// answer:
+//
+//	q, ok, err := eng.Next(ctx, answers) // until ok is false
+//	...
+//	v, err := eng.Evaluate(ctx, answers)
+//	for v.Outcome == triage.SelfCare && len(v.Optional) > 0 { // minus skipped
+//		// ask v.Optional[0] as optional; add the answer; Evaluate again
+//	}
+//
+// Keeping them out of Next means an app that only walks Next never puts
+// an optional question to a person as if it were needed, and one that
+// stops at ok false still gives a correct outcome. Explain's Askable lists
+// every question that can be asked now, for an app that asks them all.
 //
 // Invalid answers are an AnswerErrors error and, like any evaluation
 // failure, come with no question: an error is never "nothing left to ask".

@@ -155,6 +155,9 @@ rules:
 	_, ok, err = eng.Next(ctx, triage.Answers{"fever": false})
 	require.NoError(t, err)
 	assert.False(t, ok, "only a caution is open: the outcome is decided, so nothing is asked")
+	v, err := eng.Evaluate(ctx, triage.Answers{"fever": false})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"grinding"}, v.Optional, "the verdict offers the caution's question as optional instead")
 
 	x, err := eng.Explain(ctx, triage.Answers{"fever": false})
 	require.NoError(t, err)

@@ -119,8 +119,23 @@ type Verdict struct {
 	// could still change the outcome and can be asked now. It is non-empty
 	// exactly when Outcome is Incomplete.
 	Missing []string `json:"missing"`
+	// Optional lists, in questionnaire order, the unanswered questions that
+	// could still add a caution and can be asked now (a follow-up whose
+	// ask_if is undecided is represented by the questions its ask_if
+	// reads, as in Missing). It is set only when Outcome is SelfCare, and
+	// empty (never nil) otherwise: when a refer rule has fired, or while
+	// one is undecided, there is nothing optional to ask yet.
+	//
+	// Answering these questions can add Caution reasons but never changes
+	// the outcome, so an app asks them after the outcome is decided, marked
+	// as optional and each skippable, then evaluates again: an answer can
+	// make a follow-up askable, so walk the new verdict's Optional, passing
+	// over what the person skipped, until nothing is left. Engine.Next does
+	// not return these questions. With every question answered, Optional
+	// is always empty.
+	Optional []string `json:"optional"`
 	// Guidance is the rule set's self-care guidance. It is set only when
-	// Outcome is Guidance.
+	// Outcome is SelfCare.
 	Guidance []Guidance `json:"self_care,omitempty"`
 	// RuleSet identifies the rule set that produced this verdict, so a stored
 	// verdict can be audited later.

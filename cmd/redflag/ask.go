@@ -22,7 +22,9 @@ question unanswered, or back to change your previous answer.
 `
 
 // ask is "redflag ask": an interactive questionnaire that asks only what
-// the engine still needs (Engine.Next's order), then prints the verdict as
+// the engine still needs (Engine.Next's order), then, once the outcome is
+// self-care, the optional questions that could add a caution
+// (Verdict.Optional), each marked optional, then prints the verdict as
 // check does. It reads answers line by line, so it works the same on a
 // terminal and with answers piped in; at the end of the input it stops
 // asking and prints the verdict for what was answered.
@@ -30,7 +32,7 @@ func ask(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	fset := flag.NewFlagSet("redflag ask", flag.ContinueOnError)
 	fset.SetOutput(stderr)
 	rulesDir := fset.String("rules", "", "load the rule set from `DIR` instead of the embedded default")
-	all := fset.Bool("all", false, "ask every question that applies, not only the ones that can still change the outcome")
+	all := fset.Bool("all", false, "ask every question that applies, not only the ones that can still change the outcome or add a caution")
 	save := fset.String("save", "", "write the answers to `FILE` as JSON, replayable with redflag check")
 	fset.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: redflag ask [--rules DIR] [--all] [--save FILE]")
@@ -129,7 +131,12 @@ type session struct {
 	history []string
 	// pending is the read in progress, if any.
 	pending chan readResult
+	// introduced is set once the optional questions have been introduced.
+	introduced bool
 }
+
+// optionalIntro introduces the optional questions, once, before the first.
+const optionalIntro = "\nA few optional questions can tailor the advice; type skip to leave any out.\n"
 
 // errEndOfInput ends the questionnaire early: the input ran out.
 var errEndOfInput = errors.New("end of input")
@@ -139,14 +146,18 @@ func (s *session) run(ctx context.Context) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		q, ok, err := s.next(ctx)
+		q, optional, ok, err := s.next(ctx)
 		if err != nil {
 			return err
 		}
 		if !ok {
 			return nil
 		}
-		err = s.askOne(ctx, q)
+		if optional && !s.introduced {
+			fmt.Fprint(s.out, optionalIntro)
+			s.introduced = true
+		}
+		err = s.askOne(ctx, q, optional)
 		if errors.Is(err, errEndOfInput) {
 			fmt.Fprintln(s.out, "\n(end of input: stopping here)")
 			return nil
@@ -158,42 +169,58 @@ func (s *session) run(ctx context.Context) error {
 }
 
 // next picks the question to ask: Engine.Next's choice, which is the first
-// of Verdict.Missing, passing over questions the person skipped. With
-// --all it is the first question, in questionnaire order, that applies now
-// and is neither answered nor skipped.
-func (s *session) next(ctx context.Context) (triage.Question, bool, error) {
+// of Verdict.Missing, passing over questions the person skipped; once the
+// outcome is self-care, the first of Verdict.Optional not skipped, which is
+// optional. With --all it is the first question, in questionnaire order,
+// that applies now and is neither answered nor skipped.
+func (s *session) next(ctx context.Context) (q triage.Question, optional, ok bool, err error) {
 	if s.all {
 		x, err := s.eng.Explain(ctx, s.answers)
 		if err != nil {
-			return triage.Question{}, false, err
+			return triage.Question{}, false, false, err
 		}
-		for _, id := range x.Askable {
-			if !s.skipped[id] {
-				q, _ := s.eng.Question(id)
-				return q, true, nil
-			}
-		}
-		return triage.Question{}, false, nil
+		q, ok := s.firstNotSkipped(x.Askable)
+		return q, false, ok, nil
 	}
 	if len(s.skipped) == 0 {
-		return s.eng.Next(ctx, s.answers)
+		if q, ok, err := s.eng.Next(ctx, s.answers); err != nil || ok {
+			return q, false, ok, err
+		}
 	}
 	v, err := s.eng.Evaluate(ctx, s.answers)
 	if err != nil {
-		return triage.Question{}, false, err
+		return triage.Question{}, false, false, err
 	}
-	for _, id := range v.Missing {
-		if !s.skipped[id] {
-			q, _ := s.eng.Question(id)
-			return q, true, nil
-		}
+	if q, ok := s.firstNotSkipped(v.Missing); ok {
+		return q, false, true, nil
 	}
-	return triage.Question{}, false, nil
+	if v.Outcome != triage.SelfCare {
+		// A red flag, or a needed question skipped: nothing optional.
+		return triage.Question{}, false, false, nil
+	}
+	q, ok = s.firstNotSkipped(v.Optional)
+	return q, ok, ok, nil
 }
 
-// askOne shows q and reads lines until one is a valid answer or a command.
-func (s *session) askOne(ctx context.Context, q triage.Question) error {
-	fmt.Fprintf(s.out, "\n%d. %s\n", len(s.history)+1, q.Text)
+// firstNotSkipped returns the first question of ids the person has not
+// skipped.
+func (s *session) firstNotSkipped(ids []string) (triage.Question, bool) {
+	for _, id := range ids {
+		if !s.skipped[id] {
+			return s.eng.Question(id)
+		}
+	}
+	return triage.Question{}, false
+}
+
+// askOne shows q, marked when it is optional, and reads lines until one is
+// a valid answer or a command.
+func (s *session) askOne(ctx context.Context, q triage.Question, optional bool) error {
+	mark := ""
+	if optional {
+		mark = "(optional) "
+	}
+	fmt.Fprintf(s.out, "\n%d. %s%s\n", len(s.history)+1, mark, q.Text)
 	for i, c := range q.Choices {
 		fmt.Fprintf(s.out, "   %d) %s\n", i+1, c.Label)
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -59,6 +60,24 @@ var noToEverything = []string{
 	"n",    // recent_trauma
 }
 
+// optionalNo answers the optional questions that follow noToEverything, in
+// Verdict.Optional's order, with no caution: no grinding, two pops a day.
+var optionalNo = []string{
+	"n", // grinding
+	"2", // pops_per_day
+}
+
+// selfCare is the whole input of a self-care run with no caution.
+var selfCare = typed(append(slices.Clone(noToEverything), optionalNo...)...)
+
+// answeredWith returns noToEverything followed by more.
+func answeredWith(more ...string) string {
+	return typed(append(slices.Clone(noToEverything), more...)...)
+}
+
+// optionalIntroLine is how ask introduces the optional questions.
+const optionalIntroLine = "A few optional questions can tailor the advice; type skip to leave any out."
+
 func TestAskTranscripts(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -75,11 +94,60 @@ func TestAskTranscripts(t *testing.T) {
 	}{
 		{
 			name:   "self-care",
-			reason: "no red flag: every refer rule is settled after the questions Next asks, never grinding or pops_per_day (cautions only)",
-			input:  typed(noToEverything...),
-			code:   exitSelfCare, asked: len(noToEverything),
-			incl: []string{"Outcome: SELF-CARE IS OK", "Self-care guidance:"},
-			excl: []string{"bone grinding on bone when your back moves", "how many times do you pop"},
+			reason: "no red flag: once every refer rule is settled, the caution-only questions (grinding, pops_per_day) follow, introduced once and marked optional",
+			input:  selfCare,
+			code:   exitSelfCare, asked: len(noToEverything) + 2,
+			incl: []string{
+				"\n19. Have you recently been injured, for example in a car accident or a fall?\n(yes/no) > n\n\n" + optionalIntroLine + "\n\n20. (optional) Does it ever feel like bone grinding on bone",
+				"\n21. (optional) On a typical day, how many times do you pop or crack your back?\n",
+				"Outcome: SELF-CARE IS OK", "Self-care guidance:",
+			},
+			excl: []string{"Cautions", "Optional, not answered", "end of input"},
+		},
+		{
+			name:   "frequent popper",
+			reason: "issue 11's person: twelve pops a day, with default flags, is shown 000's frequent-popping caution; the outcome stays self-care",
+			input:  answeredWith("n", "12"),
+			code:   exitSelfCare, asked: len(noToEverything) + 2,
+			incl: []string{
+				"Outcome: SELF-CARE IS OK",
+				"Cautions (self-care can continue, but change this):",
+				"[caution: frequent_popping]",
+				"Because: self_pops = true, pops_per_day = 12",
+			},
+			excl: []string{"Red flags:", "Optional, not answered"},
+		},
+		{
+			name:   "optional skipped",
+			reason: "each optional question can be skipped; the verdict is still self-care and lists what was left out",
+			input:  answeredWith("skip", "skip"),
+			code:   exitSelfCare, asked: len(noToEverything) + 2,
+			incl: []string{
+				"   (left unanswered)",
+				"Optional, not answered (these cannot change the outcome, but could add a caution):",
+				"  - Does it ever feel like bone grinding on bone when your back moves or pops?  [grinding]",
+				"[pops_per_day]",
+				"Outcome: SELF-CARE IS OK",
+			},
+			excl: []string{"end of input", "Cautions"},
+		},
+		{
+			name:   "back from an optional question",
+			reason: "back at the first optional question returns to the last needed one; the optional questions are introduced only once",
+			input:  answeredWith("back", "n", "yes", "skip"),
+			code:   exitSelfCare, asked: len(noToEverything) + 4,
+			incl: []string{"[caution: grinding]", "Because: grinding = true", "[pops_per_day]"},
+			excl: []string{"end of input"},
+		},
+		{
+			name:   "not popping",
+			reason: "self_pops no: pops_per_day does not apply, so grinding is the only optional question",
+			input: typed(append(slices.Clone(noToEverything[:9]), "no", // self_pops: relief_minutes is not asked
+				"2", "n", "n", "n", "n", "n", "n", "n", // pain_days ... recent_trauma
+				"yes")...), // grinding (optional)
+			code: exitSelfCare, asked: len(noToEverything),
+			incl: []string{"(optional) Does it ever feel like bone grinding", "[caution: grinding]"},
+			excl: []string{"how many times do you pop", "end of input"},
 		},
 		{
 			name:   "see-professional",
@@ -87,6 +155,7 @@ func TestAskTranscripts(t *testing.T) {
 			input:  typed("n", "none", "n", "n", "yes"),
 			code:   exitSeePro, asked: 5,
 			incl: []string{"Outcome: SEE A PROFESSIONAL", "[refer: popping_pain]", "Because: popping_pain = true"},
+			excl: []string{optionalIntroLine, "(optional)", "end of input"},
 		},
 		{
 			name:   "natural answers",
@@ -152,7 +221,7 @@ func TestAskTranscripts(t *testing.T) {
 			input:  typed(strings.Split(strings.Repeat("skip,", 18), ",")[:18]...),
 			code:   exitIncomplete, asked: 18,
 			incl: []string{"Outcome: INCOMPLETE", "[self_pops]", "[recent_trauma]"},
-			excl: []string{"end of input", "[relief_minutes]"},
+			excl: []string{"end of input", "[relief_minutes]", optionalIntroLine, "(optional)"},
 		},
 		{
 			name:   "all",
@@ -163,7 +232,7 @@ func TestAskTranscripts(t *testing.T) {
 				"2", "n", "n", "n", "n", "n", "n", "n"),
 			code: exitSelfCare, asked: 19,
 			incl: []string{"Does it ever feel like bone grinding on bone", "Outcome: SELF-CARE IS OK"},
-			excl: []string{"how many minutes does the relief", "end of input"},
+			excl: []string{"how many minutes does the relief", "end of input", "(optional)"},
 		},
 	}
 	for _, tt := range tests {
@@ -179,6 +248,7 @@ func TestAskTranscripts(t *testing.T) {
 			for _, s := range tt.excl {
 				assert.NotContains(t, got.stdout, s, tt.reason)
 			}
+			assert.LessOrEqual(t, strings.Count(got.stdout, optionalIntroLine), 1, "the optional questions are introduced once")
 			assert.True(t, strings.HasSuffix(got.stdout, "\n"+noteLine), "the transcript ends with the not-a-diagnosis note")
 		})
 	}
@@ -189,7 +259,7 @@ func TestAskTranscripts(t *testing.T) {
 func TestAskGolden(t *testing.T) {
 	t.Parallel()
 	for name, input := range map[string]string{
-		"ask-self-care.txt":        typed(noToEverything...),
+		"ask-self-care.txt":        answeredWith("n", "12"),
 		"ask-see-professional.txt": typed("n", "?", "1"),
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -210,7 +280,8 @@ func TestAskSaveReplaysWithCheck(t *testing.T) {
 		input string
 		code  int
 	}{
-		{"self-care", typed(noToEverything...), exitSelfCare},
+		{"self-care", selfCare, exitSelfCare},
+		{"optional skipped", answeredWith("skip", "12"), exitSelfCare},
 		{"see-professional", typed("n", "1,3"), exitSeePro},
 		{"incomplete", typed("skip", "none"), exitIncomplete},
 	} {

@@ -13,7 +13,9 @@
 // answers object per line and writes one JSON result per line, in order,
 // using every core; --compact keeps only outcome, rule ids, missing
 // questions and rule set. ask asks the questionnaire on a terminal (or reads
-// typed answers from a pipe) and prints the verdict as check does.
+// typed answers from a pipe), then, once the outcome is self-care, the
+// optional questions that could add a caution, and prints the verdict as
+// check does.
 //
 // Exit codes:
 //
@@ -73,9 +75,11 @@ check reads answers from FILE, or from standard input when FILE is "-" or
 absent, and prints the verdict. --rules loads a rule set from DIR instead of
 the embedded default (self-adjusting the upper back).
 
-ask asks only the questions that can still change the outcome (--all: every
-question that applies), then prints the verdict as check does; --save writes
-the answers as JSON for check. It exits with check's codes.
+ask asks only the questions that can still change the outcome; once the
+outcome is self-care it goes on to the optional ones that could add a
+caution, each skippable (--all: every question that applies). Then it
+prints the verdict as check does; --save writes the answers as JSON for
+check. It exits with check's codes.
 
 --jsonl writes {"line": N, "verdict": {...}} or {"line": N, "error": "..."}
 per input line, in input order, and a summary on standard error; it exits

@@ -186,17 +186,24 @@ func TestAskOnATerminal(t *testing.T) {
 }
 
 // TestAskSelfCareOnATerminal answers the whole adaptive questionnaire with
-// no red flag on a terminal.
+// no red flag on a terminal, then the optional questions: grinding
+// skipped, twelve pops a day, which brings the frequent-popping caution.
 func TestAskSelfCareOnATerminal(t *testing.T) {
 	term, cmd := startOnPTY(t, nil, "ask")
 	for i, answer := range noToEverything {
 		term.expect(fmt.Sprintf("\n%d. ", i+1), answer)
 	}
+	n := len(noToEverything)
+	term.expect(fmt.Sprintf("%s\n\n%d. (optional) Does it ever feel like bone grinding", optionalIntroLine, n+1), "skip")
+	term.expect(fmt.Sprintf("%d. (optional) On a typical day, how many times", n+2), "12")
 	code := exitCode(t, cmd)
 	<-term.done
 	got := term.text()
 	assert.Equal(t, exitSelfCare, code, got)
 	assert.Contains(t, got, "Outcome: SELF-CARE IS OK")
+	assert.Contains(t, got, "[caution: frequent_popping]")
+	assert.Contains(t, got, "Because: self_pops = true, pops_per_day = 12")
+	assert.Contains(t, got, "[grinding]", "the skipped optional question is listed as not answered")
 	assert.True(t, strings.HasSuffix(got, noteLine), got)
 }
 

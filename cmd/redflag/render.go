@@ -41,13 +41,11 @@ func writeVerdict(w io.Writer, eng *triage.Engine, v *triage.Verdict) error {
 
 	if len(v.Missing) > 0 {
 		b.WriteString("\nStill to answer (any of these could change the outcome):\n")
-		for _, id := range v.Missing {
-			text := id
-			if q, ok := eng.Question(id); ok {
-				text = q.Text
-			}
-			fmt.Fprintf(&b, "  - %s  [%s]\n", text, id)
-		}
+		writeQuestionList(&b, eng, v.Missing)
+	}
+	if len(v.Optional) > 0 {
+		b.WriteString("\nOptional, not answered (these cannot change the outcome, but could add a caution):\n")
+		writeQuestionList(&b, eng, v.Optional)
 	}
 	if len(v.Guidance) > 0 {
 		b.WriteString("\nSelf-care guidance:\n")
@@ -63,6 +61,17 @@ func writeVerdict(w io.Writer, eng *triage.Engine, v *triage.Verdict) error {
 	fmt.Fprintf(&b, "Note: %s\n", v.Notice)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeQuestionList lists questions by their text and id.
+func writeQuestionList(b *strings.Builder, eng *triage.Engine, ids []string) {
+	for _, id := range ids {
+		text := id
+		if q, ok := eng.Question(id); ok {
+			text = q.Text
+		}
+		fmt.Fprintf(b, "  - %s  [%s]\n", text, id)
+	}
 }
 
 func writeReasons(b *strings.Builder, heading string, rs []triage.Reason) {

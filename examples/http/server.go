@@ -42,7 +42,7 @@ type server struct {
 //	GET  /               the browser form (static/)
 //	GET  /questionnaire  the rule set, its questions and the notice
 //	POST /triage         answers in, verdict out
-//	POST /next           answers (and skipped questions) in, the next question or the verdict out
+//	POST /next           answers (and skipped questions) in, the next question (needed or optional) or the verdict out
 //
 // dir is the directory the rules were loaded from ("" for the embedded
 // rule set); logs name rule files within it.
@@ -162,16 +162,25 @@ func (s *server) triage(w http.ResponseWriter, r *http.Request) {
 }
 
 // nextResponse is the body of a successful POST /next: the question to ask,
-// or, when nothing is left to ask, the verdict.
+// or, when nothing is left to ask, the verdict. Optional is true for a
+// question asked after the outcome is decided as self-care: its answer can
+// add a caution but cannot change the outcome, so the form marks it as
+// optional and skippable.
 type nextResponse struct {
 	Done     bool             `json:"done"`
 	Question *triage.Question `json:"question,omitempty"`
+	Optional bool             `json:"optional,omitempty"`
 	Verdict  *triage.Verdict  `json:"verdict,omitempty"`
 }
 
 // next reads {"answers": {...}, "skip": [...]}. Skip lists questions the
 // person chose not to answer: they stay unanswered (unknown, never "no")
 // and are not asked again.
+//
+// It asks first what can change the outcome (Verdict.Missing, in Next's
+// order); once the outcome is self-care, the questions that could still
+// add a caution (Verdict.Optional), flagged optional. A red flag ends the
+// questions at once.
 func (s *server) next(w http.ResponseWriter, r *http.Request) {
 	body, err := readBody(w, r)
 	if err != nil {
@@ -208,33 +217,35 @@ func (s *server) next(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	// Evaluate first: it validates the answers, and Missing, in Next's
-	// order, is what to ask; skipped questions are passed over.
+	// One evaluation: it validates the answers, Missing (Next's order) is
+	// what to ask, then, for self-care, Optional; skipped questions are
+	// passed over.
 	v, err := s.eng.Evaluate(r.Context(), answers)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if len(skip) == 0 {
-		q, ok, err := s.eng.Next(r.Context(), answers)
-		if err != nil {
-			s.fail(w, r, err)
+	if q, ok := s.firstNotSkipped(v.Missing, skip); ok {
+		writeJSON(w, http.StatusOK, nextResponse{Question: &q})
+		return
+	}
+	if v.Outcome == triage.SelfCare {
+		if q, ok := s.firstNotSkipped(v.Optional, skip); ok {
+			writeJSON(w, http.StatusOK, nextResponse{Question: &q, Optional: true})
 			return
-		}
-		if ok {
-			writeJSON(w, http.StatusOK, nextResponse{Question: &q})
-			return
-		}
-	} else {
-		for _, id := range v.Missing {
-			if !slices.Contains(skip, id) {
-				q, _ := s.eng.Question(id)
-				writeJSON(w, http.StatusOK, nextResponse{Question: &q})
-				return
-			}
 		}
 	}
 	writeJSON(w, http.StatusOK, nextResponse{Done: true, Verdict: v})
+}
+
+// firstNotSkipped returns the first question of ids that is not in skip.
+func (s *server) firstNotSkipped(ids, skip []string) (triage.Question, bool) {
+	for _, id := range ids {
+		if !slices.Contains(skip, id) {
+			return s.eng.Question(id)
+		}
+	}
+	return triage.Question{}, false
 }
 
 // requestError is a request refused before any answer is looked at: its

@@ -172,12 +172,16 @@ func TestNext(t *testing.T) {
 	t.Parallel()
 	srv := newTestServer(t)
 	tests := []struct {
-		name    string
-		reason  string
-		body    string
-		status  int
-		want    string // question id, or "" when done
-		outcome triage.Outcome
+		name   string
+		reason string
+		body   string
+		status int
+		want   string // question id, or "" when done
+		// optional is whether the question is flagged optional.
+		optional bool
+		outcome  triage.Outcome
+		// cautions are the rule ids of the verdict's reasons, when done.
+		reasons []string
 		error   string
 	}{
 		{name: "start", reason: "nothing answered: the first question", body: `{}`, status: 200, want: "shooting_arm_pain"},
@@ -190,6 +194,29 @@ func TestNext(t *testing.T) {
 			name: "all skipped", reason: "when only skipped questions are left, done with an incomplete verdict, never self-care",
 			body:   `{"answers": {"shooting_arm_pain": false, "numbness_tingling": [], "electric_pain": false, "needle_like_pain": false, "popping_pain": false, "pain_wraps_to_chest": false, "deep_breath_pain": false, "constant_stiffness": false, "clunking": false, "self_pops": false, "pain_days": 1, "fever": false, "unexplained_weight_loss": false, "night_pain": false, "systemic_symptoms": false, "severe_osteoporosis": false, "inflammatory_condition": false}, "skip": ["recent_trauma"]}`,
 			status: 200, outcome: triage.Incomplete,
+		},
+		{
+			name: "optional after self-care", reason: "every referral settled as self-care: a question only a caution reads comes next, flagged optional",
+			body: `{"answers": ` + walkedSelfCare + `}`, status: 200, want: "grinding", optional: true,
+		},
+		{
+			name: "optional skipped", reason: "a skipped optional question is passed over for the next optional one",
+			body: `{"answers": ` + walkedSelfCare + `, "skip": ["grinding"]}`, status: 200, want: "pops_per_day", optional: true,
+		},
+		{
+			name: "optional answered", reason: "twelve pops a day: done, still self-care, with the frequent-popping caution",
+			body:   `{"answers": ` + strings.Replace(walkedSelfCare, `"self_pops"`, `"grinding": false, "pops_per_day": 12, "self_pops"`, 1) + `}`,
+			status: 200, outcome: triage.SelfCare, reasons: []string{"frequent_popping"},
+		},
+		{
+			name: "optional all skipped", reason: "every optional question skipped: done, self-care, nothing added",
+			body:   `{"answers": ` + walkedSelfCare + `, "skip": ["grinding", "pops_per_day"]}`,
+			status: 200, outcome: triage.SelfCare, reasons: []string{},
+		},
+		{
+			name: "red flag asks nothing optional", reason: "a red flag ends the questions: the caution-only ones are not asked",
+			body:   `{"answers": ` + strings.Replace(walkedSelfCare, `"fever": false`, `"fever": true`, 1) + `}`,
+			status: 200, outcome: triage.SeeProfessional, reasons: []string{"fever"},
 		},
 		{name: "unknown skip", reason: "skipping a question that does not exist is bad input", body: `{"skip": ["fevr"]}`, status: 400, error: "invalid answers"},
 		{name: "invalid answers", reason: "answers are validated as by /triage", body: `{"answers": {"fever": "yes"}}`, status: 400, error: "invalid answers"},
@@ -216,6 +243,8 @@ func TestNext(t *testing.T) {
 				assert.False(t, got.Done, tt.reason)
 				require.NotNil(t, got.Question, tt.reason)
 				assert.Equal(t, tt.want, got.Question.ID, tt.reason)
+				assert.Equal(t, tt.optional, got.Optional, tt.reason)
+				assert.Equal(t, tt.optional, strings.Contains(string(data), `"optional":true`), "the flag is in the JSON only when set")
 				assert.Nil(t, got.Verdict)
 				return
 			}
@@ -223,7 +252,15 @@ func TestNext(t *testing.T) {
 			assert.Nil(t, got.Question)
 			require.NotNil(t, got.Verdict, tt.reason)
 			assert.Equal(t, tt.outcome, got.Verdict.Outcome, tt.reason)
+			assert.False(t, got.Optional, "a verdict is not an optional question")
 			assert.Equal(t, triage.Disclaimer, got.Verdict.Notice)
+			if tt.reasons != nil {
+				ids := []string{}
+				for _, r := range got.Verdict.Reasons {
+					ids = append(ids, r.RuleID)
+				}
+				assert.Equal(t, tt.reasons, ids, tt.reason)
+			}
 		})
 	}
 }
@@ -350,7 +387,10 @@ rules:
 // redFlagAnswers answers every question of the default rule set with its
 // red flag; selfCareAnswers answers every one with no red flag.
 const (
-	redFlagAnswers  = `{"shooting_arm_pain": true, "numbness_tingling": ["fingers", "arms", "chest"], "electric_pain": true, "needle_like_pain": true, "popping_pain": true, "pain_wraps_to_chest": true, "deep_breath_pain": true, "constant_stiffness": true, "clunking": true, "grinding": true, "self_pops": true, "pops_per_day": 50, "relief_minutes": 1, "pain_days": 30, "fever": true, "unexplained_weight_loss": true, "night_pain": true, "systemic_symptoms": true, "severe_osteoporosis": true, "inflammatory_condition": true, "recent_trauma": true}`
+	redFlagAnswers = `{"shooting_arm_pain": true, "numbness_tingling": ["fingers", "arms", "chest"], "electric_pain": true, "needle_like_pain": true, "popping_pain": true, "pain_wraps_to_chest": true, "deep_breath_pain": true, "constant_stiffness": true, "clunking": true, "grinding": true, "self_pops": true, "pops_per_day": 50, "relief_minutes": 1, "pain_days": 30, "fever": true, "unexplained_weight_loss": true, "night_pain": true, "systemic_symptoms": true, "severe_osteoporosis": true, "inflammatory_condition": true, "recent_trauma": true}`
+	// walkedSelfCare answers what the form asks before the outcome is
+	// self-care, popping included, leaving the caution-only questions.
+	walkedSelfCare  = `{"shooting_arm_pain": false, "numbness_tingling": [], "electric_pain": false, "needle_like_pain": false, "popping_pain": false, "pain_wraps_to_chest": false, "deep_breath_pain": false, "constant_stiffness": false, "clunking": false, "self_pops": true, "relief_minutes": 30, "pain_days": 1, "fever": false, "unexplained_weight_loss": false, "night_pain": false, "systemic_symptoms": false, "severe_osteoporosis": false, "inflammatory_condition": false, "recent_trauma": false}`
 	selfCareAnswers = `{"shooting_arm_pain": false, "numbness_tingling": [], "electric_pain": false, "needle_like_pain": false, "popping_pain": false, "pain_wraps_to_chest": false, "deep_breath_pain": false, "constant_stiffness": false, "clunking": false, "grinding": false, "self_pops": false, "pain_days": 1, "fever": false, "unexplained_weight_loss": false, "night_pain": false, "systemic_symptoms": false, "severe_osteoporosis": false, "inflammatory_condition": false, "recent_trauma": false}`
 )
 

@@ -284,15 +284,19 @@ func TestBrowserRedFlag(t *testing.T) {
 	assert.Contains(t, reasons, "See also: ")
 	assert.Equal(t, triage.Disclaimer, p.text("notice"), "the verdict carries the not-a-diagnosis note")
 	assert.True(t, p.hidden("self-care"), "no self-care guidance with a referral")
+	assert.True(t, p.hidden("optional"), "nothing optional after a referral")
 	assert.Contains(t, p.text("rule-set"), "upper-back-self-adjustment 1.1.0 (sha256:")
 }
 
 // TestBrowserSelfCare answers the whole adaptive path with no red flag and
-// checks that the page asked exactly what Engine.Next asks, in its order.
+// checks that the page asked exactly what Engine.Next asks, in its order,
+// then the optional questions of Verdict.Optional, marked optional: it
+// skips grinding and answers twelve pops a day, and the result page shows
+// the frequent-popping caution with self-care.
 func TestBrowserSelfCare(t *testing.T) {
 	ctx, eng := browserPage(t)
 	p := &page{t: t, ctx: ctx}
-	person := triage.Answers{"self_pops": true, "relief_minutes": int64(30), "pain_days": int64(2), "numbness_tingling": []string{}}
+	person := triage.Answers{"self_pops": true, "relief_minutes": int64(30), "pain_days": int64(2), "numbness_tingling": []string{}, "pops_per_day": int64(12)}
 	for _, q := range eng.Questions() {
 		if _, ok := person[q.ID]; !ok && q.Type == triage.BooleanType {
 			person[q.ID] = false
@@ -309,13 +313,28 @@ func TestBrowserSelfCare(t *testing.T) {
 		want = append(want, q.ID)
 		walked[q.ID] = person[q.ID]
 	}
+	v, err := eng.Evaluate(context.Background(), walked)
+	require.NoError(t, err)
+	require.Equal(t, triage.SelfCare, v.Outcome)
+	wantOptional := v.Optional
+	require.Equal(t, []string{"grinding", "pops_per_day"}, wantOptional, "the default rules' caution-only questions")
 
-	var got []string
+	var got, gotOptional []string
 	p.next()
 	for p.screen() == "question" {
-		require.Less(t, len(got), 30, "the page keeps asking")
+		require.Less(t, len(got)+len(gotOptional), 30, "the page keeps asking")
 		id := p.questionID()
-		got = append(got, id)
+		optional := p.js(`document.getElementById("question").dataset.optional`) == "true"
+		assert.Equal(t, optional, !p.hidden("optional-note"), "%s: the optional note shows exactly on optional questions", id)
+		assert.Equal(t, optional, strings.HasSuffix(p.text("question-count"), "(optional)"), "%s: the count says optional", id)
+		if optional {
+			gotOptional = append(gotOptional, id)
+			assert.Contains(t, p.text("optional-note"), "cannot change the outcome")
+			assert.Equal(t, "Skip this optional question", p.text("skip"))
+		} else {
+			require.Empty(t, gotOptional, "%s: a needed question after an optional one", id)
+			got = append(got, id)
+		}
 		switch id {
 		case "numbness_tingling":
 			p.click("#answer-none")
@@ -330,6 +349,11 @@ func TestBrowserSelfCare(t *testing.T) {
 			assert.Equal(t, "Please enter a whole number of at least 0.", p.text("question-error"))
 			p.set("2")
 			p.click("#submit")
+		case "pops_per_day":
+			p.set("12")
+			p.click("#submit")
+		case "grinding":
+			p.click("#skip")
 		case "self_pops":
 			p.click("#answer-yes")
 		default:
@@ -339,9 +363,14 @@ func TestBrowserSelfCare(t *testing.T) {
 	}
 	require.Equal(t, "verdict", p.screen())
 	assert.Equal(t, want, got, "the page asks what Next asks, in its order")
-	assert.NotContains(t, got, "grinding", "a question only a caution reads is not asked")
-	assert.Equal(t, "SELF-CARE IS OK — no red flag in your answers", p.text("outcome"))
-	assert.Empty(t, p.text("reasons"))
+	assert.Equal(t, wantOptional, gotOptional, "then the optional questions, in Verdict.Optional's order")
+	assert.Equal(t, "SELF-CARE IS OK — no red flag in your answers", p.text("outcome"), "an optional answer never changes the outcome")
+	reasons := p.text("reasons")
+	assert.Contains(t, reasons, "Caution: Popping the back ten or more times a day")
+	assert.Contains(t, reasons, "Because you answered: self_pops = yes, pops_per_day = 12")
+	assert.NotContains(t, reasons, "Red flag")
+	assert.False(t, p.hidden("optional"), "the skipped optional question is listed")
+	assert.Equal(t, "grinding", p.text("optional-list"))
 	assert.False(t, p.hidden("self-care"))
 	guidance := p.text("self-care-list")
 	assert.Contains(t, guidance, "Stop if it hurts: ")

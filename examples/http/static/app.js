@@ -1,5 +1,7 @@
-// The browser form: asks one question at a time using POST /next, then
-// shows the verdict. Plain JavaScript, no build step. Every render bumps
+// The browser form: asks one question at a time using POST /next (first
+// what can change the outcome, then, once it is self-care, the optional
+// questions that could add a caution, marked as such), then shows the
+// verdict. Plain JavaScript, no build step. Every render bumps
 // body[data-step] so tests (and people) can tell a new screen from the old.
 "use strict";
 
@@ -50,7 +52,7 @@ async function advance() {
   try {
     const r = await post("/next", { answers: state.answers, skip: state.skip });
     if (r.done) showVerdict(r.verdict);
-    else showQuestion(r.question);
+    else showQuestion(r.question, r.optional === true);
   } catch (e) {
     showError(e.message, e.errors);
   }
@@ -62,11 +64,15 @@ function answer(q, value) {
   advance();
 }
 
-function showQuestion(q) {
+function showQuestion(q, optional) {
   $("verdict").hidden = true;
   const form = $("question");
   form.dataset.id = q.id;
-  $("question-count").textContent = "Question " + (state.history.length + 1);
+  form.dataset.optional = String(optional);
+  $("question-count").textContent = "Question " + (state.history.length + 1) + (optional ? " (optional)" : "");
+  // An optional question cannot change the outcome, only add a caution.
+  $("optional-note").hidden = !optional;
+  $("skip").textContent = optional ? "Skip this optional question" : "Skip this question";
   $("question-text").textContent = q.text;
   $("question-help").textContent = q.help || "";
   $("question-help").hidden = !q.help;
@@ -171,6 +177,9 @@ function showVerdict(v) {
   const missing = $("missing-list");
   missing.replaceChildren(...v.missing.map((id) => el("li", { textContent: id })));
   $("missing").hidden = v.missing.length === 0;
+  const optional = v.optional || [];
+  $("optional-list").replaceChildren(...optional.map((id) => el("li", { textContent: id })));
+  $("optional").hidden = optional.length === 0;
   const care = $("self-care-list");
   care.replaceChildren(...(v.self_care || []).map((g) =>
     el("li", {}, el("strong", { textContent: g.title + ": " }), g.advice, el("p", { className: "source" }, "Source: ", citation(g.source)))));
