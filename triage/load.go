@@ -160,58 +160,24 @@ func (b *builder) load(s *ruleset.Snapshot) (*Engine, error) {
 	if s.NoDir {
 		return nil, b.errs
 	}
-	var (
-		headers   []item[ruleyaml.File]
-		sources   []item[ruleyaml.Source]
-		questions []item[ruleyaml.Question]
-		rules     []item[ruleyaml.Rule]
-		guidance  []item[ruleyaml.Guidance]
-		firstFile string
-		decoders  = map[string]*decoder{}
-	)
-	for _, rf := range s.Files {
-		name := rf.Name
-		if firstFile == "" {
-			firstFile = name
-		}
-		d := newDecoder("rule file", name, rf.Src, &b.errs)
-		decoders[name] = d
-		root, parsed := d.Parse()
-		b.unreadable = b.unreadable || !parsed
-		f := d.DecodeFile(root)
-		if f.HasHeader() {
-			headers = append(headers, item[ruleyaml.File]{f, d})
-		}
-		for _, s := range f.Sources {
-			sources = append(sources, item[ruleyaml.Source]{s, d})
-		}
-		for _, q := range f.Questions {
-			questions = append(questions, item[ruleyaml.Question]{q, d})
-		}
-		for _, r := range f.Rules {
-			rules = append(rules, item[ruleyaml.Rule]{r, d})
-		}
-		for _, g := range f.SelfCare {
-			guidance = append(guidance, item[ruleyaml.Guidance]{g, d})
-		}
-	}
-	if firstFile == "" {
+	in := b.decode(s.Files)
+	if in.firstFile == "" {
 		b.errs = append(b.errs, &Error{Pos: Position{File: "."}, Msg: "no rule files found (want *.yaml files other than *_test.yaml)"})
 		return nil, b.errs
 	}
 
 	eng := &Engine{}
 	eng.info.Hash = s.Hash
-	if len(headers) > 0 || !b.unreadable {
-		b.header(eng, headers, firstFile)
+	if len(in.headers) > 0 || !b.unreadable {
+		b.header(eng, in.headers, in.firstFile)
 	}
-	if b.sizeLimits(questions, rules) {
+	if b.sizeLimits(in.questions, in.rules) {
 		// Compiling an oversized rule set is the cost the limits exist
 		// to avoid.
-		return nil, b.finish(decoders)
+		return nil, b.finish(in.decoders)
 	}
-	srcByID := b.sources(eng, sources)
-	b.questionnaire(questions)
+	srcByID := b.sources(eng, in.sources)
+	b.questionnaire(in.questions)
 	b.questionLimits()
 
 	env, err := newEnv(b.questions, b.placeholders, &b.opts)
@@ -221,29 +187,88 @@ func (b *builder) load(s *ruleset.Snapshot) (*Engine, error) {
 	}
 	b.env, eng.env = env, env.CEL()
 	b.read = make([]bool, len(b.questions))
-	b.askIfs(questions)
-	eng.rules = b.rules(rules, srcByID)
-	eng.guidance = b.guidance(guidance, srcByID)
+	b.askIfs(in.questions)
+	eng.rules = b.rules(in.rules, srcByID)
+	eng.guidance = b.guidance(in.guidance, srcByID)
+	b.wholeSet(in)
+	if len(b.errs) > 0 {
+		return nil, b.finish(in.decoders)
+	}
+	b.complete(eng)
+	return eng, nil
+}
 
+// decoded is what the rule files declare, in file order, each item with
+// the decoder of its file so that its errors are positioned there.
+type decoded struct {
+	headers   []item[ruleyaml.File]
+	sources   []item[ruleyaml.Source]
+	questions []item[ruleyaml.Question]
+	rules     []item[ruleyaml.Rule]
+	guidance  []item[ruleyaml.Guidance]
+	// firstFile is the first rule file by name, "" when there is none:
+	// where errors about the set as a whole are reported.
+	firstFile string
+	decoders  map[string]*decoder
+}
+
+// decode parses and decodes every rule file. Nothing is checked across
+// files yet: the rule set is only known once every file is read.
+func (b *builder) decode(files []ruleset.File) *decoded {
+	in := &decoded{decoders: map[string]*decoder{}}
+	for _, rf := range files {
+		name := rf.Name
+		if in.firstFile == "" {
+			in.firstFile = name
+		}
+		d := newDecoder("rule file", name, rf.Src, &b.errs)
+		in.decoders[name] = d
+		root, parsed := d.Parse()
+		b.unreadable = b.unreadable || !parsed
+		f := d.DecodeFile(root)
+		if f.HasHeader() {
+			in.headers = append(in.headers, item[ruleyaml.File]{f, d})
+		}
+		for _, s := range f.Sources {
+			in.sources = append(in.sources, item[ruleyaml.Source]{s, d})
+		}
+		for _, q := range f.Questions {
+			in.questions = append(in.questions, item[ruleyaml.Question]{q, d})
+		}
+		for _, r := range f.Rules {
+			in.rules = append(in.rules, item[ruleyaml.Rule]{r, d})
+		}
+		for _, g := range f.SelfCare {
+			in.guidance = append(in.guidance, item[ruleyaml.Guidance]{g, d})
+		}
+	}
+	return in
+}
+
+// wholeSet reports what is wrong only with the rule set as a whole:
+// questions nothing reads, and no rules at all. When some file or
+// condition could not be read, both would be guesses, so neither is said.
+func (b *builder) wholeSet(in *decoded) {
 	for i, q := range b.questions {
 		if !b.read[i] && !b.unreadable {
 			b.errs = append(b.errs, &Error{Pos: q.pos, ID: q.ID, Msg: "no rule or ask_if reads this question, so it would be asked for nothing"})
 		}
 	}
-	if len(rules) == 0 && !b.unreadable {
-		b.errs = append(b.errs, &Error{Pos: Position{File: firstFile}, Msg: "the rule set has no rules"})
+	if len(in.rules) == 0 && !b.unreadable {
+		b.errs = append(b.errs, &Error{Pos: Position{File: in.firstFile}, Msg: "the rule set has no rules"})
 	}
-	if len(b.errs) > 0 {
-		return nil, b.finish(decoders)
-	}
+}
+
+// complete gives a rule set that checked clean its questionnaire, answer
+// limits and the batched program that evaluates every rule at once.
+func (b *builder) complete(eng *Engine) {
 	eng.questions, eng.qIndex = b.questions, b.qIndex
 	eng.limits = b.opts.answerLimits()
 	conds := make([]*compile.Condition, len(eng.rules))
 	for i, r := range eng.rules {
 		conds[i] = r.when.Condition
 	}
-	eng.batch, eng.batchNeedsCtx = env.Batch(conds)
-	return eng, nil
+	eng.batch, eng.batchNeedsCtx = b.env.Batch(conds)
 }
 
 // finish sorts the errors and gives each its source line, for
