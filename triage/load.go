@@ -406,103 +406,139 @@ func (b *builder) sources(eng *Engine, items []item[ruleyaml.Source]) map[string
 	return byID
 }
 
+// questionnaire checks the question declarations, in order, and keeps
+// those that can be asked. A question whose type is unknown becomes a
+// placeholder, so conditions reading it are not also reported as reading
+// an unknown question.
 func (b *builder) questionnaire(items []item[ruleyaml.Question]) {
 	firstPos := map[string]Position{}
 	for _, it := range items {
-		q, d := it.raw, it.d
-		id := q.ID.V
-		ok := b.required(d, q.ID, q.Node, id, q.Path, "id")
-		ok = b.required(d, q.Text, q.Node, id, q.Path, "text") && ok
-		ok = b.required(d, q.Type, q.Node, id, q.Path, "type") && ok
-		if !ok {
+		if out := b.question(&it.raw, it.d, firstPos); out != nil {
+			b.qIndex[out.ID] = len(b.questions)
+			b.questions = append(b.questions, out)
+		}
+	}
+}
+
+// question checks one question declaration; nil when it cannot be declared.
+func (b *builder) question(q *ruleyaml.Question, d *decoder, firstPos map[string]Position) *question {
+	if !b.questionID(q, d, firstPos) {
+		return nil
+	}
+	id := q.ID.V
+	b.nonEmpty(d, q.Text, id, q.Path+".text")
+	typ, valid := parseQuestionType(q.Type.V)
+	if !valid {
+		msg := fmt.Sprintf("unknown question type %q; want boolean, integer, number, choice or multichoice", q.Type.V)
+		if s := suggest(q.Type.V, questionTypeNames[1:]); s != "" {
+			msg = fmt.Sprintf("unknown question type %q (did you mean %q?); want boolean, integer, number, choice or multichoice", q.Type.V, s)
+		}
+		d.errorf(q.Type.Node, id, q.Path+".type", "%s", msg)
+		b.placeholders = append(b.placeholders, id)
+		return nil
+	}
+	out := &question{Question: Question{
+		ID: id, Text: strings.TrimSpace(q.Text.V), Help: strings.TrimSpace(q.Help.V),
+		Type: typ, Unit: strings.TrimSpace(q.Unit.V),
+	}, pos: d.pos(q.ID.Node)}
+	b.choices(out, q, d)
+	b.bounds(out, q, d)
+	if q.Unit.Present() && !out.numeric() {
+		d.errorf(q.Unit.Node, id, q.Path+".unit", "unit applies only to integer and number questions, not %s", typ)
+	}
+	if q.AskIf.Present() {
+		out.AskIf = q.AskIf.V
+	}
+	return out
+}
+
+// questionID checks that a question has its required keys and an id that
+// is a CEL identifier, declared once.
+func (b *builder) questionID(q *ruleyaml.Question, d *decoder, firstPos map[string]Position) bool {
+	id := q.ID.V
+	ok := b.required(d, q.ID, q.Node, id, q.Path, "id")
+	ok = b.required(d, q.Text, q.Node, id, q.Path, "text") && ok
+	ok = b.required(d, q.Type, q.Node, id, q.Path, "type") && ok
+	if !ok {
+		return false
+	}
+	if !identRe.MatchString(id) || slices.Contains(celReserved, id) {
+		d.errorf(q.ID.Node, id, q.Path+".id", "question id %q must be a snake_case identifier (a-z, 0-9, _) and not a CEL reserved word", id)
+		return false
+	}
+	if p, dup := firstPos[id]; dup {
+		d.errorf(q.ID.Node, id, q.Path+".id", "duplicate question id %q (first declared at %s)", id, p)
+		return false
+	}
+	firstPos[id] = d.pos(q.ID.Node)
+	return true
+}
+
+func (q *question) numeric() bool { return q.Type == IntegerType || q.Type == NumberType }
+
+// choices checks that choices are declared exactly for choice and
+// multichoice questions, and adds each valid, distinct one to out.
+func (b *builder) choices(out *question, q *ruleyaml.Question, d *decoder) {
+	id, typ := out.ID, out.Type
+	choice := typ == ChoiceType || typ == MultiChoiceType
+	switch {
+	case choice && q.ChoicesNode == nil:
+		d.errorf(q.Node, id, q.Path, "missing required key \"choices\" for a %s question", typ)
+	case !choice && q.ChoicesNode != nil:
+		d.errorf(q.ChoicesNode, id, q.Path+".choices", "choices apply only to choice and multichoice questions, not %s", typ)
+	case choice && len(q.Choices) == 0 && ruleyaml.IsEmptyList(q.ChoicesNode):
+		d.errorf(q.ChoicesNode, id, q.Path+".choices", "a %s question needs at least one choice", typ)
+	}
+	if !choice {
+		return
+	}
+	for _, c := range q.Choices {
+		if !c.Value.Present() {
+			if ruleyaml.IsMapping(c.Node) {
+				d.errorf(c.Node, id, q.Path+".choices", "missing required key \"value\"")
+			}
 			continue
 		}
-		if !identRe.MatchString(id) || slices.Contains(celReserved, id) {
-			d.errorf(q.ID.Node, id, q.Path+".id", "question id %q must be a snake_case identifier (a-z, 0-9, _) and not a CEL reserved word", id)
+		if !b.nonEmpty(d, c.Value, id, q.Path+".choices") {
 			continue
 		}
-		if p, dup := firstPos[id]; dup {
-			d.errorf(q.ID.Node, id, q.Path+".id", "duplicate question id %q (first declared at %s)", id, p)
+		if out.hasChoice(c.Value.V) {
+			d.errorf(c.Value.Node, id, q.Path+".choices", "duplicate choice %q", c.Value.V)
 			continue
 		}
-		firstPos[id] = d.pos(q.ID.Node)
-		b.nonEmpty(d, q.Text, id, q.Path+".text")
-		typ, valid := parseQuestionType(q.Type.V)
-		if !valid {
-			msg := fmt.Sprintf("unknown question type %q; want boolean, integer, number, choice or multichoice", q.Type.V)
-			if s := suggest(q.Type.V, questionTypeNames[1:]); s != "" {
-				msg = fmt.Sprintf("unknown question type %q (did you mean %q?); want boolean, integer, number, choice or multichoice", q.Type.V, s)
-			}
-			d.errorf(q.Type.Node, id, q.Path+".type", "%s", msg)
-			b.placeholders = append(b.placeholders, id)
+		label := strings.TrimSpace(c.Label.V)
+		if label == "" {
+			label = c.Value.V
+		}
+		out.Choices = append(out.Choices, Choice{Value: c.Value.V, Label: label})
+	}
+}
+
+// bounds checks min and max, which only numeric questions have (whole
+// numbers, for an integer question), and sets them on out.
+func (b *builder) bounds(out *question, q *ruleyaml.Question, d *decoder) {
+	id, typ := out.ID, out.Type
+	for _, m := range []struct {
+		n   *ruleyaml.Num
+		key string
+		dst **float64
+	}{{q.Min, "min", &out.Min}, {q.Max, "max", &out.Max}} {
+		if m.n == nil {
 			continue
 		}
-		out := &question{Question: Question{
-			ID: id, Text: strings.TrimSpace(q.Text.V), Help: strings.TrimSpace(q.Help.V),
-			Type: typ, Unit: strings.TrimSpace(q.Unit.V),
-		}, pos: d.pos(q.ID.Node)}
-		numeric := typ == IntegerType || typ == NumberType
-		choice := typ == ChoiceType || typ == MultiChoiceType
-		switch {
-		case choice && q.ChoicesNode == nil:
-			d.errorf(q.Node, id, q.Path, "missing required key \"choices\" for a %s question", typ)
-		case !choice && q.ChoicesNode != nil:
-			d.errorf(q.ChoicesNode, id, q.Path+".choices", "choices apply only to choice and multichoice questions, not %s", typ)
-		case choice && len(q.Choices) == 0 && ruleyaml.IsEmptyList(q.ChoicesNode):
-			d.errorf(q.ChoicesNode, id, q.Path+".choices", "a %s question needs at least one choice", typ)
+		if !out.numeric() {
+			d.errorf(m.n.Node, id, q.Path+"."+m.key, "%s applies only to integer and number questions, not %s", m.key, typ)
+			continue
 		}
-		if choice {
-			for _, c := range q.Choices {
-				if !c.Value.Present() {
-					if ruleyaml.IsMapping(c.Node) {
-						d.errorf(c.Node, id, q.Path+".choices", "missing required key \"value\"")
-					}
-					continue
-				}
-				if !b.nonEmpty(d, c.Value, id, q.Path+".choices") {
-					continue
-				}
-				if out.hasChoice(c.Value.V) {
-					d.errorf(c.Value.Node, id, q.Path+".choices", "duplicate choice %q", c.Value.V)
-					continue
-				}
-				label := strings.TrimSpace(c.Label.V)
-				if label == "" {
-					label = c.Value.V
-				}
-				out.Choices = append(out.Choices, Choice{Value: c.Value.V, Label: label})
-			}
+		if typ == IntegerType && (m.n.V != math.Trunc(m.n.V) || math.Abs(m.n.V) > 1<<53) {
+			d.errorf(m.n.Node, id, q.Path+"."+m.key, "%s of an integer question must be a whole number, got %s", m.key, m.n.Node.Value)
+			continue
 		}
-		for _, m := range []struct {
-			n   *ruleyaml.Num
-			key string
-			dst **float64
-		}{{q.Min, "min", &out.Min}, {q.Max, "max", &out.Max}} {
-			if m.n == nil {
-				continue
-			}
-			if !numeric {
-				d.errorf(m.n.Node, id, q.Path+"."+m.key, "%s applies only to integer and number questions, not %s", m.key, typ)
-				continue
-			}
-			if typ == IntegerType && (m.n.V != math.Trunc(m.n.V) || math.Abs(m.n.V) > 1<<53) {
-				d.errorf(m.n.Node, id, q.Path+"."+m.key, "%s of an integer question must be a whole number, got %s", m.key, m.n.Node.Value)
-				continue
-			}
-			v := m.n.V
-			*m.dst = &v
-		}
-		if out.Min != nil && out.Max != nil && *out.Min > *out.Max {
-			d.errorf(q.Max.Node, id, q.Path+".max", "max %s is less than min %s", fmtNum(*out.Max), fmtNum(*out.Min))
-		}
-		if q.Unit.Present() && !numeric {
-			d.errorf(q.Unit.Node, id, q.Path+".unit", "unit applies only to integer and number questions, not %s", typ)
-		}
-		if q.AskIf.Present() {
-			out.AskIf = q.AskIf.V
-		}
-		b.qIndex[id] = len(b.questions)
-		b.questions = append(b.questions, out)
+		v := m.n.V
+		*m.dst = &v
+	}
+	if out.Min != nil && out.Max != nil && *out.Min > *out.Max {
+		d.errorf(q.Max.Node, id, q.Path+".max", "max %s is less than min %s", fmtNum(*out.Max), fmtNum(*out.Min))
 	}
 }
 
