@@ -320,33 +320,36 @@ func (b *builder) header(eng *Engine, headers []item[ruleyaml.File], firstFile s
 		other.d.errorf(n, "", "name", "the rule set header is declared twice (first in %s); declare name, version, title and description in one file", h.d.file)
 	}
 	f, d := h.raw, h.d
-	need := func(s ruleyaml.Str, key string) bool {
-		if s.Bad {
-			return false
-		}
-		if !s.Present() {
-			d.errAt(Position{File: d.file, Line: 1, Column: 1}, "", key, "missing required key %q in the rule set header", key)
-			return false
-		}
-		return true
-	}
-	if need(f.Name, "name") {
+	if headerKey(d, f.Name, "name") {
 		if !setNameRe.MatchString(f.Name.V) {
 			d.errorf(f.Name.Node, "", "name", "name %q must be lower-case letters and digits separated by '-', '_' or '.'", f.Name.V)
 		}
 		eng.info.Name = f.Name.V
 	}
-	if need(f.Version, "version") {
+	if headerKey(d, f.Version, "version") {
 		if !semverRe.MatchString(f.Version.V) {
 			d.errorf(f.Version.Node, "", "version", "version %q is not a semantic version like 1.2.0", f.Version.V)
 		}
 		eng.info.Version = f.Version.V
 	}
-	if need(f.Title, "title") {
+	if headerKey(d, f.Title, "title") {
 		b.nonEmpty(d, f.Title, "", "title")
 		eng.info.Title = strings.TrimSpace(f.Title.V)
 	}
 	eng.description = strings.TrimSpace(f.Description.V)
+}
+
+// headerKey reports whether the header's key holds a string, and reports
+// it missing, at the top of the header's file, when it is absent.
+func headerKey(d *decoder, s ruleyaml.Str, key string) bool {
+	if s.Bad {
+		return false
+	}
+	if !s.Present() {
+		d.errAt(Position{File: d.file, Line: 1, Column: 1}, "", key, "missing required key %q in the rule set header", key)
+		return false
+	}
+	return true
 }
 
 func firstNode(ss ...ruleyaml.Str) *ruleyaml.Node {
@@ -615,84 +618,126 @@ func (b *builder) refPos(d *decoder, n *ruleyaml.Node, c *condition, qid string)
 
 var ruleIDRe = regexp.MustCompile(`^[a-z][a-z0-9_]*(?:[-.][a-z0-9_]+)*$`)
 
+// rules checks and compiles the rules, and returns those that are sound in
+// reporting order: refer rules, then caution rules.
 func (b *builder) rules(items []item[ruleyaml.Rule], srcByID map[string]Source) []*rule {
 	var refer, caution []*rule
 	firstPos := map[string]Position{}
 	for _, it := range items {
-		r, d := it.raw, it.d
-		id := r.ID.V
-		ok := b.required(d, r.ID, r.Node, id, r.Path, "id")
-		if !r.When.Present() {
-			b.unreadable = true
-		}
-		for _, f := range []struct {
-			s   ruleyaml.Str
-			key string
-		}{{r.Title, "title"}, {r.When, "when"}, {r.Action, "action"}, {r.Advice, "advice"}} {
-			ok = b.required(d, f.s, r.Node, id, r.Path, f.key) && ok
-		}
-		if r.Cite == nil {
-			d.errorf(r.Node, id, r.Path, "missing required key \"cite\": every rule must cite its source")
-			ok = false
-		}
-		if r.ID.Present() {
-			if !ruleIDRe.MatchString(id) {
-				d.errorf(r.ID.Node, id, r.Path+".id", "rule id %q must be lower-case letters, digits and '_', optionally separated by '-' or '.'", id)
-				ok = false
-			} else if p, dup := firstPos[id]; dup {
-				d.errorf(r.ID.Node, id, r.Path+".id", "duplicate rule id %q (first declared at %s)", id, p)
-				ok = false
-			} else {
-				firstPos[id] = d.pos(r.ID.Node)
-			}
-		}
-		var action Action
-		if r.Action.Present() {
-			if err := action.UnmarshalText([]byte(r.Action.V)); err != nil {
-				msg := fmt.Sprintf("unknown action %q", r.Action.V)
-				if s := suggest(r.Action.V, []string{"refer", "caution"}); s != "" {
-					msg += fmt.Sprintf(" (did you mean %q?)", s)
-				}
-				d.errorf(r.Action.Node, id, r.Path+".action", "%s; want refer or caution", msg)
-				ok = false
-			}
-		}
-		if r.Title.Present() {
-			ok = b.nonEmpty(d, r.Title, id, r.Path+".title") && ok
-		}
-		if r.Advice.Present() {
-			ok = b.nonEmpty(d, r.Advice, id, r.Path+".advice") && ok
-		}
-		var when *condition
-		if r.When.Present() {
-			when = b.compile(d, r.When.Node, id, r.Path+".when")
-			if when != nil {
-				if !b.guarded(d, r.When.Node, id, r.Path+".when", when) {
-					when = nil
-				}
-			}
-			ok = ok && when != nil
-		}
-		cite, citeOK := b.citation(d, r.Cite, srcByID, id, r.Path+".cite")
-		seeAlso, seeOK := b.citations(d, r.SeeAlso, srcByID, id, r.Path+".see_also")
-		if !ok || !citeOK || !seeOK {
-			continue
-		}
-		out := &rule{Rule: Rule{
-			ID: id, Title: strings.TrimSpace(r.Title.V), Action: action, When: r.When.V,
-			Advice: strings.TrimSpace(r.Advice.V), Note: strings.TrimSpace(r.Note.V),
-			Citation: cite, SeeAlso: seeAlso, Pos: d.pos(r.ID.Node),
-		}, when: when}
-		for _, ri := range when.Reads {
-			out.Reads = append(out.Reads, b.questions[ri].ID)
-		}
-		if action == Refer {
+		out := b.rule(&it.raw, it.d, firstPos, srcByID)
+		switch {
+		case out == nil:
+		case out.Action == Refer:
 			refer = append(refer, out)
-		} else {
+		default:
 			caution = append(caution, out)
 		}
 	}
 	return append(refer, caution...)
+}
+
+// rule checks one rule and compiles its condition; nil when anything is
+// wrong with it. Every check runs, so one pass reports every problem.
+func (b *builder) rule(r *ruleyaml.Rule, d *decoder, firstPos map[string]Position, srcByID map[string]Source) *rule {
+	id := r.ID.V
+	ok := b.ruleKeys(r, d)
+	ok = b.uniqueID(d, r.ID, r.Path, "rule", "rule", firstPos) && ok
+	action, actionOK := b.action(r, d)
+	ok = actionOK && ok
+	if r.Title.Present() {
+		ok = b.nonEmpty(d, r.Title, id, r.Path+".title") && ok
+	}
+	if r.Advice.Present() {
+		ok = b.nonEmpty(d, r.Advice, id, r.Path+".advice") && ok
+	}
+	var when *condition
+	if r.When.Present() {
+		when = b.when(r, d)
+		ok = ok && when != nil
+	}
+	cite, citeOK := b.citation(d, r.Cite, srcByID, id, r.Path+".cite")
+	seeAlso, seeOK := b.citations(d, r.SeeAlso, srcByID, id, r.Path+".see_also")
+	if !ok || !citeOK || !seeOK {
+		return nil
+	}
+	out := &rule{Rule: Rule{
+		ID: id, Title: strings.TrimSpace(r.Title.V), Action: action, When: r.When.V,
+		Advice: strings.TrimSpace(r.Advice.V), Note: strings.TrimSpace(r.Note.V),
+		Citation: cite, SeeAlso: seeAlso, Pos: d.pos(r.ID.Node),
+	}, when: when}
+	for _, ri := range when.Reads {
+		out.Reads = append(out.Reads, b.questions[ri].ID)
+	}
+	return out
+}
+
+// ruleKeys reports a rule's missing required keys. A rule without a
+// condition leaves the rule set not fully known (see builder.unreadable).
+func (b *builder) ruleKeys(r *ruleyaml.Rule, d *decoder) bool {
+	id := r.ID.V
+	ok := b.required(d, r.ID, r.Node, id, r.Path, "id")
+	if !r.When.Present() {
+		b.unreadable = true
+	}
+	for _, f := range []struct {
+		s   ruleyaml.Str
+		key string
+	}{{r.Title, "title"}, {r.When, "when"}, {r.Action, "action"}, {r.Advice, "advice"}} {
+		ok = b.required(d, f.s, r.Node, id, r.Path, f.key) && ok
+	}
+	if r.Cite == nil {
+		d.errorf(r.Node, id, r.Path, "missing required key \"cite\": every rule must cite its source")
+		ok = false
+	}
+	return ok
+}
+
+// uniqueID checks the form of a rule or guidance id s, when present, and
+// that no earlier item of the same kind took it. kind names the item in
+// the message about its form, dupKind in the one about a duplicate.
+func (b *builder) uniqueID(d *decoder, s ruleyaml.Str, path, kind, dupKind string, firstPos map[string]Position) bool {
+	if !s.Present() {
+		return true // reported as missing, or as the wrong type
+	}
+	id := s.V
+	if !ruleIDRe.MatchString(id) {
+		d.errorf(s.Node, id, path+".id", "%s id %q must be lower-case letters, digits and '_', optionally separated by '-' or '.'", kind, id)
+		return false
+	}
+	if p, dup := firstPos[id]; dup {
+		d.errorf(s.Node, id, path+".id", "duplicate %s id %q (first declared at %s)", dupKind, id, p)
+		return false
+	}
+	firstPos[id] = d.pos(s.Node)
+	return true
+}
+
+// action parses a rule's action, when present; a missing one is reported
+// by ruleKeys.
+func (b *builder) action(r *ruleyaml.Rule, d *decoder) (Action, bool) {
+	var action Action
+	if !r.Action.Present() {
+		return action, true
+	}
+	if err := action.UnmarshalText([]byte(r.Action.V)); err != nil {
+		msg := fmt.Sprintf("unknown action %q", r.Action.V)
+		if s := suggest(r.Action.V, []string{"refer", "caution"}); s != "" {
+			msg += fmt.Sprintf(" (did you mean %q?)", s)
+		}
+		d.errorf(r.Action.Node, r.ID.V, r.Path+".action", "%s; want refer or caution", msg)
+		return action, false
+	}
+	return action, true
+}
+
+// when compiles a rule's condition; nil when it does not compile or reads
+// a follow-up question without its guard.
+func (b *builder) when(r *ruleyaml.Rule, d *decoder) *condition {
+	c := b.compile(d, r.When.Node, r.ID.V, r.Path+".when")
+	if c == nil || !b.guarded(d, r.When.Node, r.ID.V, r.Path+".when", c) {
+		return nil
+	}
+	return c
 }
 
 func (b *builder) citation(d *decoder, c *ruleyaml.Cite, srcByID map[string]Source, id, path string) (Citation, bool) {
@@ -748,17 +793,7 @@ func (b *builder) guidance(items []item[ruleyaml.Guidance], srcByID map[string]S
 			d.errorf(g.Node, id, g.Path, "missing required key \"cite\": self-care guidance must cite its source")
 			ok = false
 		}
-		if g.ID.Present() {
-			if !ruleIDRe.MatchString(id) {
-				d.errorf(g.ID.Node, id, g.Path+".id", "guidance id %q must be lower-case letters, digits and '_', optionally separated by '-' or '.'", id)
-				ok = false
-			} else if p, dup := firstPos[id]; dup {
-				d.errorf(g.ID.Node, id, g.Path+".id", "duplicate self_care id %q (first declared at %s)", id, p)
-				ok = false
-			} else {
-				firstPos[id] = d.pos(g.ID.Node)
-			}
-		}
+		ok = b.uniqueID(d, g.ID, g.Path, "guidance", "self_care", firstPos) && ok
 		cite, citeOK := b.citation(d, g.Cite, srcByID, id, g.Path+".cite")
 		seeAlso, seeOK := b.citations(d, g.SeeAlso, srcByID, id, g.Path+".see_also")
 		if !ok || !citeOK || !seeOK {
