@@ -202,19 +202,51 @@ func (e *Engine) prepare(a Answers, given []any) (vars map[string]any, complete 
 	if err := e.limits.count(len(a)); err != nil {
 		return nil, false, err
 	}
-	var errs AnswerErrors
-	copyNeeded := false
-	found, answered := 0, 0
-	// Walk the questionnaire rather than the map: lookups are cheaper than
-	// map iteration, and errors come out in questionnaire order.
+	sc, err := e.scan(a, given)
+	if err != nil {
+		return nil, false, err
+	}
+	errs := sc.errs
+	if sc.found != len(a) {
+		unknown, err := e.unknownAnswers(a)
+		if err != nil {
+			return nil, false, err
+		}
+		errs = append(errs, unknown...)
+	}
+	if len(errs) > 0 {
+		return nil, false, errs
+	}
+	complete = sc.answered == len(e.questions)
+	if !sc.copyNeeded {
+		return a, complete, nil
+	}
+	return e.activation(a), complete, nil
+}
+
+// scanned is what scan found in the answers to known questions.
+type scanned struct {
+	found, answered int // keys of known questions; valid answers among them
+	// copyNeeded is set when the caller's map cannot be the activation:
+	// some answer is unanswered or not in its CEL-native Go type.
+	copyNeeded bool
+	errs       AnswerErrors // invalid answers, in questionnaire order
+}
+
+// scan checks the answer to each question and stores each valid one in
+// given. It walks the questionnaire rather than the map: lookups are
+// cheaper than map iteration, and errors come out in questionnaire order.
+// It returns an error only for an invalid answer over a limit.
+func (e *Engine) scan(a Answers, given []any) (scanned, error) {
+	var sc scanned
 	for qi, q := range e.questions {
 		v, ok := a[q.ID]
 		if !ok {
 			continue
 		}
-		found++
+		sc.found++
 		if unanswered(&q.Question, v) {
-			copyNeeded = true // unanswered: must not appear in the activation
+			sc.copyNeeded = true // unanswered: must not appear in the activation
 			continue
 		}
 		changed, msg := check(&q.Question, v)
@@ -223,44 +255,47 @@ func (e *Engine) prepare(a Answers, given []any) (vars map[string]any, complete 
 			// choices fit them), so only an invalid one needs checking:
 			// the complete-answers path pays nothing for the limits.
 			if err := e.limits.value(q.ID, v); err != nil {
-				return nil, false, err
+				return scanned{}, err
 			}
-			errs = append(errs, &AnswerError{Question: q.ID, Value: v, Msg: msg})
+			sc.errs = append(sc.errs, &AnswerError{Question: q.ID, Value: v, Msg: msg})
 			continue
 		}
 		given[qi] = v
-		answered++
-		copyNeeded = copyNeeded || changed
+		sc.answered++
+		sc.copyNeeded = sc.copyNeeded || changed
 	}
-	if found != len(a) {
-		var unknown AnswerErrors
-		for k, v := range a {
-			if _, ok := e.qIndex[k]; ok {
-				continue
-			}
-			if err := e.limits.key(k); err != nil {
-				return nil, false, err
-			}
-			if err := e.limits.value(k, v); err != nil {
-				return nil, false, err
-			}
-			msg := "unknown question"
-			if s := suggest(k, questionIDs(e.questions)); s != "" {
-				msg += fmt.Sprintf(" (did you mean %q?)", s)
-			}
-			unknown = append(unknown, &AnswerError{Question: k, Value: v, Msg: msg})
+	return sc, nil
+}
+
+// unknownAnswers reports the answers to questions the rule set does not
+// have, sorted by id, each with a suggestion when one is close. It returns
+// an error alone when such an answer is over a limit.
+func (e *Engine) unknownAnswers(a Answers) (AnswerErrors, error) {
+	var unknown AnswerErrors
+	for k, v := range a {
+		if _, ok := e.qIndex[k]; ok {
+			continue
 		}
-		slices.SortFunc(unknown, func(x, y *AnswerError) int { return strings.Compare(x.Question, y.Question) })
-		errs = append(errs, unknown...)
+		if err := e.limits.key(k); err != nil {
+			return nil, err
+		}
+		if err := e.limits.value(k, v); err != nil {
+			return nil, err
+		}
+		msg := "unknown question"
+		if s := suggest(k, questionIDs(e.questions)); s != "" {
+			msg += fmt.Sprintf(" (did you mean %q?)", s)
+		}
+		unknown = append(unknown, &AnswerError{Question: k, Value: v, Msg: msg})
 	}
-	if len(errs) > 0 {
-		return nil, false, errs
-	}
-	complete = answered == len(e.questions)
-	if !copyNeeded {
-		return a, complete, nil
-	}
-	vars = make(map[string]any, len(a))
+	slices.SortFunc(unknown, func(x, y *AnswerError) int { return strings.Compare(x.Question, y.Question) })
+	return unknown, nil
+}
+
+// activation copies the valid answers of a, which prepare has checked,
+// normalised to their CEL-native Go types, leaving out the unanswered.
+func (e *Engine) activation(a Answers) map[string]any {
+	vars := make(map[string]any, len(a))
 	for k, v := range a {
 		qi, known := e.qIndex[k]
 		if !known || unanswered(&e.questions[qi].Question, v) {
@@ -269,7 +304,7 @@ func (e *Engine) prepare(a Answers, given []any) (vars map[string]any, complete 
 		nv, _, _ := normalize(&e.questions[qi].Question, v)
 		vars[k] = nv
 	}
-	return vars, complete, nil
+	return vars
 }
 
 // unanswered reports an answer that is nil, or a nil slice for a
