@@ -43,71 +43,109 @@ func decodeAnswers(r io.Reader, limits *answerLimits) (Answers, error) {
 	if err != nil {
 		return nil, err
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	// at reports a problem at byte offset off of data.
-	at := func(off int64, question, msg string) (Answers, error) {
-		return nil, docError(data, int(off), question, msg)
-	}
-	// malformed reports a syntax error found while reading the answer to
-	// key (or, with key "", between answers; after is the key before).
-	malformed := func(key, after string) (Answers, error) {
-		off, problem := syntaxError(data, key, after)
-		if key != "" && !strings.HasPrefix(problem, "expected a colon") {
-			return at(off, key, fmt.Sprintf("malformed JSON in the answer to %s: %s", quoteInput(key), problem))
-		}
-		return at(off, key, "malformed JSON: "+problem)
-	}
-	first := skipSpace(data, 0)
-	tok, err := dec.Token()
-	if err != nil {
-		if errors.Is(err, io.EOF) {
-			return at(first, "", "no JSON object found (empty input)")
-		}
-		return malformed("", "")
-	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return at(first, "", "answers must be a JSON object like {\"fever\": true}, got "+describeToken(tok))
+	ar := &answersReader{data: data, dec: json.NewDecoder(bytes.NewReader(data)), limits: limits}
+	ar.dec.UseNumber()
+	if err := ar.open(); err != nil {
+		return nil, err
 	}
 	out := Answers{}
 	prev := ""
-	for dec.More() {
-		// The key starts after the comma that the decoder skips for us.
-		keyStart := skipSpace(data, dec.InputOffset())
-		if keyStart < int64(len(data)) && data[keyStart] == ',' {
-			keyStart = skipSpace(data, keyStart+1)
-		}
-		tok, err := dec.Token()
+	for ar.dec.More() {
+		key, v, err := ar.answer(out, prev)
 		if err != nil {
-			return malformed("", prev)
-		}
-		key, _ := tok.(string)
-		if err := limits.key(key); err != nil {
-			return nil, err
-		}
-		if _, dup := out[key]; dup {
-			return at(keyStart, key, fmt.Sprintf("question %s is answered twice", quoteInput(key)))
-		}
-		if err := limits.count(len(out) + 1); err != nil {
-			return nil, err
-		}
-		var v any
-		if err := dec.Decode(&v); err != nil {
-			return malformed(key, "")
-		}
-		if err := limits.value(key, v); err != nil {
 			return nil, err
 		}
 		out[key] = v
 		prev = key
 	}
-	if _, err := dec.Token(); err != nil {
-		return malformed("", prev)
-	}
-	if rest := skipSpace(data, dec.InputOffset()); rest < int64(len(data)) {
-		return at(rest, "", "unexpected data after the answers object")
+	if err := ar.close(prev); err != nil {
+		return nil, err
 	}
 	return out, nil
+}
+
+// answersReader reads one answers document as a stream, so that limits
+// apply as it goes, and keeps its text, so that every error says where in
+// it the problem is.
+type answersReader struct {
+	data   []byte
+	dec    *json.Decoder
+	limits *answerLimits
+}
+
+// open reads the { that starts the answers object.
+func (ar *answersReader) open() error {
+	first := skipSpace(ar.data, 0)
+	tok, err := ar.dec.Token()
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			return ar.at(first, "", "no JSON object found (empty input)")
+		}
+		return ar.malformed("", "")
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return ar.at(first, "", "answers must be a JSON object like {\"fever\": true}, got "+describeToken(tok))
+	}
+	return nil
+}
+
+// answer reads the next key and its value. out holds the answers read so
+// far, and prev the last key, for the errors.
+func (ar *answersReader) answer(out Answers, prev string) (string, any, error) {
+	// The key starts after the comma that the decoder skips for us.
+	keyStart := skipSpace(ar.data, ar.dec.InputOffset())
+	if keyStart < int64(len(ar.data)) && ar.data[keyStart] == ',' {
+		keyStart = skipSpace(ar.data, keyStart+1)
+	}
+	tok, err := ar.dec.Token()
+	if err != nil {
+		return "", nil, ar.malformed("", prev)
+	}
+	key, _ := tok.(string)
+	if err := ar.limits.key(key); err != nil {
+		return "", nil, err
+	}
+	if _, dup := out[key]; dup {
+		return "", nil, ar.at(keyStart, key, fmt.Sprintf("question %s is answered twice", quoteInput(key)))
+	}
+	if err := ar.limits.count(len(out) + 1); err != nil {
+		return "", nil, err
+	}
+	var v any
+	if err := ar.dec.Decode(&v); err != nil {
+		return "", nil, ar.malformed(key, "")
+	}
+	if err := ar.limits.value(key, v); err != nil {
+		return "", nil, err
+	}
+	return key, v, nil
+}
+
+// close reads the } that ends the answers object, after the answer to
+// prev, and checks that nothing follows it.
+func (ar *answersReader) close(prev string) error {
+	if _, err := ar.dec.Token(); err != nil {
+		return ar.malformed("", prev)
+	}
+	if rest := skipSpace(ar.data, ar.dec.InputOffset()); rest < int64(len(ar.data)) {
+		return ar.at(rest, "", "unexpected data after the answers object")
+	}
+	return nil
+}
+
+// at reports a problem at byte offset off of the document.
+func (ar *answersReader) at(off int64, question, msg string) error {
+	return docError(ar.data, int(off), question, msg)
+}
+
+// malformed reports a syntax error found while reading the answer to key
+// (or, with key "", between answers; after is the key before).
+func (ar *answersReader) malformed(key, after string) error {
+	off, problem := syntaxError(ar.data, key, after)
+	if key != "" && !strings.HasPrefix(problem, "expected a colon") {
+		return ar.at(off, key, fmt.Sprintf("malformed JSON in the answer to %s: %s", quoteInput(key), problem))
+	}
+	return ar.at(off, key, "malformed JSON: "+problem)
 }
 
 // docError is an *AnswerError at byte offset off of the JSON document
