@@ -124,14 +124,37 @@ func (m *MutationReport) Survivors() []Mutant {
 // mutate makes every mutant of the rule set in fsys, loads each and runs
 // cases against it until one fails.
 func mutate(ctx context.Context, eng *triage.Engine, fsys fs.FS, suite *Suite, cases []TestCase, loadOpts []triage.Option) (*MutationReport, error) {
+	base, err := baseline(eng, fsys, loadOpts)
+	if err != nil {
+		return nil, err
+	}
+	mr := &mutationRun{
+		ctx: ctx, base: base, suite: suite, cases: cases, loadOpts: loadOpts,
+		rep: &MutationReport{}, used: make([]bool, len(suite.Equivalent)),
+	}
+	for _, r := range eng.Rules() {
+		if err := mr.rule(r); err != nil {
+			return nil, err
+		}
+	}
+	for i, eq := range suite.Equivalent {
+		if !mr.used[i] {
+			mr.rep.Stale = append(mr.rep.Stale, eq)
+		}
+	}
+	return mr.rep, nil
+}
+
+// baseline copies the rule set's files into memory and checks that they
+// reload into the very rule set under test. Every mutant is the rule set
+// reloaded with one change; if the unchanged files did not reload, every
+// mutant would fail to load for a reason of its own, and "refused" would
+// hide them all.
+func baseline(eng *triage.Engine, fsys fs.FS, loadOpts []triage.Option) (fstest.MapFS, error) {
 	base, err := rootFiles(fsys)
 	if err != nil {
 		return nil, err
 	}
-	// Every mutant is the rule set reloaded with one change. The unchanged
-	// files must reload into the very rule set under test; otherwise every
-	// mutant would fail to load for a reason of its own, and "refused"
-	// would hide them all.
 	orig, err := triage.Load(base, loadOpts...)
 	if err != nil {
 		return nil, fmt.Errorf("triagetest: mutation testing reloads the rule set, and it does not load (give WithLoadOptions the options the Engine was loaded with): %w", err)
@@ -139,82 +162,127 @@ func mutate(ctx context.Context, eng *triage.Engine, fsys fs.FS, suite *Suite, c
 	if orig.RuleSet().Hash != eng.RuleSet().Hash {
 		return nil, fmt.Errorf("triagetest: the Engine was not loaded from these files (rule set %s, files %s)", eng.RuleSet(), orig.RuleSet())
 	}
-	rep := &MutationReport{}
-	used := make([]bool, len(suite.Equivalent))
-	for _, r := range eng.Rules() {
-		src, ok := base[r.Pos.File]
-		if !ok {
-			return nil, fmt.Errorf("triagetest: rule %s: file %s not found", r.ID, r.Pos.File)
+	return base, nil
+}
+
+// mutationRun is one run of mutation testing over a rule set.
+type mutationRun struct {
+	ctx      context.Context
+	base     fstest.MapFS // the rule set's files, unchanged
+	suite    *Suite
+	cases    []TestCase // the cases that passed against the rule set
+	loadOpts []triage.Option
+	rep      *MutationReport
+	// used marks the suite's equivalent_mutants declarations that match
+	// some mutant; the others are stale.
+	used []bool
+}
+
+// rule makes every mutant of r and tries each.
+func (mr *mutationRun) rule(r triage.Rule) error {
+	src, ok := mr.base[r.Pos.File]
+	if !ok {
+		return fmt.Errorf("triagetest: rule %s: file %s not found", r.ID, r.Pos.File)
+	}
+	muts, err := mutations(r)
+	if err != nil {
+		return fmt.Errorf("triagetest: rule %s: %w", r.ID, err)
+	}
+	for _, mu := range muts {
+		if err := mr.ctx.Err(); err != nil {
+			return err
 		}
-		muts, err := mutations(r)
+		m, err := mr.try(r, src.Data, mu)
 		if err != nil {
-			return nil, fmt.Errorf("triagetest: rule %s: %w", r.ID, err)
+			return err
 		}
-		for _, mu := range muts {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-			m := Mutant{Rule: r.ID, Operator: mu.op, Original: r.When, Mutated: mu.expr}
-			if mu.action != 0 {
-				m.Mutated = "action: " + mu.action.String()
-			}
-			data, pos, err := rewrite(src.Data, r.ID, mu)
-			if err != nil {
-				return nil, fmt.Errorf("triagetest: rule %s: %w", r.ID, err)
-			}
-			m.Pos = triage.Position{File: r.Pos.File, Line: pos.Line, Column: pos.Column}
-			mfs := maps.Clone(base)
-			mfs[r.Pos.File] = &fstest.MapFile{Data: data, Mode: 0o644}
-			declared := -1
-			for i, eq := range suite.Equivalent {
-				if eq.Rule == r.ID && eq.Mutant == m.Mutated {
-					declared, used[i] = i, true
-				}
-			}
-			meng, err := triage.Load(mfs, loadOpts...)
-			if err != nil {
-				refusal, ok := refusedFor(err, r)
-				if !ok {
-					return nil, fmt.Errorf("triagetest: mutant of rule %s (%s) failed to load for a reason unrelated to the mutation: %w", r.ID, m.Mutated, err)
-				}
-				m.Status, m.Refusal = Refused, refusal
-				rep.Refused++
-				rep.Mutants = append(rep.Mutants, m)
-				continue
-			}
-			// Declared equivalents run too: a case that kills one proves
-			// the declaration wrong.
-			m.Status = Survived
-			for _, tc := range cases {
-				if res := runCase(ctx, meng, tc); !res.Passed {
-					if err := ctx.Err(); err != nil {
-						return nil, err
-					}
-					m.Status, m.KilledBy = Killed, tc.Name
-					break
-				}
-			}
-			switch {
-			case m.Status == Killed && declared >= 0:
-				rep.Killed++
-				rep.Misdeclared = append(rep.Misdeclared, Misdeclared{EquivalentMutant: suite.Equivalent[declared], KilledBy: m.KilledBy})
-			case m.Status == Killed:
-				rep.Killed++
-			case declared >= 0:
-				m.Status, m.Reason = Equivalent, suite.Equivalent[declared].Reason
-				rep.Equivalent++
-			default:
-				rep.Survived++
-			}
-			rep.Mutants = append(rep.Mutants, m)
+		mr.rep.Mutants = append(mr.rep.Mutants, m)
+	}
+	return nil
+}
+
+// try loads the rule set with mutation mu made to rule r (whose file is
+// src) and runs the cases against it.
+func (mr *mutationRun) try(r triage.Rule, src []byte, mu mutation) (Mutant, error) {
+	m := Mutant{Rule: r.ID, Operator: mu.op, Original: r.When, Mutated: mu.expr}
+	if mu.action != 0 {
+		m.Mutated = "action: " + mu.action.String()
+	}
+	data, pos, err := rewrite(src, r.ID, mu)
+	if err != nil {
+		return Mutant{}, fmt.Errorf("triagetest: rule %s: %w", r.ID, err)
+	}
+	m.Pos = triage.Position{File: r.Pos.File, Line: pos.Line, Column: pos.Column}
+	mfs := maps.Clone(mr.base)
+	mfs[r.Pos.File] = &fstest.MapFile{Data: data, Mode: 0o644}
+	declared := mr.declared(r.ID, m.Mutated)
+	meng, err := triage.Load(mfs, mr.loadOpts...)
+	if err != nil {
+		refusal, ok := refusedFor(err, r)
+		if !ok {
+			return Mutant{}, fmt.Errorf("triagetest: mutant of rule %s (%s) failed to load for a reason unrelated to the mutation: %w", r.ID, m.Mutated, err)
+		}
+		m.Status, m.Refusal = Refused, refusal
+		mr.rep.Refused++
+		return m, nil
+	}
+	// Declared equivalents run too: a case that kills one proves the
+	// declaration wrong.
+	m.Status = Survived
+	killer, err := mr.killer(meng)
+	if err != nil {
+		return Mutant{}, err
+	}
+	if killer != "" {
+		m.Status, m.KilledBy = Killed, killer
+	}
+	mr.tally(&m, declared)
+	return m, nil
+}
+
+// declared returns the index of the last equivalent_mutants declaration
+// of this mutant, or -1, and marks every one that matches as used.
+func (mr *mutationRun) declared(rule, mutated string) int {
+	declared := -1
+	for i, eq := range mr.suite.Equivalent {
+		if eq.Rule == rule && eq.Mutant == mutated {
+			declared, mr.used[i] = i, true
 		}
 	}
-	for i, eq := range suite.Equivalent {
-		if !used[i] {
-			rep.Stale = append(rep.Stale, eq)
+	return declared
+}
+
+// killer runs the cases against a mutant until one fails, and returns its
+// name; "" when every case passes. A case that fails because ctx ended
+// proves nothing, so the context's error is returned instead.
+func (mr *mutationRun) killer(meng *triage.Engine) (string, error) {
+	for _, tc := range mr.cases {
+		if res := runCase(mr.ctx, meng, tc); !res.Passed {
+			if err := mr.ctx.Err(); err != nil {
+				return "", err
+			}
+			return tc.Name, nil
 		}
 	}
-	return rep, nil
+	return "", nil
+}
+
+// tally counts a mutant that loaded, settling its status against the
+// suite's declaration of it (declared, or -1).
+func (mr *mutationRun) tally(m *Mutant, declared int) {
+	rep := mr.rep
+	switch {
+	case m.Status == Killed && declared >= 0:
+		rep.Killed++
+		rep.Misdeclared = append(rep.Misdeclared, Misdeclared{EquivalentMutant: mr.suite.Equivalent[declared], KilledBy: m.KilledBy})
+	case m.Status == Killed:
+		rep.Killed++
+	case declared >= 0:
+		m.Status, m.Reason = Equivalent, mr.suite.Equivalent[declared].Reason
+		rep.Equivalent++
+	default:
+		rep.Survived++
+	}
 }
 
 // refusedFor reports whether the loader refused a mutant of r because of
