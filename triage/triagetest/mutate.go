@@ -362,67 +362,94 @@ func mutations(r triage.Rule) ([]mutation, error) {
 	if err != nil {
 		return nil, err
 	}
-	parse := func() (*ast.AST, error) {
-		a, errs := p.Parse(common.NewTextSource(r.When))
-		if len(errs.GetErrors()) > 0 {
-			return nil, fmt.Errorf("cannot parse condition: %s", errs.ToDisplayString())
-		}
-		return a, nil
-	}
-	a, err := parse()
+	mk := &mutator{p: p, when: r.When, seen: map[string]bool{r.When: true}}
+	a, err := mk.parse()
 	if err != nil {
 		return nil, err
 	}
-	var out []mutation
-	seen := map[string]bool{r.When: true}
-	add := func(m mutation) {
-		if m.action == 0 {
-			if seen[m.expr] {
-				return // the same text twice, or no change at all
-			}
-			seen[m.expr] = true
-		}
-		out = append(out, m)
-	}
-	// The whole condition negated.
-	fresh, err := parse()
-	if err != nil {
+	if err := mk.negation(); err != nil {
 		return nil, err
 	}
-	neg := ast.NewExprFactory().NewCall(maxID(fresh.Expr())+1, "!_", fresh.Expr())
-	text, err := parser.Unparse(neg, fresh.SourceInfo())
-	if err != nil {
-		return nil, fmt.Errorf("cannot print negated condition: %w", err)
-	}
-	add(mutation{op: "negate the condition", expr: text, line: 1, col: 1})
 	// Node by node: count the variants on the original, then make each on
 	// a fresh parse so that mutations never accumulate.
-	nodes := preorder(a.Expr())
-	for i, n := range nodes {
+	for i, n := range preorder(a.Expr()) {
 		s := siteOf(n)
 		for k := 0; k < s.variants; k++ {
-			fresh, err := parse()
-			if err != nil {
+			if err := mk.variant(i, s, k); err != nil {
 				return nil, err
 			}
-			target := preorder(fresh.Expr())[i]
-			op, at := s.apply(target, ast.NewExprFactory(), fresh.SourceInfo(), maxID(fresh.Expr())+1, k)
-			loc := fresh.SourceInfo().GetStartLocation(at.ID())
-			text, err := parser.Unparse(fresh.Expr(), fresh.SourceInfo())
-			if err != nil {
-				return nil, fmt.Errorf("cannot print mutant (%s): %w", op, err)
-			}
-			add(mutation{op: op, expr: text, line: loc.Line(), col: loc.Column() + 1})
 		}
 	}
 	// The action.
 	switch r.Action {
 	case triage.Refer:
-		add(mutation{op: "refer to caution", expr: r.When, action: triage.Caution})
+		mk.add(mutation{op: "refer to caution", expr: r.When, action: triage.Caution})
 	case triage.Caution:
-		add(mutation{op: "caution to refer", expr: r.When, action: triage.Refer})
+		mk.add(mutation{op: "caution to refer", expr: r.When, action: triage.Refer})
 	}
-	return out, nil
+	return mk.out, nil
+}
+
+// mutator collects the mutants of one condition, each made on a fresh
+// parse of its text.
+type mutator struct {
+	p    *parser.Parser
+	when string
+	out  []mutation
+	// seen holds the conditions made so far, and the original: a mutant
+	// that prints the same as one of them is no new mistake.
+	seen map[string]bool
+}
+
+func (mk *mutator) parse() (*ast.AST, error) {
+	a, errs := mk.p.Parse(common.NewTextSource(mk.when))
+	if len(errs.GetErrors()) > 0 {
+		return nil, fmt.Errorf("cannot parse condition: %s", errs.ToDisplayString())
+	}
+	return a, nil
+}
+
+// add keeps m unless it is a condition already seen.
+func (mk *mutator) add(m mutation) {
+	if m.action == 0 {
+		if mk.seen[m.expr] {
+			return // the same text twice, or no change at all
+		}
+		mk.seen[m.expr] = true
+	}
+	mk.out = append(mk.out, m)
+}
+
+// negation adds the whole condition negated.
+func (mk *mutator) negation() error {
+	fresh, err := mk.parse()
+	if err != nil {
+		return err
+	}
+	neg := ast.NewExprFactory().NewCall(maxID(fresh.Expr())+1, "!_", fresh.Expr())
+	text, err := parser.Unparse(neg, fresh.SourceInfo())
+	if err != nil {
+		return fmt.Errorf("cannot print negated condition: %w", err)
+	}
+	mk.add(mutation{op: "negate the condition", expr: text, line: 1, col: 1})
+	return nil
+}
+
+// variant adds variant k of site s, which is node i in preorder.
+func (mk *mutator) variant(i int, s site, k int) error {
+	fresh, err := mk.parse()
+	if err != nil {
+		return err
+	}
+	target := preorder(fresh.Expr())[i]
+	op, at := s.apply(target, ast.NewExprFactory(), fresh.SourceInfo(), maxID(fresh.Expr())+1, k)
+	loc := fresh.SourceInfo().GetStartLocation(at.ID())
+	text, err := parser.Unparse(fresh.Expr(), fresh.SourceInfo())
+	if err != nil {
+		return fmt.Errorf("cannot print mutant (%s): %w", op, err)
+	}
+	mk.add(mutation{op: op, expr: text, line: loc.Line(), col: loc.Column() + 1})
+	return nil
 }
 
 // siteOf returns the mistakes that can be made at n.
@@ -432,67 +459,83 @@ func siteOf(n ast.Expr) site {
 	}
 	call := n.AsCall()
 	fn := call.FunctionName()
-	args := call.Args()
 	switch {
 	case flips[fn] != "":
-		// Flip the operator, then move each numeric literal operand by one
-		// in each direction.
-		var lits []int
-		for j, arg := range args {
-			if isNumber(arg) {
-				lits = append(lits, j)
-			}
-		}
-		return site{variants: 1 + 2*len(lits), apply: func(n ast.Expr, fac ast.ExprFactory, _ *ast.SourceInfo, _ int64, k int) (string, ast.Expr) {
-			call := n.AsCall()
-			if k == 0 {
-				n.SetKindCase(fac.NewCall(n.ID(), flips[fn], call.Args()...))
-				return opText[fn] + " to " + opText[flips[fn]], n
-			}
-			arg := call.Args()[lits[(k-1)/2]]
-			delta := int64(1)
-			if (k-1)%2 == 1 {
-				delta = -1
-			}
-			old, moved := shift(arg.AsLiteral(), delta)
-			arg.SetKindCase(fac.NewLiteral(arg.ID(), moved))
-			return fmt.Sprintf("threshold %v to %v", old, moved), arg
-		}}
+		return comparisonSite(fn, call.Args())
 	case fn == "_&&_" || fn == "_||_":
-		other := "_||_"
-		if fn == "_||_" {
-			other = "_&&_"
-		}
-		// Swap the operator, drop either operand, negate either operand.
-		return site{variants: 5, apply: func(n ast.Expr, fac ast.ExprFactory, info *ast.SourceInfo, newID int64, k int) (string, ast.Expr) {
-			args := n.AsCall().Args()
-			switch k {
-			case 0:
-				n.SetKindCase(fac.NewCall(n.ID(), other, args...))
-				return opText[fn] + " to " + opText[other], n
-			case 1:
-				replace(n, args[1], info)
-				return "drop the left operand of " + opText[fn], n
-			case 2:
-				replace(n, args[0], info)
-				return "drop the right operand of " + opText[fn], n
-			default:
-				j := k - 3
-				side := [...]string{"left", "right"}[j]
-				at := args[j]
-				negated := slices.Clone(args)
-				if at.Kind() == ast.CallKind && at.AsCall().FunctionName() == "!_" {
-					// Negating a negation removes it.
-					negated[j] = at.AsCall().Args()[0]
-				} else {
-					negated[j] = fac.NewCall(newID, "!_", at)
-				}
-				n.SetKindCase(fac.NewCall(n.ID(), fn, negated...))
-				return "negate the " + side + " operand of " + opText[fn], at
-			}
-		}}
+		return logicSite(fn)
 	}
 	return site{}
+}
+
+// comparisonSite flips the comparison fn, then moves each numeric literal
+// operand by one in each direction.
+func comparisonSite(fn string, args []ast.Expr) site {
+	var lits []int
+	for j, arg := range args {
+		if isNumber(arg) {
+			lits = append(lits, j)
+		}
+	}
+	return site{variants: 1 + 2*len(lits), apply: func(n ast.Expr, fac ast.ExprFactory, _ *ast.SourceInfo, _ int64, k int) (string, ast.Expr) {
+		if k == 0 {
+			n.SetKindCase(fac.NewCall(n.ID(), flips[fn], n.AsCall().Args()...))
+			return opText[fn] + " to " + opText[flips[fn]], n
+		}
+		delta := int64(1)
+		if (k-1)%2 == 1 {
+			delta = -1
+		}
+		return shiftOperand(n.AsCall().Args()[lits[(k-1)/2]], fac, delta)
+	}}
+}
+
+// shiftOperand moves the numeric literal arg by delta.
+func shiftOperand(arg ast.Expr, fac ast.ExprFactory, delta int64) (string, ast.Expr) {
+	old, moved := shift(arg.AsLiteral(), delta)
+	arg.SetKindCase(fac.NewLiteral(arg.ID(), moved))
+	return fmt.Sprintf("threshold %v to %v", old, moved), arg
+}
+
+// logicSite swaps the operator fn (&& or ||), drops either operand, or
+// negates either operand.
+func logicSite(fn string) site {
+	other := "_||_"
+	if fn == "_||_" {
+		other = "_&&_"
+	}
+	return site{variants: 5, apply: func(n ast.Expr, fac ast.ExprFactory, info *ast.SourceInfo, newID int64, k int) (string, ast.Expr) {
+		args := n.AsCall().Args()
+		switch k {
+		case 0:
+			n.SetKindCase(fac.NewCall(n.ID(), other, args...))
+			return opText[fn] + " to " + opText[other], n
+		case 1:
+			replace(n, args[1], info)
+			return "drop the left operand of " + opText[fn], n
+		case 2:
+			replace(n, args[0], info)
+			return "drop the right operand of " + opText[fn], n
+		default:
+			return negateOperand(n, fn, fac, newID, k-3)
+		}
+	}}
+}
+
+// negateOperand negates operand j of n, a call of fn (&& or ||), using
+// newID for the ! it adds. Negating a negation removes it.
+func negateOperand(n ast.Expr, fn string, fac ast.ExprFactory, newID int64, j int) (string, ast.Expr) {
+	args := n.AsCall().Args()
+	side := [...]string{"left", "right"}[j]
+	at := args[j]
+	negated := slices.Clone(args)
+	if at.Kind() == ast.CallKind && at.AsCall().FunctionName() == "!_" {
+		negated[j] = at.AsCall().Args()[0]
+	} else {
+		negated[j] = fac.NewCall(newID, "!_", at)
+	}
+	n.SetKindCase(fac.NewCall(n.ID(), fn, negated...))
+	return "negate the " + side + " operand of " + opText[fn], at
 }
 
 // replace puts with in n's place. A macro (exists, all...) is printed from
