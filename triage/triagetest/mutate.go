@@ -583,28 +583,27 @@ func shift(v ref.Val, delta int64) (old any, moved ref.Val) {
 // from the original macro call, so mistakes made inside them would not
 // show; they are left alone.
 func preorder(e ast.Expr) []ast.Expr {
-	var out []ast.Expr
-	var walk func(ast.Expr)
-	walk = func(e ast.Expr) {
-		out = append(out, e)
-		switch e.Kind() {
-		case ast.CallKind:
-			c := e.AsCall()
-			if c.IsMemberFunction() {
-				walk(c.Target())
-			}
-			for _, a := range c.Args() {
-				walk(a)
-			}
-		case ast.ListKind:
-			for _, el := range e.AsList().Elements() {
-				walk(el)
-			}
-		case ast.SelectKind:
-			walk(e.AsSelect().Operand())
+	return appendPreorder(nil, e)
+}
+
+func appendPreorder(out []ast.Expr, e ast.Expr) []ast.Expr {
+	out = append(out, e)
+	switch e.Kind() {
+	case ast.CallKind:
+		c := e.AsCall()
+		if c.IsMemberFunction() {
+			out = appendPreorder(out, c.Target())
 		}
+		for _, a := range c.Args() {
+			out = appendPreorder(out, a)
+		}
+	case ast.ListKind:
+		for _, el := range e.AsList().Elements() {
+			out = appendPreorder(out, el)
+		}
+	case ast.SelectKind:
+		out = appendPreorder(out, e.AsSelect().Operand())
 	}
-	walk(e)
 	return out
 }
 
