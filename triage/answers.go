@@ -43,71 +43,109 @@ func decodeAnswers(r io.Reader, limits *answerLimits) (Answers, error) {
 	if err != nil {
 		return nil, err
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	// at reports a problem at byte offset off of data.
-	at := func(off int64, question, msg string) (Answers, error) {
-		return nil, docError(data, int(off), question, msg)
-	}
-	// malformed reports a syntax error found while reading the answer to
-	// key (or, with key "", between answers; after is the key before).
-	malformed := func(key, after string) (Answers, error) {
-		off, problem := syntaxError(data, key, after)
-		if key != "" && !strings.HasPrefix(problem, "expected a colon") {
-			return at(off, key, fmt.Sprintf("malformed JSON in the answer to %s: %s", quoteInput(key), problem))
-		}
-		return at(off, key, "malformed JSON: "+problem)
-	}
-	first := skipSpace(data, 0)
-	tok, err := dec.Token()
-	if err != nil {
-		if errors.Is(err, io.EOF) {
-			return at(first, "", "no JSON object found (empty input)")
-		}
-		return malformed("", "")
-	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return at(first, "", "answers must be a JSON object like {\"fever\": true}, got "+describeToken(tok))
+	ar := &answersReader{data: data, dec: json.NewDecoder(bytes.NewReader(data)), limits: limits}
+	ar.dec.UseNumber()
+	if err := ar.open(); err != nil {
+		return nil, err
 	}
 	out := Answers{}
 	prev := ""
-	for dec.More() {
-		// The key starts after the comma that the decoder skips for us.
-		keyStart := skipSpace(data, dec.InputOffset())
-		if keyStart < int64(len(data)) && data[keyStart] == ',' {
-			keyStart = skipSpace(data, keyStart+1)
-		}
-		tok, err := dec.Token()
+	for ar.dec.More() {
+		key, v, err := ar.answer(out, prev)
 		if err != nil {
-			return malformed("", prev)
-		}
-		key, _ := tok.(string)
-		if err := limits.key(key); err != nil {
-			return nil, err
-		}
-		if _, dup := out[key]; dup {
-			return at(keyStart, key, fmt.Sprintf("question %s is answered twice", quoteInput(key)))
-		}
-		if err := limits.count(len(out) + 1); err != nil {
-			return nil, err
-		}
-		var v any
-		if err := dec.Decode(&v); err != nil {
-			return malformed(key, "")
-		}
-		if err := limits.value(key, v); err != nil {
 			return nil, err
 		}
 		out[key] = v
 		prev = key
 	}
-	if _, err := dec.Token(); err != nil {
-		return malformed("", prev)
-	}
-	if rest := skipSpace(data, dec.InputOffset()); rest < int64(len(data)) {
-		return at(rest, "", "unexpected data after the answers object")
+	if err := ar.close(prev); err != nil {
+		return nil, err
 	}
 	return out, nil
+}
+
+// answersReader reads one answers document as a stream, so that limits
+// apply as it goes, and keeps its text, so that every error says where in
+// it the problem is.
+type answersReader struct {
+	data   []byte
+	dec    *json.Decoder
+	limits *answerLimits
+}
+
+// open reads the { that starts the answers object.
+func (ar *answersReader) open() error {
+	first := skipSpace(ar.data, 0)
+	tok, err := ar.dec.Token()
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			return ar.at(first, "", "no JSON object found (empty input)")
+		}
+		return ar.malformed("", "")
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return ar.at(first, "", "answers must be a JSON object like {\"fever\": true}, got "+describeToken(tok))
+	}
+	return nil
+}
+
+// answer reads the next key and its value. out holds the answers read so
+// far, and prev the last key, for the errors.
+func (ar *answersReader) answer(out Answers, prev string) (string, any, error) {
+	// The key starts after the comma that the decoder skips for us.
+	keyStart := skipSpace(ar.data, ar.dec.InputOffset())
+	if keyStart < int64(len(ar.data)) && ar.data[keyStart] == ',' {
+		keyStart = skipSpace(ar.data, keyStart+1)
+	}
+	tok, err := ar.dec.Token()
+	if err != nil {
+		return "", nil, ar.malformed("", prev)
+	}
+	key, _ := tok.(string)
+	if err := ar.limits.key(key); err != nil {
+		return "", nil, err
+	}
+	if _, dup := out[key]; dup {
+		return "", nil, ar.at(keyStart, key, fmt.Sprintf("question %s is answered twice", quoteInput(key)))
+	}
+	if err := ar.limits.count(len(out) + 1); err != nil {
+		return "", nil, err
+	}
+	var v any
+	if err := ar.dec.Decode(&v); err != nil {
+		return "", nil, ar.malformed(key, "")
+	}
+	if err := ar.limits.value(key, v); err != nil {
+		return "", nil, err
+	}
+	return key, v, nil
+}
+
+// close reads the } that ends the answers object, after the answer to
+// prev, and checks that nothing follows it.
+func (ar *answersReader) close(prev string) error {
+	if _, err := ar.dec.Token(); err != nil {
+		return ar.malformed("", prev)
+	}
+	if rest := skipSpace(ar.data, ar.dec.InputOffset()); rest < int64(len(ar.data)) {
+		return ar.at(rest, "", "unexpected data after the answers object")
+	}
+	return nil
+}
+
+// at reports a problem at byte offset off of the document.
+func (ar *answersReader) at(off int64, question, msg string) error {
+	return docError(ar.data, int(off), question, msg)
+}
+
+// malformed reports a syntax error found while reading the answer to key
+// (or, with key "", between answers; after is the key before).
+func (ar *answersReader) malformed(key, after string) error {
+	off, problem := syntaxError(ar.data, key, after)
+	if key != "" && !strings.HasPrefix(problem, "expected a colon") {
+		return ar.at(off, key, fmt.Sprintf("malformed JSON in the answer to %s: %s", quoteInput(key), problem))
+	}
+	return ar.at(off, key, "malformed JSON: "+problem)
 }
 
 // docError is an *AnswerError at byte offset off of the JSON document
@@ -202,19 +240,51 @@ func (e *Engine) prepare(a Answers, given []any) (vars map[string]any, complete 
 	if err := e.limits.count(len(a)); err != nil {
 		return nil, false, err
 	}
-	var errs AnswerErrors
-	copyNeeded := false
-	found, answered := 0, 0
-	// Walk the questionnaire rather than the map: lookups are cheaper than
-	// map iteration, and errors come out in questionnaire order.
+	sc, err := e.scan(a, given)
+	if err != nil {
+		return nil, false, err
+	}
+	errs := sc.errs
+	if sc.found != len(a) {
+		unknown, err := e.unknownAnswers(a)
+		if err != nil {
+			return nil, false, err
+		}
+		errs = append(errs, unknown...)
+	}
+	if len(errs) > 0 {
+		return nil, false, errs
+	}
+	complete = sc.answered == len(e.questions)
+	if !sc.copyNeeded {
+		return a, complete, nil
+	}
+	return e.activation(a), complete, nil
+}
+
+// scanned is what scan found in the answers to known questions.
+type scanned struct {
+	found, answered int // keys of known questions; valid answers among them
+	// copyNeeded is set when the caller's map cannot be the activation:
+	// some answer is unanswered or not in its CEL-native Go type.
+	copyNeeded bool
+	errs       AnswerErrors // invalid answers, in questionnaire order
+}
+
+// scan checks the answer to each question and stores each valid one in
+// given. It walks the questionnaire rather than the map: lookups are
+// cheaper than map iteration, and errors come out in questionnaire order.
+// It returns an error only for an invalid answer over a limit.
+func (e *Engine) scan(a Answers, given []any) (scanned, error) {
+	var sc scanned
 	for qi, q := range e.questions {
 		v, ok := a[q.ID]
 		if !ok {
 			continue
 		}
-		found++
+		sc.found++
 		if unanswered(&q.Question, v) {
-			copyNeeded = true // unanswered: must not appear in the activation
+			sc.copyNeeded = true // unanswered: must not appear in the activation
 			continue
 		}
 		changed, msg := check(&q.Question, v)
@@ -223,44 +293,47 @@ func (e *Engine) prepare(a Answers, given []any) (vars map[string]any, complete 
 			// choices fit them), so only an invalid one needs checking:
 			// the complete-answers path pays nothing for the limits.
 			if err := e.limits.value(q.ID, v); err != nil {
-				return nil, false, err
+				return scanned{}, err
 			}
-			errs = append(errs, &AnswerError{Question: q.ID, Value: v, Msg: msg})
+			sc.errs = append(sc.errs, &AnswerError{Question: q.ID, Value: v, Msg: msg})
 			continue
 		}
 		given[qi] = v
-		answered++
-		copyNeeded = copyNeeded || changed
+		sc.answered++
+		sc.copyNeeded = sc.copyNeeded || changed
 	}
-	if found != len(a) {
-		var unknown AnswerErrors
-		for k, v := range a {
-			if _, ok := e.qIndex[k]; ok {
-				continue
-			}
-			if err := e.limits.key(k); err != nil {
-				return nil, false, err
-			}
-			if err := e.limits.value(k, v); err != nil {
-				return nil, false, err
-			}
-			msg := "unknown question"
-			if s := suggest(k, questionIDs(e.questions)); s != "" {
-				msg += fmt.Sprintf(" (did you mean %q?)", s)
-			}
-			unknown = append(unknown, &AnswerError{Question: k, Value: v, Msg: msg})
+	return sc, nil
+}
+
+// unknownAnswers reports the answers to questions the rule set does not
+// have, sorted by id, each with a suggestion when one is close. It returns
+// an error alone when such an answer is over a limit.
+func (e *Engine) unknownAnswers(a Answers) (AnswerErrors, error) {
+	var unknown AnswerErrors
+	for k, v := range a {
+		if _, ok := e.qIndex[k]; ok {
+			continue
 		}
-		slices.SortFunc(unknown, func(x, y *AnswerError) int { return strings.Compare(x.Question, y.Question) })
-		errs = append(errs, unknown...)
+		if err := e.limits.key(k); err != nil {
+			return nil, err
+		}
+		if err := e.limits.value(k, v); err != nil {
+			return nil, err
+		}
+		msg := "unknown question"
+		if s := suggest(k, questionIDs(e.questions)); s != "" {
+			msg += fmt.Sprintf(" (did you mean %q?)", s)
+		}
+		unknown = append(unknown, &AnswerError{Question: k, Value: v, Msg: msg})
 	}
-	if len(errs) > 0 {
-		return nil, false, errs
-	}
-	complete = answered == len(e.questions)
-	if !copyNeeded {
-		return a, complete, nil
-	}
-	vars = make(map[string]any, len(a))
+	slices.SortFunc(unknown, func(x, y *AnswerError) int { return strings.Compare(x.Question, y.Question) })
+	return unknown, nil
+}
+
+// activation copies the valid answers of a, which prepare has checked,
+// normalised to their CEL-native Go types, leaving out the unanswered.
+func (e *Engine) activation(a Answers) map[string]any {
+	vars := make(map[string]any, len(a))
 	for k, v := range a {
 		qi, known := e.qIndex[k]
 		if !known || unanswered(&e.questions[qi].Question, v) {
@@ -269,7 +342,7 @@ func (e *Engine) prepare(a Answers, given []any) (vars map[string]any, complete 
 		nv, _, _ := normalize(&e.questions[qi].Question, v)
 		vars[k] = nv
 	}
-	return vars, complete, nil
+	return vars
 }
 
 // unanswered reports an answer that is nil, or a nil slice for a

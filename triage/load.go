@@ -160,58 +160,24 @@ func (b *builder) load(s *ruleset.Snapshot) (*Engine, error) {
 	if s.NoDir {
 		return nil, b.errs
 	}
-	var (
-		headers   []item[ruleyaml.File]
-		sources   []item[ruleyaml.Source]
-		questions []item[ruleyaml.Question]
-		rules     []item[ruleyaml.Rule]
-		guidance  []item[ruleyaml.Guidance]
-		firstFile string
-		decoders  = map[string]*decoder{}
-	)
-	for _, rf := range s.Files {
-		name := rf.Name
-		if firstFile == "" {
-			firstFile = name
-		}
-		d := newDecoder("rule file", name, rf.Src, &b.errs)
-		decoders[name] = d
-		root, parsed := d.Parse()
-		b.unreadable = b.unreadable || !parsed
-		f := d.DecodeFile(root)
-		if f.HasHeader() {
-			headers = append(headers, item[ruleyaml.File]{f, d})
-		}
-		for _, s := range f.Sources {
-			sources = append(sources, item[ruleyaml.Source]{s, d})
-		}
-		for _, q := range f.Questions {
-			questions = append(questions, item[ruleyaml.Question]{q, d})
-		}
-		for _, r := range f.Rules {
-			rules = append(rules, item[ruleyaml.Rule]{r, d})
-		}
-		for _, g := range f.SelfCare {
-			guidance = append(guidance, item[ruleyaml.Guidance]{g, d})
-		}
-	}
-	if firstFile == "" {
+	in := b.decode(s.Files)
+	if in.firstFile == "" {
 		b.errs = append(b.errs, &Error{Pos: Position{File: "."}, Msg: "no rule files found (want *.yaml files other than *_test.yaml)"})
 		return nil, b.errs
 	}
 
 	eng := &Engine{}
 	eng.info.Hash = s.Hash
-	if len(headers) > 0 || !b.unreadable {
-		b.header(eng, headers, firstFile)
+	if len(in.headers) > 0 || !b.unreadable {
+		b.header(eng, in.headers, in.firstFile)
 	}
-	if b.sizeLimits(questions, rules) {
+	if b.sizeLimits(in.questions, in.rules) {
 		// Compiling an oversized rule set is the cost the limits exist
 		// to avoid.
-		return nil, b.finish(decoders)
+		return nil, b.finish(in.decoders)
 	}
-	srcByID := b.sources(eng, sources)
-	b.questionnaire(questions)
+	srcByID := b.sources(eng, in.sources)
+	b.questionnaire(in.questions)
 	b.questionLimits()
 
 	env, err := newEnv(b.questions, b.placeholders, &b.opts)
@@ -221,29 +187,88 @@ func (b *builder) load(s *ruleset.Snapshot) (*Engine, error) {
 	}
 	b.env, eng.env = env, env.CEL()
 	b.read = make([]bool, len(b.questions))
-	b.askIfs(questions)
-	eng.rules = b.rules(rules, srcByID)
-	eng.guidance = b.guidance(guidance, srcByID)
+	b.askIfs(in.questions)
+	eng.rules = b.rules(in.rules, srcByID)
+	eng.guidance = b.guidance(in.guidance, srcByID)
+	b.wholeSet(in)
+	if len(b.errs) > 0 {
+		return nil, b.finish(in.decoders)
+	}
+	b.complete(eng)
+	return eng, nil
+}
 
+// decoded is what the rule files declare, in file order, each item with
+// the decoder of its file so that its errors are positioned there.
+type decoded struct {
+	headers   []item[ruleyaml.File]
+	sources   []item[ruleyaml.Source]
+	questions []item[ruleyaml.Question]
+	rules     []item[ruleyaml.Rule]
+	guidance  []item[ruleyaml.Guidance]
+	// firstFile is the first rule file by name, "" when there is none:
+	// where errors about the set as a whole are reported.
+	firstFile string
+	decoders  map[string]*decoder
+}
+
+// decode parses and decodes every rule file. Nothing is checked across
+// files yet: the rule set is only known once every file is read.
+func (b *builder) decode(files []ruleset.File) *decoded {
+	in := &decoded{decoders: map[string]*decoder{}}
+	for _, rf := range files {
+		name := rf.Name
+		if in.firstFile == "" {
+			in.firstFile = name
+		}
+		d := newDecoder("rule file", name, rf.Src, &b.errs)
+		in.decoders[name] = d
+		root, parsed := d.Parse()
+		b.unreadable = b.unreadable || !parsed
+		f := d.DecodeFile(root)
+		if f.HasHeader() {
+			in.headers = append(in.headers, item[ruleyaml.File]{f, d})
+		}
+		for _, s := range f.Sources {
+			in.sources = append(in.sources, item[ruleyaml.Source]{s, d})
+		}
+		for _, q := range f.Questions {
+			in.questions = append(in.questions, item[ruleyaml.Question]{q, d})
+		}
+		for _, r := range f.Rules {
+			in.rules = append(in.rules, item[ruleyaml.Rule]{r, d})
+		}
+		for _, g := range f.SelfCare {
+			in.guidance = append(in.guidance, item[ruleyaml.Guidance]{g, d})
+		}
+	}
+	return in
+}
+
+// wholeSet reports what is wrong only with the rule set as a whole:
+// questions nothing reads, and no rules at all. When some file or
+// condition could not be read, both would be guesses, so neither is said.
+func (b *builder) wholeSet(in *decoded) {
 	for i, q := range b.questions {
 		if !b.read[i] && !b.unreadable {
 			b.errs = append(b.errs, &Error{Pos: q.pos, ID: q.ID, Msg: "no rule or ask_if reads this question, so it would be asked for nothing"})
 		}
 	}
-	if len(rules) == 0 && !b.unreadable {
-		b.errs = append(b.errs, &Error{Pos: Position{File: firstFile}, Msg: "the rule set has no rules"})
+	if len(in.rules) == 0 && !b.unreadable {
+		b.errs = append(b.errs, &Error{Pos: Position{File: in.firstFile}, Msg: "the rule set has no rules"})
 	}
-	if len(b.errs) > 0 {
-		return nil, b.finish(decoders)
-	}
+}
+
+// complete gives a rule set that checked clean its questionnaire, answer
+// limits and the batched program that evaluates every rule at once.
+func (b *builder) complete(eng *Engine) {
 	eng.questions, eng.qIndex = b.questions, b.qIndex
 	eng.limits = b.opts.answerLimits()
 	conds := make([]*compile.Condition, len(eng.rules))
 	for i, r := range eng.rules {
 		conds[i] = r.when.Condition
 	}
-	eng.batch, eng.batchNeedsCtx = env.Batch(conds)
-	return eng, nil
+	eng.batch, eng.batchNeedsCtx = b.env.Batch(conds)
 }
 
 // finish sorts the errors and gives each its source line, for
@@ -295,33 +320,36 @@ func (b *builder) header(eng *Engine, headers []item[ruleyaml.File], firstFile s
 		other.d.errorf(n, "", "name", "the rule set header is declared twice (first in %s); declare name, version, title and description in one file", h.d.file)
 	}
 	f, d := h.raw, h.d
-	need := func(s ruleyaml.Str, key string) bool {
-		if s.Bad {
-			return false
-		}
-		if !s.Present() {
-			d.errAt(Position{File: d.file, Line: 1, Column: 1}, "", key, "missing required key %q in the rule set header", key)
-			return false
-		}
-		return true
-	}
-	if need(f.Name, "name") {
+	if headerKey(d, f.Name, "name") {
 		if !setNameRe.MatchString(f.Name.V) {
 			d.errorf(f.Name.Node, "", "name", "name %q must be lower-case letters and digits separated by '-', '_' or '.'", f.Name.V)
 		}
 		eng.info.Name = f.Name.V
 	}
-	if need(f.Version, "version") {
+	if headerKey(d, f.Version, "version") {
 		if !semverRe.MatchString(f.Version.V) {
 			d.errorf(f.Version.Node, "", "version", "version %q is not a semantic version like 1.2.0", f.Version.V)
 		}
 		eng.info.Version = f.Version.V
 	}
-	if need(f.Title, "title") {
+	if headerKey(d, f.Title, "title") {
 		b.nonEmpty(d, f.Title, "", "title")
 		eng.info.Title = strings.TrimSpace(f.Title.V)
 	}
 	eng.description = strings.TrimSpace(f.Description.V)
+}
+
+// headerKey reports whether the header's key holds a string, and reports
+// it missing, at the top of the header's file, when it is absent.
+func headerKey(d *decoder, s ruleyaml.Str, key string) bool {
+	if s.Bad {
+		return false
+	}
+	if !s.Present() {
+		d.errAt(Position{File: d.file, Line: 1, Column: 1}, "", key, "missing required key %q in the rule set header", key)
+		return false
+	}
+	return true
 }
 
 func firstNode(ss ...ruleyaml.Str) *ruleyaml.Node {
@@ -381,103 +409,139 @@ func (b *builder) sources(eng *Engine, items []item[ruleyaml.Source]) map[string
 	return byID
 }
 
+// questionnaire checks the question declarations, in order, and keeps
+// those that can be asked. A question whose type is unknown becomes a
+// placeholder, so conditions reading it are not also reported as reading
+// an unknown question.
 func (b *builder) questionnaire(items []item[ruleyaml.Question]) {
 	firstPos := map[string]Position{}
 	for _, it := range items {
-		q, d := it.raw, it.d
-		id := q.ID.V
-		ok := b.required(d, q.ID, q.Node, id, q.Path, "id")
-		ok = b.required(d, q.Text, q.Node, id, q.Path, "text") && ok
-		ok = b.required(d, q.Type, q.Node, id, q.Path, "type") && ok
-		if !ok {
+		if out := b.question(&it.raw, it.d, firstPos); out != nil {
+			b.qIndex[out.ID] = len(b.questions)
+			b.questions = append(b.questions, out)
+		}
+	}
+}
+
+// question checks one question declaration; nil when it cannot be declared.
+func (b *builder) question(q *ruleyaml.Question, d *decoder, firstPos map[string]Position) *question {
+	if !b.questionID(q, d, firstPos) {
+		return nil
+	}
+	id := q.ID.V
+	b.nonEmpty(d, q.Text, id, q.Path+".text")
+	typ, valid := parseQuestionType(q.Type.V)
+	if !valid {
+		msg := fmt.Sprintf("unknown question type %q; want boolean, integer, number, choice or multichoice", q.Type.V)
+		if s := suggest(q.Type.V, questionTypeNames[1:]); s != "" {
+			msg = fmt.Sprintf("unknown question type %q (did you mean %q?); want boolean, integer, number, choice or multichoice", q.Type.V, s)
+		}
+		d.errorf(q.Type.Node, id, q.Path+".type", "%s", msg)
+		b.placeholders = append(b.placeholders, id)
+		return nil
+	}
+	out := &question{Question: Question{
+		ID: id, Text: strings.TrimSpace(q.Text.V), Help: strings.TrimSpace(q.Help.V),
+		Type: typ, Unit: strings.TrimSpace(q.Unit.V),
+	}, pos: d.pos(q.ID.Node)}
+	b.choices(out, q, d)
+	b.bounds(out, q, d)
+	if q.Unit.Present() && !out.numeric() {
+		d.errorf(q.Unit.Node, id, q.Path+".unit", "unit applies only to integer and number questions, not %s", typ)
+	}
+	if q.AskIf.Present() {
+		out.AskIf = q.AskIf.V
+	}
+	return out
+}
+
+// questionID checks that a question has its required keys and an id that
+// is a CEL identifier, declared once.
+func (b *builder) questionID(q *ruleyaml.Question, d *decoder, firstPos map[string]Position) bool {
+	id := q.ID.V
+	ok := b.required(d, q.ID, q.Node, id, q.Path, "id")
+	ok = b.required(d, q.Text, q.Node, id, q.Path, "text") && ok
+	ok = b.required(d, q.Type, q.Node, id, q.Path, "type") && ok
+	if !ok {
+		return false
+	}
+	if !identRe.MatchString(id) || slices.Contains(celReserved, id) {
+		d.errorf(q.ID.Node, id, q.Path+".id", "question id %q must be a snake_case identifier (a-z, 0-9, _) and not a CEL reserved word", id)
+		return false
+	}
+	if p, dup := firstPos[id]; dup {
+		d.errorf(q.ID.Node, id, q.Path+".id", "duplicate question id %q (first declared at %s)", id, p)
+		return false
+	}
+	firstPos[id] = d.pos(q.ID.Node)
+	return true
+}
+
+func (q *question) numeric() bool { return q.Type == IntegerType || q.Type == NumberType }
+
+// choices checks that choices are declared exactly for choice and
+// multichoice questions, and adds each valid, distinct one to out.
+func (b *builder) choices(out *question, q *ruleyaml.Question, d *decoder) {
+	id, typ := out.ID, out.Type
+	choice := typ == ChoiceType || typ == MultiChoiceType
+	switch {
+	case choice && q.ChoicesNode == nil:
+		d.errorf(q.Node, id, q.Path, "missing required key \"choices\" for a %s question", typ)
+	case !choice && q.ChoicesNode != nil:
+		d.errorf(q.ChoicesNode, id, q.Path+".choices", "choices apply only to choice and multichoice questions, not %s", typ)
+	case choice && len(q.Choices) == 0 && ruleyaml.IsEmptyList(q.ChoicesNode):
+		d.errorf(q.ChoicesNode, id, q.Path+".choices", "a %s question needs at least one choice", typ)
+	}
+	if !choice {
+		return
+	}
+	for _, c := range q.Choices {
+		if !c.Value.Present() {
+			if ruleyaml.IsMapping(c.Node) {
+				d.errorf(c.Node, id, q.Path+".choices", "missing required key \"value\"")
+			}
 			continue
 		}
-		if !identRe.MatchString(id) || slices.Contains(celReserved, id) {
-			d.errorf(q.ID.Node, id, q.Path+".id", "question id %q must be a snake_case identifier (a-z, 0-9, _) and not a CEL reserved word", id)
+		if !b.nonEmpty(d, c.Value, id, q.Path+".choices") {
 			continue
 		}
-		if p, dup := firstPos[id]; dup {
-			d.errorf(q.ID.Node, id, q.Path+".id", "duplicate question id %q (first declared at %s)", id, p)
+		if out.hasChoice(c.Value.V) {
+			d.errorf(c.Value.Node, id, q.Path+".choices", "duplicate choice %q", c.Value.V)
 			continue
 		}
-		firstPos[id] = d.pos(q.ID.Node)
-		b.nonEmpty(d, q.Text, id, q.Path+".text")
-		typ, valid := parseQuestionType(q.Type.V)
-		if !valid {
-			msg := fmt.Sprintf("unknown question type %q; want boolean, integer, number, choice or multichoice", q.Type.V)
-			if s := suggest(q.Type.V, questionTypeNames[1:]); s != "" {
-				msg = fmt.Sprintf("unknown question type %q (did you mean %q?); want boolean, integer, number, choice or multichoice", q.Type.V, s)
-			}
-			d.errorf(q.Type.Node, id, q.Path+".type", "%s", msg)
-			b.placeholders = append(b.placeholders, id)
+		label := strings.TrimSpace(c.Label.V)
+		if label == "" {
+			label = c.Value.V
+		}
+		out.Choices = append(out.Choices, Choice{Value: c.Value.V, Label: label})
+	}
+}
+
+// bounds checks min and max, which only numeric questions have (whole
+// numbers, for an integer question), and sets them on out.
+func (b *builder) bounds(out *question, q *ruleyaml.Question, d *decoder) {
+	id, typ := out.ID, out.Type
+	for _, m := range []struct {
+		n   *ruleyaml.Num
+		key string
+		dst **float64
+	}{{q.Min, "min", &out.Min}, {q.Max, "max", &out.Max}} {
+		if m.n == nil {
 			continue
 		}
-		out := &question{Question: Question{
-			ID: id, Text: strings.TrimSpace(q.Text.V), Help: strings.TrimSpace(q.Help.V),
-			Type: typ, Unit: strings.TrimSpace(q.Unit.V),
-		}, pos: d.pos(q.ID.Node)}
-		numeric := typ == IntegerType || typ == NumberType
-		choice := typ == ChoiceType || typ == MultiChoiceType
-		switch {
-		case choice && q.ChoicesNode == nil:
-			d.errorf(q.Node, id, q.Path, "missing required key \"choices\" for a %s question", typ)
-		case !choice && q.ChoicesNode != nil:
-			d.errorf(q.ChoicesNode, id, q.Path+".choices", "choices apply only to choice and multichoice questions, not %s", typ)
-		case choice && len(q.Choices) == 0 && ruleyaml.IsEmptyList(q.ChoicesNode):
-			d.errorf(q.ChoicesNode, id, q.Path+".choices", "a %s question needs at least one choice", typ)
+		if !out.numeric() {
+			d.errorf(m.n.Node, id, q.Path+"."+m.key, "%s applies only to integer and number questions, not %s", m.key, typ)
+			continue
 		}
-		if choice {
-			for _, c := range q.Choices {
-				if !c.Value.Present() {
-					if ruleyaml.IsMapping(c.Node) {
-						d.errorf(c.Node, id, q.Path+".choices", "missing required key \"value\"")
-					}
-					continue
-				}
-				if !b.nonEmpty(d, c.Value, id, q.Path+".choices") {
-					continue
-				}
-				if out.hasChoice(c.Value.V) {
-					d.errorf(c.Value.Node, id, q.Path+".choices", "duplicate choice %q", c.Value.V)
-					continue
-				}
-				label := strings.TrimSpace(c.Label.V)
-				if label == "" {
-					label = c.Value.V
-				}
-				out.Choices = append(out.Choices, Choice{Value: c.Value.V, Label: label})
-			}
+		if typ == IntegerType && (m.n.V != math.Trunc(m.n.V) || math.Abs(m.n.V) > 1<<53) {
+			d.errorf(m.n.Node, id, q.Path+"."+m.key, "%s of an integer question must be a whole number, got %s", m.key, m.n.Node.Value)
+			continue
 		}
-		for _, m := range []struct {
-			n   *ruleyaml.Num
-			key string
-			dst **float64
-		}{{q.Min, "min", &out.Min}, {q.Max, "max", &out.Max}} {
-			if m.n == nil {
-				continue
-			}
-			if !numeric {
-				d.errorf(m.n.Node, id, q.Path+"."+m.key, "%s applies only to integer and number questions, not %s", m.key, typ)
-				continue
-			}
-			if typ == IntegerType && (m.n.V != math.Trunc(m.n.V) || math.Abs(m.n.V) > 1<<53) {
-				d.errorf(m.n.Node, id, q.Path+"."+m.key, "%s of an integer question must be a whole number, got %s", m.key, m.n.Node.Value)
-				continue
-			}
-			v := m.n.V
-			*m.dst = &v
-		}
-		if out.Min != nil && out.Max != nil && *out.Min > *out.Max {
-			d.errorf(q.Max.Node, id, q.Path+".max", "max %s is less than min %s", fmtNum(*out.Max), fmtNum(*out.Min))
-		}
-		if q.Unit.Present() && !numeric {
-			d.errorf(q.Unit.Node, id, q.Path+".unit", "unit applies only to integer and number questions, not %s", typ)
-		}
-		if q.AskIf.Present() {
-			out.AskIf = q.AskIf.V
-		}
-		b.qIndex[id] = len(b.questions)
-		b.questions = append(b.questions, out)
+		v := m.n.V
+		*m.dst = &v
+	}
+	if out.Min != nil && out.Max != nil && *out.Min > *out.Max {
+		d.errorf(q.Max.Node, id, q.Path+".max", "max %s is less than min %s", fmtNum(*out.Max), fmtNum(*out.Min))
 	}
 }
 
@@ -554,84 +618,126 @@ func (b *builder) refPos(d *decoder, n *ruleyaml.Node, c *condition, qid string)
 
 var ruleIDRe = regexp.MustCompile(`^[a-z][a-z0-9_]*(?:[-.][a-z0-9_]+)*$`)
 
+// rules checks and compiles the rules, and returns those that are sound in
+// reporting order: refer rules, then caution rules.
 func (b *builder) rules(items []item[ruleyaml.Rule], srcByID map[string]Source) []*rule {
 	var refer, caution []*rule
 	firstPos := map[string]Position{}
 	for _, it := range items {
-		r, d := it.raw, it.d
-		id := r.ID.V
-		ok := b.required(d, r.ID, r.Node, id, r.Path, "id")
-		if !r.When.Present() {
-			b.unreadable = true
-		}
-		for _, f := range []struct {
-			s   ruleyaml.Str
-			key string
-		}{{r.Title, "title"}, {r.When, "when"}, {r.Action, "action"}, {r.Advice, "advice"}} {
-			ok = b.required(d, f.s, r.Node, id, r.Path, f.key) && ok
-		}
-		if r.Cite == nil {
-			d.errorf(r.Node, id, r.Path, "missing required key \"cite\": every rule must cite its source")
-			ok = false
-		}
-		if r.ID.Present() {
-			if !ruleIDRe.MatchString(id) {
-				d.errorf(r.ID.Node, id, r.Path+".id", "rule id %q must be lower-case letters, digits and '_', optionally separated by '-' or '.'", id)
-				ok = false
-			} else if p, dup := firstPos[id]; dup {
-				d.errorf(r.ID.Node, id, r.Path+".id", "duplicate rule id %q (first declared at %s)", id, p)
-				ok = false
-			} else {
-				firstPos[id] = d.pos(r.ID.Node)
-			}
-		}
-		var action Action
-		if r.Action.Present() {
-			if err := action.UnmarshalText([]byte(r.Action.V)); err != nil {
-				msg := fmt.Sprintf("unknown action %q", r.Action.V)
-				if s := suggest(r.Action.V, []string{"refer", "caution"}); s != "" {
-					msg += fmt.Sprintf(" (did you mean %q?)", s)
-				}
-				d.errorf(r.Action.Node, id, r.Path+".action", "%s; want refer or caution", msg)
-				ok = false
-			}
-		}
-		if r.Title.Present() {
-			ok = b.nonEmpty(d, r.Title, id, r.Path+".title") && ok
-		}
-		if r.Advice.Present() {
-			ok = b.nonEmpty(d, r.Advice, id, r.Path+".advice") && ok
-		}
-		var when *condition
-		if r.When.Present() {
-			when = b.compile(d, r.When.Node, id, r.Path+".when")
-			if when != nil {
-				if !b.guarded(d, r.When.Node, id, r.Path+".when", when) {
-					when = nil
-				}
-			}
-			ok = ok && when != nil
-		}
-		cite, citeOK := b.citation(d, r.Cite, srcByID, id, r.Path+".cite")
-		seeAlso, seeOK := b.citations(d, r.SeeAlso, srcByID, id, r.Path+".see_also")
-		if !ok || !citeOK || !seeOK {
-			continue
-		}
-		out := &rule{Rule: Rule{
-			ID: id, Title: strings.TrimSpace(r.Title.V), Action: action, When: r.When.V,
-			Advice: strings.TrimSpace(r.Advice.V), Note: strings.TrimSpace(r.Note.V),
-			Citation: cite, SeeAlso: seeAlso, Pos: d.pos(r.ID.Node),
-		}, when: when}
-		for _, ri := range when.Reads {
-			out.Reads = append(out.Reads, b.questions[ri].ID)
-		}
-		if action == Refer {
+		out := b.rule(&it.raw, it.d, firstPos, srcByID)
+		switch {
+		case out == nil:
+		case out.Action == Refer:
 			refer = append(refer, out)
-		} else {
+		default:
 			caution = append(caution, out)
 		}
 	}
 	return append(refer, caution...)
+}
+
+// rule checks one rule and compiles its condition; nil when anything is
+// wrong with it. Every check runs, so one pass reports every problem.
+func (b *builder) rule(r *ruleyaml.Rule, d *decoder, firstPos map[string]Position, srcByID map[string]Source) *rule {
+	id := r.ID.V
+	ok := b.ruleKeys(r, d)
+	ok = b.uniqueID(d, r.ID, r.Path, "rule", "rule", firstPos) && ok
+	action, actionOK := b.action(r, d)
+	ok = actionOK && ok
+	if r.Title.Present() {
+		ok = b.nonEmpty(d, r.Title, id, r.Path+".title") && ok
+	}
+	if r.Advice.Present() {
+		ok = b.nonEmpty(d, r.Advice, id, r.Path+".advice") && ok
+	}
+	var when *condition
+	if r.When.Present() {
+		when = b.when(r, d)
+		ok = ok && when != nil
+	}
+	cite, citeOK := b.citation(d, r.Cite, srcByID, id, r.Path+".cite")
+	seeAlso, seeOK := b.citations(d, r.SeeAlso, srcByID, id, r.Path+".see_also")
+	if !ok || !citeOK || !seeOK {
+		return nil
+	}
+	out := &rule{Rule: Rule{
+		ID: id, Title: strings.TrimSpace(r.Title.V), Action: action, When: r.When.V,
+		Advice: strings.TrimSpace(r.Advice.V), Note: strings.TrimSpace(r.Note.V),
+		Citation: cite, SeeAlso: seeAlso, Pos: d.pos(r.ID.Node),
+	}, when: when}
+	for _, ri := range when.Reads {
+		out.Reads = append(out.Reads, b.questions[ri].ID)
+	}
+	return out
+}
+
+// ruleKeys reports a rule's missing required keys. A rule without a
+// condition leaves the rule set not fully known (see builder.unreadable).
+func (b *builder) ruleKeys(r *ruleyaml.Rule, d *decoder) bool {
+	id := r.ID.V
+	ok := b.required(d, r.ID, r.Node, id, r.Path, "id")
+	if !r.When.Present() {
+		b.unreadable = true
+	}
+	for _, f := range []struct {
+		s   ruleyaml.Str
+		key string
+	}{{r.Title, "title"}, {r.When, "when"}, {r.Action, "action"}, {r.Advice, "advice"}} {
+		ok = b.required(d, f.s, r.Node, id, r.Path, f.key) && ok
+	}
+	if r.Cite == nil {
+		d.errorf(r.Node, id, r.Path, "missing required key \"cite\": every rule must cite its source")
+		ok = false
+	}
+	return ok
+}
+
+// uniqueID checks the form of a rule or guidance id s, when present, and
+// that no earlier item of the same kind took it. kind names the item in
+// the message about its form, dupKind in the one about a duplicate.
+func (b *builder) uniqueID(d *decoder, s ruleyaml.Str, path, kind, dupKind string, firstPos map[string]Position) bool {
+	if !s.Present() {
+		return true // reported as missing, or as the wrong type
+	}
+	id := s.V
+	if !ruleIDRe.MatchString(id) {
+		d.errorf(s.Node, id, path+".id", "%s id %q must be lower-case letters, digits and '_', optionally separated by '-' or '.'", kind, id)
+		return false
+	}
+	if p, dup := firstPos[id]; dup {
+		d.errorf(s.Node, id, path+".id", "duplicate %s id %q (first declared at %s)", dupKind, id, p)
+		return false
+	}
+	firstPos[id] = d.pos(s.Node)
+	return true
+}
+
+// action parses a rule's action, when present; a missing one is reported
+// by ruleKeys.
+func (b *builder) action(r *ruleyaml.Rule, d *decoder) (Action, bool) {
+	var action Action
+	if !r.Action.Present() {
+		return action, true
+	}
+	if err := action.UnmarshalText([]byte(r.Action.V)); err != nil {
+		msg := fmt.Sprintf("unknown action %q", r.Action.V)
+		if s := suggest(r.Action.V, []string{"refer", "caution"}); s != "" {
+			msg += fmt.Sprintf(" (did you mean %q?)", s)
+		}
+		d.errorf(r.Action.Node, r.ID.V, r.Path+".action", "%s; want refer or caution", msg)
+		return action, false
+	}
+	return action, true
+}
+
+// when compiles a rule's condition; nil when it does not compile or reads
+// a follow-up question without its guard.
+func (b *builder) when(r *ruleyaml.Rule, d *decoder) *condition {
+	c := b.compile(d, r.When.Node, r.ID.V, r.Path+".when")
+	if c == nil || !b.guarded(d, r.When.Node, r.ID.V, r.Path+".when", c) {
+		return nil
+	}
+	return c
 }
 
 func (b *builder) citation(d *decoder, c *ruleyaml.Cite, srcByID map[string]Source, id, path string) (Citation, bool) {
@@ -687,17 +793,7 @@ func (b *builder) guidance(items []item[ruleyaml.Guidance], srcByID map[string]S
 			d.errorf(g.Node, id, g.Path, "missing required key \"cite\": self-care guidance must cite its source")
 			ok = false
 		}
-		if g.ID.Present() {
-			if !ruleIDRe.MatchString(id) {
-				d.errorf(g.ID.Node, id, g.Path+".id", "guidance id %q must be lower-case letters, digits and '_', optionally separated by '-' or '.'", id)
-				ok = false
-			} else if p, dup := firstPos[id]; dup {
-				d.errorf(g.ID.Node, id, g.Path+".id", "duplicate self_care id %q (first declared at %s)", id, p)
-				ok = false
-			} else {
-				firstPos[id] = d.pos(g.ID.Node)
-			}
-		}
+		ok = b.uniqueID(d, g.ID, g.Path, "guidance", "self_care", firstPos) && ok
 		cite, citeOK := b.citation(d, g.Cite, srcByID, id, g.Path+".cite")
 		seeAlso, seeOK := b.citations(d, g.SeeAlso, srcByID, id, g.Path+".see_also")
 		if !ok || !citeOK || !seeOK {

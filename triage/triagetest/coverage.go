@@ -82,8 +82,25 @@ type QuestionCoverage struct {
 
 // coverage computes Coverage from the cases that produced a verdict.
 func coverage(eng *triage.Engine, cases []TestCase, results []CaseResult) Coverage {
+	rules, qs := eng.Rules(), eng.Questions()
+	c := newCoverage(rules, qs)
+	for ci, res := range results {
+		// Only what a passing case checks counts: a rule that merely
+		// happened to fire, in a case that would not notice if it
+		// stopped, is not tested by it.
+		if res.verdict == nil || !res.Passed {
+			continue
+		}
+		c.recordRules(rules, cases[ci], res.Name)
+		c.recordQuestions(qs, cases[ci], res.Name)
+	}
+	c.total()
+	return c
+}
+
+// newCoverage lists every rule and question, covered by no case yet.
+func newCoverage(rules []triage.Rule, qs []triage.Question) Coverage {
 	var c Coverage
-	rules := eng.Rules()
 	referReads := map[string]bool{}
 	for _, r := range rules {
 		if r.Action == triage.Refer {
@@ -96,41 +113,45 @@ func coverage(eng *triage.Engine, cases []TestCase, results []CaseResult) Covera
 	for i, r := range rules {
 		c.Rules[i] = RuleCoverage{ID: r.ID, Action: r.Action, Pos: r.Pos}
 	}
-	qs := eng.Questions()
 	c.Questions = make([]QuestionCoverage, len(qs))
 	for i, q := range qs {
 		c.Questions[i] = QuestionCoverage{ID: q.ID, UnansweredMatters: referReads[q.ID]}
 	}
-	for ci, res := range results {
-		// Only what a passing case checks counts: a rule that merely
-		// happened to fire, in a case that would not notice if it
-		// stopped, is not tested by it.
-		if res.verdict == nil || !res.Passed {
-			continue
+	return c
+}
+
+// recordRules credits the passing case tc, named name, with the rules it
+// checks fire or checks do not fire, where no earlier case was.
+func (c *Coverage) recordRules(rules []triage.Rule, tc TestCase, name string) {
+	for i, r := range rules {
+		rc := &c.Rules[i]
+		if rc.FiredBy == "" && assertsFires(tc.Expect, r.ID) {
+			rc.FiredBy = name
 		}
-		exp := cases[ci].Expect
-		answers := cases[ci].Answers
-		answered := func(q string) bool { return answers[q] != nil }
-		for i, r := range rules {
-			rc := &c.Rules[i]
-			if rc.FiredBy == "" && assertsFires(exp, r.ID) {
-				rc.FiredBy = res.Name
-			}
-			if rc.NotFiredBy == "" && allOf(r.Reads, answered) && assertsNotFires(exp, r) {
-				rc.NotFiredBy = res.Name
-			}
-		}
-		for i, q := range qs {
-			qc := &c.Questions[i]
-			if answered(q.ID) {
-				if qc.AnsweredBy == "" {
-					qc.AnsweredBy = res.Name
-				}
-			} else if qc.UnansweredBy == "" && slices.Contains(exp.Missing, q.ID) {
-				qc.UnansweredBy = res.Name
-			}
+		if rc.NotFiredBy == "" && allAnswered(tc.Answers, r.Reads) && assertsNotFires(tc.Expect, r) {
+			rc.NotFiredBy = name
 		}
 	}
+}
+
+// recordQuestions credits the passing case tc, named name, with the
+// questions it answers, and those it leaves unanswered and expects to be
+// missing, where no earlier case was.
+func (c *Coverage) recordQuestions(qs []triage.Question, tc TestCase, name string) {
+	for i, q := range qs {
+		qc := &c.Questions[i]
+		if tc.Answers[q.ID] != nil {
+			if qc.AnsweredBy == "" {
+				qc.AnsweredBy = name
+			}
+		} else if qc.UnansweredBy == "" && slices.Contains(tc.Expect.Missing, q.ID) {
+			qc.UnansweredBy = name
+		}
+	}
+}
+
+// total counts what is covered, of everything there is to cover.
+func (c *Coverage) total() {
 	for _, r := range c.Rules {
 		c.Total += 2
 		c.Covered += count(r.FiredBy != "", r.NotFiredBy != "")
@@ -143,7 +164,6 @@ func coverage(eng *triage.Engine, cases []TestCase, results []CaseResult) Covera
 			c.Covered += count(q.UnansweredBy != "")
 		}
 	}
-	return c
 }
 
 // assertsFires reports whether exp checks that rule id fires.
@@ -160,9 +180,10 @@ func assertsNotFires(exp Expectation, r triage.Rule) bool {
 		(r.Action == triage.Refer && exp.Outcome == triage.SelfCare)
 }
 
-func allOf(ids []string, pred func(string) bool) bool {
+// allAnswered reports whether a answers every question in ids.
+func allAnswered(a triage.Answers, ids []string) bool {
 	for _, id := range ids {
-		if !pred(id) {
+		if a[id] == nil {
 			return false
 		}
 	}

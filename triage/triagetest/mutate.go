@@ -124,14 +124,37 @@ func (m *MutationReport) Survivors() []Mutant {
 // mutate makes every mutant of the rule set in fsys, loads each and runs
 // cases against it until one fails.
 func mutate(ctx context.Context, eng *triage.Engine, fsys fs.FS, suite *Suite, cases []TestCase, loadOpts []triage.Option) (*MutationReport, error) {
+	base, err := baseline(eng, fsys, loadOpts)
+	if err != nil {
+		return nil, err
+	}
+	mr := &mutationRun{
+		ctx: ctx, base: base, suite: suite, cases: cases, loadOpts: loadOpts,
+		rep: &MutationReport{}, used: make([]bool, len(suite.Equivalent)),
+	}
+	for _, r := range eng.Rules() {
+		if err := mr.rule(r); err != nil {
+			return nil, err
+		}
+	}
+	for i, eq := range suite.Equivalent {
+		if !mr.used[i] {
+			mr.rep.Stale = append(mr.rep.Stale, eq)
+		}
+	}
+	return mr.rep, nil
+}
+
+// baseline copies the rule set's files into memory and checks that they
+// reload into the very rule set under test. Every mutant is the rule set
+// reloaded with one change; if the unchanged files did not reload, every
+// mutant would fail to load for a reason of its own, and "refused" would
+// hide them all.
+func baseline(eng *triage.Engine, fsys fs.FS, loadOpts []triage.Option) (fstest.MapFS, error) {
 	base, err := rootFiles(fsys)
 	if err != nil {
 		return nil, err
 	}
-	// Every mutant is the rule set reloaded with one change. The unchanged
-	// files must reload into the very rule set under test; otherwise every
-	// mutant would fail to load for a reason of its own, and "refused"
-	// would hide them all.
 	orig, err := triage.Load(base, loadOpts...)
 	if err != nil {
 		return nil, fmt.Errorf("triagetest: mutation testing reloads the rule set, and it does not load (give WithLoadOptions the options the Engine was loaded with): %w", err)
@@ -139,82 +162,127 @@ func mutate(ctx context.Context, eng *triage.Engine, fsys fs.FS, suite *Suite, c
 	if orig.RuleSet().Hash != eng.RuleSet().Hash {
 		return nil, fmt.Errorf("triagetest: the Engine was not loaded from these files (rule set %s, files %s)", eng.RuleSet(), orig.RuleSet())
 	}
-	rep := &MutationReport{}
-	used := make([]bool, len(suite.Equivalent))
-	for _, r := range eng.Rules() {
-		src, ok := base[r.Pos.File]
-		if !ok {
-			return nil, fmt.Errorf("triagetest: rule %s: file %s not found", r.ID, r.Pos.File)
+	return base, nil
+}
+
+// mutationRun is one run of mutation testing over a rule set.
+type mutationRun struct {
+	ctx      context.Context
+	base     fstest.MapFS // the rule set's files, unchanged
+	suite    *Suite
+	cases    []TestCase // the cases that passed against the rule set
+	loadOpts []triage.Option
+	rep      *MutationReport
+	// used marks the suite's equivalent_mutants declarations that match
+	// some mutant; the others are stale.
+	used []bool
+}
+
+// rule makes every mutant of r and tries each.
+func (mr *mutationRun) rule(r triage.Rule) error {
+	src, ok := mr.base[r.Pos.File]
+	if !ok {
+		return fmt.Errorf("triagetest: rule %s: file %s not found", r.ID, r.Pos.File)
+	}
+	muts, err := mutations(r)
+	if err != nil {
+		return fmt.Errorf("triagetest: rule %s: %w", r.ID, err)
+	}
+	for _, mu := range muts {
+		if err := mr.ctx.Err(); err != nil {
+			return err
 		}
-		muts, err := mutations(r)
+		m, err := mr.try(r, src.Data, mu)
 		if err != nil {
-			return nil, fmt.Errorf("triagetest: rule %s: %w", r.ID, err)
+			return err
 		}
-		for _, mu := range muts {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-			m := Mutant{Rule: r.ID, Operator: mu.op, Original: r.When, Mutated: mu.expr}
-			if mu.action != 0 {
-				m.Mutated = "action: " + mu.action.String()
-			}
-			data, pos, err := rewrite(src.Data, r.ID, mu)
-			if err != nil {
-				return nil, fmt.Errorf("triagetest: rule %s: %w", r.ID, err)
-			}
-			m.Pos = triage.Position{File: r.Pos.File, Line: pos.Line, Column: pos.Column}
-			mfs := maps.Clone(base)
-			mfs[r.Pos.File] = &fstest.MapFile{Data: data, Mode: 0o644}
-			declared := -1
-			for i, eq := range suite.Equivalent {
-				if eq.Rule == r.ID && eq.Mutant == m.Mutated {
-					declared, used[i] = i, true
-				}
-			}
-			meng, err := triage.Load(mfs, loadOpts...)
-			if err != nil {
-				refusal, ok := refusedFor(err, r)
-				if !ok {
-					return nil, fmt.Errorf("triagetest: mutant of rule %s (%s) failed to load for a reason unrelated to the mutation: %w", r.ID, m.Mutated, err)
-				}
-				m.Status, m.Refusal = Refused, refusal
-				rep.Refused++
-				rep.Mutants = append(rep.Mutants, m)
-				continue
-			}
-			// Declared equivalents run too: a case that kills one proves
-			// the declaration wrong.
-			m.Status = Survived
-			for _, tc := range cases {
-				if res := runCase(ctx, meng, tc); !res.Passed {
-					if err := ctx.Err(); err != nil {
-						return nil, err
-					}
-					m.Status, m.KilledBy = Killed, tc.Name
-					break
-				}
-			}
-			switch {
-			case m.Status == Killed && declared >= 0:
-				rep.Killed++
-				rep.Misdeclared = append(rep.Misdeclared, Misdeclared{EquivalentMutant: suite.Equivalent[declared], KilledBy: m.KilledBy})
-			case m.Status == Killed:
-				rep.Killed++
-			case declared >= 0:
-				m.Status, m.Reason = Equivalent, suite.Equivalent[declared].Reason
-				rep.Equivalent++
-			default:
-				rep.Survived++
-			}
-			rep.Mutants = append(rep.Mutants, m)
+		mr.rep.Mutants = append(mr.rep.Mutants, m)
+	}
+	return nil
+}
+
+// try loads the rule set with mutation mu made to rule r (whose file is
+// src) and runs the cases against it.
+func (mr *mutationRun) try(r triage.Rule, src []byte, mu mutation) (Mutant, error) {
+	m := Mutant{Rule: r.ID, Operator: mu.op, Original: r.When, Mutated: mu.expr}
+	if mu.action != 0 {
+		m.Mutated = "action: " + mu.action.String()
+	}
+	data, pos, err := rewrite(src, r.ID, mu)
+	if err != nil {
+		return Mutant{}, fmt.Errorf("triagetest: rule %s: %w", r.ID, err)
+	}
+	m.Pos = triage.Position{File: r.Pos.File, Line: pos.Line, Column: pos.Column}
+	mfs := maps.Clone(mr.base)
+	mfs[r.Pos.File] = &fstest.MapFile{Data: data, Mode: 0o644}
+	declared := mr.declared(r.ID, m.Mutated)
+	meng, err := triage.Load(mfs, mr.loadOpts...)
+	if err != nil {
+		refusal, ok := refusedFor(err, r)
+		if !ok {
+			return Mutant{}, fmt.Errorf("triagetest: mutant of rule %s (%s) failed to load for a reason unrelated to the mutation: %w", r.ID, m.Mutated, err)
+		}
+		m.Status, m.Refusal = Refused, refusal
+		mr.rep.Refused++
+		return m, nil
+	}
+	// Declared equivalents run too: a case that kills one proves the
+	// declaration wrong.
+	m.Status = Survived
+	killer, err := mr.killer(meng)
+	if err != nil {
+		return Mutant{}, err
+	}
+	if killer != "" {
+		m.Status, m.KilledBy = Killed, killer
+	}
+	mr.tally(&m, declared)
+	return m, nil
+}
+
+// declared returns the index of the last equivalent_mutants declaration
+// of this mutant, or -1, and marks every one that matches as used.
+func (mr *mutationRun) declared(rule, mutated string) int {
+	declared := -1
+	for i, eq := range mr.suite.Equivalent {
+		if eq.Rule == rule && eq.Mutant == mutated {
+			declared, mr.used[i] = i, true
 		}
 	}
-	for i, eq := range suite.Equivalent {
-		if !used[i] {
-			rep.Stale = append(rep.Stale, eq)
+	return declared
+}
+
+// killer runs the cases against a mutant until one fails, and returns its
+// name; "" when every case passes. A case that fails because ctx ended
+// proves nothing, so the context's error is returned instead.
+func (mr *mutationRun) killer(meng *triage.Engine) (string, error) {
+	for _, tc := range mr.cases {
+		if res := runCase(mr.ctx, meng, tc); !res.Passed {
+			if err := mr.ctx.Err(); err != nil {
+				return "", err
+			}
+			return tc.Name, nil
 		}
 	}
-	return rep, nil
+	return "", nil
+}
+
+// tally counts a mutant that loaded, settling its status against the
+// suite's declaration of it (declared, or -1).
+func (mr *mutationRun) tally(m *Mutant, declared int) {
+	rep := mr.rep
+	switch {
+	case m.Status == Killed && declared >= 0:
+		rep.Killed++
+		rep.Misdeclared = append(rep.Misdeclared, Misdeclared{EquivalentMutant: mr.suite.Equivalent[declared], KilledBy: m.KilledBy})
+	case m.Status == Killed:
+		rep.Killed++
+	case declared >= 0:
+		m.Status, m.Reason = Equivalent, mr.suite.Equivalent[declared].Reason
+		rep.Equivalent++
+	default:
+		rep.Survived++
+	}
 }
 
 // refusedFor reports whether the loader refused a mutant of r because of
@@ -294,67 +362,94 @@ func mutations(r triage.Rule) ([]mutation, error) {
 	if err != nil {
 		return nil, err
 	}
-	parse := func() (*ast.AST, error) {
-		a, errs := p.Parse(common.NewTextSource(r.When))
-		if len(errs.GetErrors()) > 0 {
-			return nil, fmt.Errorf("cannot parse condition: %s", errs.ToDisplayString())
-		}
-		return a, nil
-	}
-	a, err := parse()
+	mk := &mutator{p: p, when: r.When, seen: map[string]bool{r.When: true}}
+	a, err := mk.parse()
 	if err != nil {
 		return nil, err
 	}
-	var out []mutation
-	seen := map[string]bool{r.When: true}
-	add := func(m mutation) {
-		if m.action == 0 {
-			if seen[m.expr] {
-				return // the same text twice, or no change at all
-			}
-			seen[m.expr] = true
-		}
-		out = append(out, m)
-	}
-	// The whole condition negated.
-	fresh, err := parse()
-	if err != nil {
+	if err := mk.negation(); err != nil {
 		return nil, err
 	}
-	neg := ast.NewExprFactory().NewCall(maxID(fresh.Expr())+1, "!_", fresh.Expr())
-	text, err := parser.Unparse(neg, fresh.SourceInfo())
-	if err != nil {
-		return nil, fmt.Errorf("cannot print negated condition: %w", err)
-	}
-	add(mutation{op: "negate the condition", expr: text, line: 1, col: 1})
 	// Node by node: count the variants on the original, then make each on
 	// a fresh parse so that mutations never accumulate.
-	nodes := preorder(a.Expr())
-	for i, n := range nodes {
+	for i, n := range preorder(a.Expr()) {
 		s := siteOf(n)
 		for k := 0; k < s.variants; k++ {
-			fresh, err := parse()
-			if err != nil {
+			if err := mk.variant(i, s, k); err != nil {
 				return nil, err
 			}
-			target := preorder(fresh.Expr())[i]
-			op, at := s.apply(target, ast.NewExprFactory(), fresh.SourceInfo(), maxID(fresh.Expr())+1, k)
-			loc := fresh.SourceInfo().GetStartLocation(at.ID())
-			text, err := parser.Unparse(fresh.Expr(), fresh.SourceInfo())
-			if err != nil {
-				return nil, fmt.Errorf("cannot print mutant (%s): %w", op, err)
-			}
-			add(mutation{op: op, expr: text, line: loc.Line(), col: loc.Column() + 1})
 		}
 	}
 	// The action.
 	switch r.Action {
 	case triage.Refer:
-		add(mutation{op: "refer to caution", expr: r.When, action: triage.Caution})
+		mk.add(mutation{op: "refer to caution", expr: r.When, action: triage.Caution})
 	case triage.Caution:
-		add(mutation{op: "caution to refer", expr: r.When, action: triage.Refer})
+		mk.add(mutation{op: "caution to refer", expr: r.When, action: triage.Refer})
 	}
-	return out, nil
+	return mk.out, nil
+}
+
+// mutator collects the mutants of one condition, each made on a fresh
+// parse of its text.
+type mutator struct {
+	p    *parser.Parser
+	when string
+	out  []mutation
+	// seen holds the conditions made so far, and the original: a mutant
+	// that prints the same as one of them is no new mistake.
+	seen map[string]bool
+}
+
+func (mk *mutator) parse() (*ast.AST, error) {
+	a, errs := mk.p.Parse(common.NewTextSource(mk.when))
+	if len(errs.GetErrors()) > 0 {
+		return nil, fmt.Errorf("cannot parse condition: %s", errs.ToDisplayString())
+	}
+	return a, nil
+}
+
+// add keeps m unless it is a condition already seen.
+func (mk *mutator) add(m mutation) {
+	if m.action == 0 {
+		if mk.seen[m.expr] {
+			return // the same text twice, or no change at all
+		}
+		mk.seen[m.expr] = true
+	}
+	mk.out = append(mk.out, m)
+}
+
+// negation adds the whole condition negated.
+func (mk *mutator) negation() error {
+	fresh, err := mk.parse()
+	if err != nil {
+		return err
+	}
+	neg := ast.NewExprFactory().NewCall(maxID(fresh.Expr())+1, "!_", fresh.Expr())
+	text, err := parser.Unparse(neg, fresh.SourceInfo())
+	if err != nil {
+		return fmt.Errorf("cannot print negated condition: %w", err)
+	}
+	mk.add(mutation{op: "negate the condition", expr: text, line: 1, col: 1})
+	return nil
+}
+
+// variant adds variant k of site s, which is node i in preorder.
+func (mk *mutator) variant(i int, s site, k int) error {
+	fresh, err := mk.parse()
+	if err != nil {
+		return err
+	}
+	target := preorder(fresh.Expr())[i]
+	op, at := s.apply(target, ast.NewExprFactory(), fresh.SourceInfo(), maxID(fresh.Expr())+1, k)
+	loc := fresh.SourceInfo().GetStartLocation(at.ID())
+	text, err := parser.Unparse(fresh.Expr(), fresh.SourceInfo())
+	if err != nil {
+		return fmt.Errorf("cannot print mutant (%s): %w", op, err)
+	}
+	mk.add(mutation{op: op, expr: text, line: loc.Line(), col: loc.Column() + 1})
+	return nil
 }
 
 // siteOf returns the mistakes that can be made at n.
@@ -364,67 +459,83 @@ func siteOf(n ast.Expr) site {
 	}
 	call := n.AsCall()
 	fn := call.FunctionName()
-	args := call.Args()
 	switch {
 	case flips[fn] != "":
-		// Flip the operator, then move each numeric literal operand by one
-		// in each direction.
-		var lits []int
-		for j, arg := range args {
-			if isNumber(arg) {
-				lits = append(lits, j)
-			}
-		}
-		return site{variants: 1 + 2*len(lits), apply: func(n ast.Expr, fac ast.ExprFactory, _ *ast.SourceInfo, _ int64, k int) (string, ast.Expr) {
-			call := n.AsCall()
-			if k == 0 {
-				n.SetKindCase(fac.NewCall(n.ID(), flips[fn], call.Args()...))
-				return opText[fn] + " to " + opText[flips[fn]], n
-			}
-			arg := call.Args()[lits[(k-1)/2]]
-			delta := int64(1)
-			if (k-1)%2 == 1 {
-				delta = -1
-			}
-			old, moved := shift(arg.AsLiteral(), delta)
-			arg.SetKindCase(fac.NewLiteral(arg.ID(), moved))
-			return fmt.Sprintf("threshold %v to %v", old, moved), arg
-		}}
+		return comparisonSite(fn, call.Args())
 	case fn == "_&&_" || fn == "_||_":
-		other := "_||_"
-		if fn == "_||_" {
-			other = "_&&_"
-		}
-		// Swap the operator, drop either operand, negate either operand.
-		return site{variants: 5, apply: func(n ast.Expr, fac ast.ExprFactory, info *ast.SourceInfo, newID int64, k int) (string, ast.Expr) {
-			args := n.AsCall().Args()
-			switch k {
-			case 0:
-				n.SetKindCase(fac.NewCall(n.ID(), other, args...))
-				return opText[fn] + " to " + opText[other], n
-			case 1:
-				replace(n, args[1], info)
-				return "drop the left operand of " + opText[fn], n
-			case 2:
-				replace(n, args[0], info)
-				return "drop the right operand of " + opText[fn], n
-			default:
-				j := k - 3
-				side := [...]string{"left", "right"}[j]
-				at := args[j]
-				negated := slices.Clone(args)
-				if at.Kind() == ast.CallKind && at.AsCall().FunctionName() == "!_" {
-					// Negating a negation removes it.
-					negated[j] = at.AsCall().Args()[0]
-				} else {
-					negated[j] = fac.NewCall(newID, "!_", at)
-				}
-				n.SetKindCase(fac.NewCall(n.ID(), fn, negated...))
-				return "negate the " + side + " operand of " + opText[fn], at
-			}
-		}}
+		return logicSite(fn)
 	}
 	return site{}
+}
+
+// comparisonSite flips the comparison fn, then moves each numeric literal
+// operand by one in each direction.
+func comparisonSite(fn string, args []ast.Expr) site {
+	var lits []int
+	for j, arg := range args {
+		if isNumber(arg) {
+			lits = append(lits, j)
+		}
+	}
+	return site{variants: 1 + 2*len(lits), apply: func(n ast.Expr, fac ast.ExprFactory, _ *ast.SourceInfo, _ int64, k int) (string, ast.Expr) {
+		if k == 0 {
+			n.SetKindCase(fac.NewCall(n.ID(), flips[fn], n.AsCall().Args()...))
+			return opText[fn] + " to " + opText[flips[fn]], n
+		}
+		delta := int64(1)
+		if (k-1)%2 == 1 {
+			delta = -1
+		}
+		return shiftOperand(n.AsCall().Args()[lits[(k-1)/2]], fac, delta)
+	}}
+}
+
+// shiftOperand moves the numeric literal arg by delta.
+func shiftOperand(arg ast.Expr, fac ast.ExprFactory, delta int64) (string, ast.Expr) {
+	old, moved := shift(arg.AsLiteral(), delta)
+	arg.SetKindCase(fac.NewLiteral(arg.ID(), moved))
+	return fmt.Sprintf("threshold %v to %v", old, moved), arg
+}
+
+// logicSite swaps the operator fn (&& or ||), drops either operand, or
+// negates either operand.
+func logicSite(fn string) site {
+	other := "_||_"
+	if fn == "_||_" {
+		other = "_&&_"
+	}
+	return site{variants: 5, apply: func(n ast.Expr, fac ast.ExprFactory, info *ast.SourceInfo, newID int64, k int) (string, ast.Expr) {
+		args := n.AsCall().Args()
+		switch k {
+		case 0:
+			n.SetKindCase(fac.NewCall(n.ID(), other, args...))
+			return opText[fn] + " to " + opText[other], n
+		case 1:
+			replace(n, args[1], info)
+			return "drop the left operand of " + opText[fn], n
+		case 2:
+			replace(n, args[0], info)
+			return "drop the right operand of " + opText[fn], n
+		default:
+			return negateOperand(n, fn, fac, newID, k-3)
+		}
+	}}
+}
+
+// negateOperand negates operand j of n, a call of fn (&& or ||), using
+// newID for the ! it adds. Negating a negation removes it.
+func negateOperand(n ast.Expr, fn string, fac ast.ExprFactory, newID int64, j int) (string, ast.Expr) {
+	args := n.AsCall().Args()
+	side := [...]string{"left", "right"}[j]
+	at := args[j]
+	negated := slices.Clone(args)
+	if at.Kind() == ast.CallKind && at.AsCall().FunctionName() == "!_" {
+		negated[j] = at.AsCall().Args()[0]
+	} else {
+		negated[j] = fac.NewCall(newID, "!_", at)
+	}
+	n.SetKindCase(fac.NewCall(n.ID(), fn, negated...))
+	return "negate the " + side + " operand of " + opText[fn], at
 }
 
 // replace puts with in n's place. A macro (exists, all...) is printed from
@@ -472,28 +583,27 @@ func shift(v ref.Val, delta int64) (old any, moved ref.Val) {
 // from the original macro call, so mistakes made inside them would not
 // show; they are left alone.
 func preorder(e ast.Expr) []ast.Expr {
-	var out []ast.Expr
-	var walk func(ast.Expr)
-	walk = func(e ast.Expr) {
-		out = append(out, e)
-		switch e.Kind() {
-		case ast.CallKind:
-			c := e.AsCall()
-			if c.IsMemberFunction() {
-				walk(c.Target())
-			}
-			for _, a := range c.Args() {
-				walk(a)
-			}
-		case ast.ListKind:
-			for _, el := range e.AsList().Elements() {
-				walk(el)
-			}
-		case ast.SelectKind:
-			walk(e.AsSelect().Operand())
+	return appendPreorder(nil, e)
+}
+
+func appendPreorder(out []ast.Expr, e ast.Expr) []ast.Expr {
+	out = append(out, e)
+	switch e.Kind() {
+	case ast.CallKind:
+		c := e.AsCall()
+		if c.IsMemberFunction() {
+			out = appendPreorder(out, c.Target())
 		}
+		for _, a := range c.Args() {
+			out = appendPreorder(out, a)
+		}
+	case ast.ListKind:
+		for _, el := range e.AsList().Elements() {
+			out = appendPreorder(out, el)
+		}
+	case ast.SelectKind:
+		out = appendPreorder(out, e.AsSelect().Operand())
 	}
-	walk(e)
 	return out
 }
 

@@ -18,61 +18,92 @@ func (d *Decoder) Locate(n *Node, offset int) (line, col int) {
 	if n == nil || n.Line < 1 || n.Line > len(d.lines) {
 		return Pos(n)
 	}
-	type at struct {
-		r         rune
-		line, col int
-	}
 	value := []rune(n.Value)
+	if at, ok := matchValue(d.rawText(n, len(value)), value, offset); ok {
+		return at.line, at.col
+	}
+	return n.Line, n.Column
+}
+
+// rawChar is one character of a scalar's raw text, and where it is.
+type rawChar struct {
+	r         rune
+	line, col int
+}
+
+// rawText lists the characters of scalar n's raw text from the start of
+// its value, each line ending in a '\n'. An escape in a double-quoted
+// scalar is listed as the character it stands for, at its backslash. A
+// value of runes characters never spans more raw lines than that, so no
+// more are read.
+func (d *Decoder) rawText(n *Node, runes int) []rawChar {
 	startLine, startCol := n.Line, n.Column
 	if n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
 		startLine, startCol = n.Line+1, 1 // block scalars start after the indicator line
 	}
-	// A value never spans more raw lines than it has characters.
-	lastLine := min(len(d.lines), startLine+len(value)+1)
-	var raw []at
+	lastLine := min(len(d.lines), startLine+runes+1)
 	double := n.Style&yaml.DoubleQuotedStyle != 0
+	var raw []rawChar
 	for l := startLine; l <= lastLine; l++ {
 		rs := []rune(strings.TrimSuffix(d.lines[l-1], "\r"))
 		c0 := 1
 		if l == startLine {
-			c0 = startCol
-			// Skip a tag or an anchor written before the value.
-			for c0 <= len(rs) && (rs[c0-1] == '!' || rs[c0-1] == '&') {
-				for c0 <= len(rs) && rs[c0-1] != ' ' && rs[c0-1] != '\t' {
-					c0++
-				}
-				for c0 <= len(rs) && (rs[c0-1] == ' ' || rs[c0-1] == '\t') {
-					c0++
-				}
-			}
+			c0 = skipProperties(rs, startCol)
 		}
-		for c := c0; c <= len(rs); c++ {
-			if double && rs[c-1] == '\\' && c < len(rs) {
-				// An escape stands for one character of the value, found
-				// at its backslash.
-				if r, width, ok := unescape(rs[c:]); ok {
-					raw = append(raw, at{r, l, c})
-					c += width
-					continue
-				}
-			}
-			raw = append(raw, at{rs[c-1], l, c})
-		}
-		raw = append(raw, at{'\n', l, len(rs) + 1})
+		raw = appendLine(raw, rs, l, c0, double)
 	}
+	return raw
+}
+
+// skipProperties returns the column, from c0 on, where the value starts
+// after any tag or anchor written before it.
+func skipProperties(rs []rune, c0 int) int {
+	for c0 <= len(rs) && (rs[c0-1] == '!' || rs[c0-1] == '&') {
+		for c0 <= len(rs) && rs[c0-1] != ' ' && rs[c0-1] != '\t' {
+			c0++
+		}
+		for c0 <= len(rs) && (rs[c0-1] == ' ' || rs[c0-1] == '\t') {
+			c0++
+		}
+	}
+	return c0
+}
+
+// appendLine appends the characters of line l (rs), from column c0, and
+// the line break after them.
+func appendLine(raw []rawChar, rs []rune, l, c0 int, double bool) []rawChar {
+	for c := c0; c <= len(rs); c++ {
+		if double && rs[c-1] == '\\' && c < len(rs) {
+			// An escape stands for one character of the value, found at
+			// its backslash.
+			if r, width, ok := unescape(rs[c:]); ok {
+				raw = append(raw, rawChar{r, l, c})
+				c += width
+				continue
+			}
+		}
+		raw = append(raw, rawChar{rs[c-1], l, c})
+	}
+	return append(raw, rawChar{'\n', l, len(rs) + 1})
+}
+
+// matchValue walks raw along value, skipping only what YAML adds around a
+// value (quotes, escapes, line breaks and indentation), and returns where
+// the character at offset is. It fails if the walk meets anything else.
+func matchValue(raw []rawChar, value []rune, offset int) (rawChar, bool) {
 	i := 0
 	for j := 0; j < len(value); j++ {
 		for i < len(raw) && raw[i].r != value[j] {
 			if !strings.ContainsRune(" \t\n\"'\\", raw[i].r) {
-				return n.Line, n.Column
+				return rawChar{}, false
 			}
 			i++
 		}
 		if i >= len(raw) {
-			return n.Line, n.Column
+			return rawChar{}, false
 		}
 		if j == offset {
-			return raw[i].line, raw[i].col
+			return raw[i], true
 		}
 		i++
 	}
@@ -83,9 +114,9 @@ func (d *Decoder) Locate(n *Node, offset int) (line, col int) {
 		for k > 0 && strings.ContainsRune(" \t\n", raw[k].r) {
 			k--
 		}
-		return raw[k].line, raw[k].col + 1
+		return rawChar{line: raw[k].line, col: raw[k].col + 1}, true
 	}
-	return n.Line, n.Column
+	return rawChar{}, false
 }
 
 // unescape decodes the YAML double-quoted escape whose text (after the
