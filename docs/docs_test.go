@@ -38,7 +38,8 @@ const root = ".."
 const modulePath = "github.com/redflagkit/redflag"
 
 // docFiles are the Markdown files whose blocks are checked: every *.md in
-// the repository, outside hidden directories and testdata.
+// the repository, outside hidden directories, testdata and node_modules
+// (npm ci installs the browser test's axe-core, with its own README, there).
 func docFiles(t *testing.T) []string {
 	t.Helper()
 	var files []string
@@ -46,7 +47,7 @@ func docFiles(t *testing.T) []string {
 		if err != nil {
 			return err
 		}
-		if d.IsDir() && p != root && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata") {
+		if d.IsDir() && p != root && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata" || d.Name() == "node_modules") {
 			return filepath.SkipDir
 		}
 		if !d.IsDir() && strings.HasSuffix(p, ".md") {
@@ -481,7 +482,7 @@ func checkCommand(t *testing.T, where, base string, args []string, flags map[str
 		checkRedflag(t, where, args[1:], exists, flags)
 	case strings.HasPrefix(cmd, "./") || strings.HasPrefix(cmd, ".ci/"):
 		exists(cmd)
-	case slices.Contains([]string{"printf", "curl", "gofmt", "staticcheck", "git", "apt-get"}, cmd):
+	case slices.Contains([]string{"printf", "curl", "gofmt", "staticcheck", "git", "apt-get", "npm"}, cmd):
 	default:
 		t.Errorf("%s: unknown command %q; add it to checkCommand in docs/docs_test.go if it is real", where, cmd)
 	}

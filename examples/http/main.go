@@ -9,7 +9,7 @@
 //	GET  /               a browser form that asks one question at a time
 //	GET  /questionnaire  the questions, with their types, choices and ask_if
 //	POST /triage         answers in, verdict out (400 with per-question errors)
-//	POST /next           {"answers": {...}, "skip": [...]} in; the next question, or the verdict
+//	POST /next           {"answers": {...}, "skip": [...]} in; the next question (with a count of those left), or the verdict
 //
 // POST bodies must be sent as Content-Type: application/json (else 415,
 // which keeps cross-site "simple" form posts out) and are read strictly: one

@@ -166,11 +166,19 @@ func (s *server) triage(w http.ResponseWriter, r *http.Request) {
 // question asked after the outcome is decided as self-care: its answer can
 // add a caution but cannot change the outcome, so the form marks it as
 // optional and skippable.
+//
+// Remaining, with a question, is how many questions of its kind are still
+// to ask, this one included: the needed ones (Verdict.Missing) or, for an
+// optional question, the optional ones (Verdict.Optional), less those
+// skipped. It comes from the questionnaire's structure as it stands, so it
+// is an estimate for a progress cue, never a promise: an answer can make a
+// follow-up askable, and a red flag ends the questions at once.
 type nextResponse struct {
-	Done     bool             `json:"done"`
-	Question *triage.Question `json:"question,omitempty"`
-	Optional bool             `json:"optional,omitempty"`
-	Verdict  *triage.Verdict  `json:"verdict,omitempty"`
+	Done      bool             `json:"done"`
+	Question  *triage.Question `json:"question,omitempty"`
+	Optional  bool             `json:"optional,omitempty"`
+	Remaining int              `json:"remaining,omitempty"`
+	Verdict   *triage.Verdict  `json:"verdict,omitempty"`
 }
 
 // next reads {"answers": {...}, "skip": [...]}. Skip lists questions the
@@ -226,12 +234,12 @@ func (s *server) next(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if q, ok := s.firstNotSkipped(v.Missing, skip); ok {
-		writeJSON(w, http.StatusOK, nextResponse{Question: &q})
+		writeJSON(w, http.StatusOK, nextResponse{Question: &q, Remaining: notSkipped(v.Missing, skip)})
 		return
 	}
 	if v.Outcome == triage.SelfCare {
 		if q, ok := s.firstNotSkipped(v.Optional, skip); ok {
-			writeJSON(w, http.StatusOK, nextResponse{Question: &q, Optional: true})
+			writeJSON(w, http.StatusOK, nextResponse{Question: &q, Optional: true, Remaining: notSkipped(v.Optional, skip)})
 			return
 		}
 	}
@@ -246,6 +254,17 @@ func (s *server) firstNotSkipped(ids, skip []string) (triage.Question, bool) {
 		}
 	}
 	return triage.Question{}, false
+}
+
+// notSkipped counts the questions of ids that are not in skip.
+func notSkipped(ids, skip []string) int {
+	n := 0
+	for _, id := range ids {
+		if !slices.Contains(skip, id) {
+			n++
+		}
+	}
+	return n
 }
 
 // requestError is a request refused before any answer is looked at: its

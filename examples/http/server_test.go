@@ -179,17 +179,19 @@ func TestNext(t *testing.T) {
 		want   string // question id, or "" when done
 		// optional is whether the question is flagged optional.
 		optional bool
-		outcome  triage.Outcome
+		// remaining is the progress count given with a question.
+		remaining int
+		outcome   triage.Outcome
 		// cautions are the rule ids of the verdict's reasons, when done.
 		reasons []string
 		error   string
 	}{
-		{name: "start", reason: "nothing answered: the first question", body: `{}`, status: 200, want: "shooting_arm_pain"},
-		{name: "null answers", reason: "answers may be null at the start", body: `{"answers": null}`, status: 200, want: "shooting_arm_pain"},
-		{name: "in order", reason: "the next question Next gives", body: `{"answers": {"shooting_arm_pain": false}}`, status: 200, want: "numbness_tingling"},
+		{name: "start", reason: "nothing answered: the first question", body: `{}`, status: 200, want: "shooting_arm_pain", remaining: 18},
+		{name: "null answers", reason: "answers may be null at the start", body: `{"answers": null}`, status: 200, want: "shooting_arm_pain", remaining: 18},
+		{name: "in order", reason: "the next question Next gives", body: `{"answers": {"shooting_arm_pain": false}}`, status: 200, want: "numbness_tingling", remaining: 17},
 		{name: "red flag", reason: "a referral decides: done, with the verdict", body: `{"answers": {"fever": true}}`, status: 200, outcome: triage.SeeProfessional},
-		{name: "skip", reason: "a skipped question is not asked again", body: `{"answers": {}, "skip": ["shooting_arm_pain"]}`, status: 200, want: "numbness_tingling"},
-		{name: "gate", reason: "a follow-up comes only after its gate", body: `{"answers": {"self_pops": true}, "skip": ["shooting_arm_pain","numbness_tingling","electric_pain","needle_like_pain","popping_pain","pain_wraps_to_chest","deep_breath_pain","constant_stiffness","clunking"]}`, status: 200, want: "relief_minutes"},
+		{name: "skip", reason: "a skipped question is not asked again, nor counted", body: `{"answers": {}, "skip": ["shooting_arm_pain"]}`, status: 200, want: "numbness_tingling", remaining: 17},
+		{name: "gate", reason: "a follow-up comes only after its gate", body: `{"answers": {"self_pops": true}, "skip": ["shooting_arm_pain","numbness_tingling","electric_pain","needle_like_pain","popping_pain","pain_wraps_to_chest","deep_breath_pain","constant_stiffness","clunking"]}`, status: 200, want: "relief_minutes", remaining: 9},
 		{
 			name: "all skipped", reason: "when only skipped questions are left, done with an incomplete verdict, never self-care",
 			body:   `{"answers": {"shooting_arm_pain": false, "numbness_tingling": [], "electric_pain": false, "needle_like_pain": false, "popping_pain": false, "pain_wraps_to_chest": false, "deep_breath_pain": false, "constant_stiffness": false, "clunking": false, "self_pops": false, "pain_days": 1, "fever": false, "unexplained_weight_loss": false, "night_pain": false, "systemic_symptoms": false, "severe_osteoporosis": false, "inflammatory_condition": false}, "skip": ["recent_trauma"]}`,
@@ -197,11 +199,11 @@ func TestNext(t *testing.T) {
 		},
 		{
 			name: "optional after self-care", reason: "every referral settled as self-care: a question only a caution reads comes next, flagged optional",
-			body: `{"answers": ` + walkedSelfCare + `}`, status: 200, want: "grinding", optional: true,
+			body: `{"answers": ` + walkedSelfCare + `}`, status: 200, want: "grinding", optional: true, remaining: 2,
 		},
 		{
 			name: "optional skipped", reason: "a skipped optional question is passed over for the next optional one",
-			body: `{"answers": ` + walkedSelfCare + `, "skip": ["grinding"]}`, status: 200, want: "pops_per_day", optional: true,
+			body: `{"answers": ` + walkedSelfCare + `, "skip": ["grinding"]}`, status: 200, want: "pops_per_day", optional: true, remaining: 1,
 		},
 		{
 			name: "optional answered", reason: "twelve pops a day: done, still self-care, with the frequent-popping caution",
@@ -244,6 +246,7 @@ func TestNext(t *testing.T) {
 				require.NotNil(t, got.Question, tt.reason)
 				assert.Equal(t, tt.want, got.Question.ID, tt.reason)
 				assert.Equal(t, tt.optional, got.Optional, tt.reason)
+				assert.Equal(t, tt.remaining, got.Remaining, "%s: the questions still to ask, this one included", tt.reason)
 				assert.Equal(t, tt.optional, strings.Contains(string(data), `"optional":true`), "the flag is in the JSON only when set")
 				assert.Nil(t, got.Verdict)
 				return
@@ -253,6 +256,7 @@ func TestNext(t *testing.T) {
 			require.NotNil(t, got.Verdict, tt.reason)
 			assert.Equal(t, tt.outcome, got.Verdict.Outcome, tt.reason)
 			assert.False(t, got.Optional, "a verdict is not an optional question")
+			assert.NotContains(t, string(data), `"remaining"`, "nothing remains with a verdict")
 			assert.Equal(t, triage.Disclaimer, got.Verdict.Notice)
 			if tt.reasons != nil {
 				ids := []string{}

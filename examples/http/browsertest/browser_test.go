@@ -27,7 +27,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/redflagkit/redflag/rules"
@@ -134,10 +133,28 @@ func startExample(t *testing.T) string {
 	return ""
 }
 
-// browserPage starts the http example and a headless Chromium on its form.
-// The test is skipped only when no Chromium is installed (and fails instead
-// when REDFLAG_REQUIRE_CHROMIUM is set); .ci/run installs one.
-func browserPage(t *testing.T) (context.Context, *triage.Engine) {
+// viewport is a window size the form is tested at.
+type viewport struct {
+	name          string
+	width, height int64
+	mobile        bool // a phone: mobile and touch emulation
+}
+
+// viewports are a phone (390 px, as an iPhone 12 to 15) and a laptop.
+var viewports = []viewport{
+	{name: "390px", width: 390, height: 844, mobile: true},
+	{name: "1280px", width: 1280, height: 800},
+}
+
+// narrowest is the smallest phone the form is made for (an iPhone SE of
+// the first generation); TestBrowserRedFlag checks it too.
+var narrowest = viewport{name: "320px", width: 320, height: 568, mobile: true}
+
+// newBrowser starts the http example and a headless Chromium. The test is
+// skipped only when no Chromium is installed (and fails instead when
+// REDFLAG_REQUIRE_CHROMIUM is set); .ci/run installs one. Call open to load
+// the form.
+func newBrowser(t *testing.T) *page {
 	t.Helper()
 	var path string
 	for _, name := range chromiumNames {
@@ -174,17 +191,36 @@ func browserPage(t *testing.T) (context.Context, *triage.Engine) {
 	t.Cleanup(cancelAlloc)
 	ctx, cancelCtx := chromedp.NewContext(actx)
 	t.Cleanup(cancelCtx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 4*time.Minute)
 	t.Cleanup(cancelTimeout)
-	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(url)))
-	return ctx, eng
+	// The first action starts the browser, which lives as long as the
+	// context it is given: this one, not a later action's shorter one.
+	require.NoError(t, chromedp.Do(ctx), "starting Chromium")
+	return &page{t: t, ctx: ctx, url: url, eng: eng}
 }
 
 // page drives the form. Every screen the page shows bumps body[data-step].
 type page struct {
-	t    *testing.T
+	t    *testing.T // the running test or subtest
 	ctx  context.Context
+	url  string
+	eng  *triage.Engine
+	vp   viewport
 	step int
+}
+
+// open sets the window to vp and loads the form afresh for the (sub)test
+// t, and waits for its intro.
+func (p *page) open(t *testing.T, vp viewport) {
+	t.Helper()
+	p.t, p.vp, p.step = t, vp, 0
+	var opts []chromedp.EmulateViewportOption
+	if vp.mobile {
+		opts = append(opts, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait)
+	}
+	p.do("open the form at "+vp.name, chromedp.EmulateViewport(vp.width, vp.height, opts...), chromedp.Navigate(p.url))
+	p.next()
+	require.Equal(t, "intro", p.screen())
 }
 
 // do runs browser actions, failing the test if they take more than a few
@@ -194,7 +230,10 @@ func (p *page) do(what string, actions ...chromedp.Action[chromedp.Void]) {
 	p.t.Helper()
 	ctx, cancel := context.WithTimeout(p.ctx, 15*time.Second)
 	defer cancel()
-	require.NoError(p.t, chromedp.Do(ctx, actions...), "%s; the page shows: %s", what, p.js(`document.body.innerText`))
+	err := chromedp.Do(ctx, actions...)
+	if err != nil {
+		require.NoError(p.t, err, "%s; the page shows: %s", what, p.js(`document.body.innerText`))
+	}
 }
 
 // next waits for the next screen.
@@ -204,9 +243,16 @@ func (p *page) next() {
 	p.do(fmt.Sprintf("waiting for screen %d", p.step), chromedp.WaitReady(chromedp.CSS(fmt.Sprintf(`body[data-step="%d"]`, p.step))))
 }
 
+// click clicks the element with the mouse (or a tap, on the phone).
 func (p *page) click(css string) {
 	p.t.Helper()
 	p.do("click "+css, chromedp.Click(chromedp.CSS(css)))
+}
+
+// key types keys on the keyboard: "\t" is Tab, "\r" Enter, " " Space.
+func (p *page) key(keys string, opts ...chromedp.KeyOption) {
+	p.t.Helper()
+	p.do(fmt.Sprintf("type %q", keys), chromedp.KeyEvent(keys, opts...))
 }
 
 // set types value into the number field.
@@ -236,6 +282,13 @@ func (p *page) text(id string) string {
 	return p.js(fmt.Sprintf(`document.getElementById(%q).textContent`, id))
 }
 
+// visibleText is what the element shows (closed details and hidden parts
+// left out).
+func (p *page) visibleText(id string) string {
+	p.t.Helper()
+	return p.js(fmt.Sprintf(`document.getElementById(%q).innerText`, id))
+}
+
 func (p *page) hidden(id string) bool {
 	p.t.Helper()
 	return p.js(fmt.Sprintf(`String(document.getElementById(%q).hidden)`, id)) == "true"
@@ -245,136 +298,27 @@ func (p *page) screen() string { return p.js(`document.body.dataset.screen`) }
 
 func (p *page) questionID() string { return p.js(`document.getElementById("question").dataset.id`) }
 
-// TestBrowserRedFlag answers a red-flag path in a real browser: a refused
-// empty answer, back, and a tick that refers.
-func TestBrowserRedFlag(t *testing.T) {
-	ctx, _ := browserPage(t)
-	p := &page{t: t, ctx: ctx}
-	p.next()
-	require.Equal(t, "question", p.screen())
-	assert.Equal(t, triage.Disclaimer, p.text("top-notice"), "the note is on the page from the start")
-	assert.Equal(t, "Red flags when self-adjusting the upper back", p.text("title"))
-	assert.Equal(t, "Do you have pain that shoots down one or both of your arms?", p.text("question-text"))
-
-	p.click("#answer-no")
-	p.next()
-	assert.Equal(t, "numbness_tingling", p.questionID())
-	assert.Equal(t, "If you have no numbness or tingling, pick none of them.", p.text("question-help"))
-
-	p.click("#submit") // nothing ticked: not an answer
-	p.waitVisible("question-error")
-	assert.Equal(t, "Please tick what applies, or None of these.", p.text("question-error"), "nothing ticked is never read as none")
-
-	p.click("#back")
-	p.next()
-	assert.Equal(t, "shooting_arm_pain", p.questionID(), "back asks the previous question again")
-	p.click("#answer-no")
-	p.next()
-	p.click(`input[name=pick][value=fingers]`)
-	p.click("#submit")
-	p.next()
-
-	require.Equal(t, "verdict", p.screen())
-	assert.True(t, p.hidden("question"))
-	assert.Equal(t, "SEE A PROFESSIONAL — your answers include a red flag", p.text("outcome"))
-	reasons := p.text("reasons")
-	assert.Contains(t, reasons, "Red flag: Numbness or tingling in the fingers, arms or chest")
-	assert.Contains(t, reasons, "Because you answered: numbness_tingling = fingers")
-	assert.Contains(t, reasons, "Source: How to Safely Adjust Your Upper Back (001_0a05b181d71a6c01.txt), section: Crucial Safety Warnings and When to Seek Professional Help")
-	assert.Contains(t, reasons, "See also: ")
-	assert.Equal(t, triage.Disclaimer, p.text("notice"), "the verdict carries the not-a-diagnosis note")
-	assert.True(t, p.hidden("self-care"), "no self-care guidance with a referral")
-	assert.True(t, p.hidden("optional"), "nothing optional after a referral")
-	assert.Contains(t, p.text("rule-set"), "upper-back-self-adjustment 1.1.0 (sha256:")
+// focused names the element that has the keyboard focus: #id, or, for a
+// box in a label, "label:" and the label's text.
+func (p *page) focused() string {
+	p.t.Helper()
+	return p.js(`(() => {
+		const a = document.activeElement;
+		if (!a || a === document.body) return "body";
+		const l = a.closest("label");
+		if (l) return "label:" + l.textContent.trim();
+		if (a.id) return "#" + a.id;
+		if (a.tagName === "SUMMARY") return "summary:" + a.textContent.trim();
+		return a.tagName.toLowerCase();
+	})()`)
 }
 
-// TestBrowserSelfCare answers the whole adaptive path with no red flag and
-// checks that the page asked exactly what Engine.Next asks, in its order,
-// then the optional questions of Verdict.Optional, marked optional: it
-// skips grinding and answers twelve pops a day, and the result page shows
-// the frequent-popping caution with self-care.
-func TestBrowserSelfCare(t *testing.T) {
-	ctx, eng := browserPage(t)
-	p := &page{t: t, ctx: ctx}
-	person := triage.Answers{"self_pops": true, "relief_minutes": int64(30), "pain_days": int64(2), "numbness_tingling": []string{}, "pops_per_day": int64(12)}
-	for _, q := range eng.Questions() {
-		if _, ok := person[q.ID]; !ok && q.Type == triage.BooleanType {
-			person[q.ID] = false
-		}
-	}
-	var want []string
-	walked := triage.Answers{}
-	for {
-		q, ok, err := eng.Next(context.Background(), walked)
-		require.NoError(t, err)
-		if !ok {
-			break
-		}
-		want = append(want, q.ID)
-		walked[q.ID] = person[q.ID]
-	}
-	v, err := eng.Evaluate(context.Background(), walked)
-	require.NoError(t, err)
-	require.Equal(t, triage.SelfCare, v.Outcome)
-	wantOptional := v.Optional
-	require.Equal(t, []string{"grinding", "pops_per_day"}, wantOptional, "the default rules' caution-only questions")
-
-	var got, gotOptional []string
-	p.next()
-	for p.screen() == "question" {
-		require.Less(t, len(got)+len(gotOptional), 30, "the page keeps asking")
-		id := p.questionID()
-		optional := p.js(`document.getElementById("question").dataset.optional`) == "true"
-		assert.Equal(t, optional, !p.hidden("optional-note"), "%s: the optional note shows exactly on optional questions", id)
-		assert.Equal(t, optional, strings.HasSuffix(p.text("question-count"), "(optional)"), "%s: the count says optional", id)
-		if optional {
-			gotOptional = append(gotOptional, id)
-			assert.Contains(t, p.text("optional-note"), "cannot change the outcome")
-			assert.Equal(t, "Skip this optional question", p.text("skip"))
-		} else {
-			require.Empty(t, gotOptional, "%s: a needed question after an optional one", id)
-			got = append(got, id)
-		}
-		switch id {
-		case "numbness_tingling":
-			p.click("#answer-none")
-			p.click("#submit")
-		case "relief_minutes":
-			p.set("30")
-			p.click("#submit")
-		case "pain_days":
-			p.set("-3")
-			p.click("#submit")
-			p.waitVisible("question-error")
-			assert.Equal(t, "Please enter a whole number of at least 0.", p.text("question-error"))
-			p.set("2")
-			p.click("#submit")
-		case "pops_per_day":
-			p.set("12")
-			p.click("#submit")
-		case "grinding":
-			p.click("#skip")
-		case "self_pops":
-			p.click("#answer-yes")
-		default:
-			p.click("#answer-no")
-		}
-		p.next()
-	}
-	require.Equal(t, "verdict", p.screen())
-	assert.Equal(t, want, got, "the page asks what Next asks, in its order")
-	assert.Equal(t, wantOptional, gotOptional, "then the optional questions, in Verdict.Optional's order")
-	assert.Equal(t, "SELF-CARE IS OK — no red flag in your answers", p.text("outcome"), "an optional answer never changes the outcome")
-	reasons := p.text("reasons")
-	assert.Contains(t, reasons, "Caution: Popping the back ten or more times a day")
-	assert.Contains(t, reasons, "Because you answered: self_pops = yes, pops_per_day = 12")
-	assert.NotContains(t, reasons, "Red flag")
-	assert.False(t, p.hidden("optional"), "the skipped optional question is listed")
-	assert.Equal(t, "grinding", p.text("optional-list"))
-	assert.False(t, p.hidden("self-care"))
-	guidance := p.text("self-care-list")
-	assert.Contains(t, guidance, "Stop if it hurts: ")
-	assert.Contains(t, guidance, "Source: ")
-	assert.True(t, p.hidden("missing"))
-	assert.Equal(t, triage.Disclaimer, p.text("notice"))
+// announced waits for the live region to say something and returns it.
+func (p *page) announced() string {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, 15*time.Second)
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Poll[string](`document.getElementById("status").textContent || null`))
+	require.NoError(p.t, err, "the live region announces nothing")
+	return s
 }
