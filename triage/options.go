@@ -77,13 +77,17 @@ var defaultLimits = Limits{
 // fail.
 func WithLimits(l Limits) Option {
 	return func(o *options) error {
-		for name, v := range map[string]int{
-			"RuleFiles": l.RuleFiles, "RuleFileSize": l.RuleFileSize, "Rules": l.Rules,
-			"ExpressionLength": l.ExpressionLength, "Nesting": l.Nesting, "AnswersSize": l.AnswersSize,
-			"Answers": l.Answers, "StringLength": l.StringLength, "ListLength": l.ListLength,
+		// In field order, so the error names the same field every time.
+		for _, f := range []struct {
+			name string
+			v    int
+		}{
+			{"RuleFiles", l.RuleFiles}, {"RuleFileSize", l.RuleFileSize}, {"Rules", l.Rules},
+			{"ExpressionLength", l.ExpressionLength}, {"Nesting", l.Nesting}, {"AnswersSize", l.AnswersSize},
+			{"Answers", l.Answers}, {"StringLength", l.StringLength}, {"ListLength", l.ListLength},
 		} {
-			if v < 0 {
-				return fmt.Errorf("triage: WithLimits: Limits.%s is %d; a limit must be positive, or 0 for its default", name, v)
+			if f.v < 0 {
+				return fmt.Errorf("triage: WithLimits: Limits.%s is %d; a limit must be positive, or 0 for its default", f.name, f.v)
 			}
 		}
 		o.limits = l.withDefaults()
