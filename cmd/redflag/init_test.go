@@ -65,6 +65,18 @@ func TestInitPassesEveryCheck(t *testing.T) {
 	}
 }
 
+// TestInitOutput is what docs/cli.md shows: init run from a directory, with
+// a relative DIR.
+func TestInitOutput(t *testing.T) {
+	wd, err := os.Getwd()
+	require.NoError(t, err)
+	t.Chdir(t.TempDir())
+	got := runCLI(t, t.Context(), "", "init", "my-rules")
+	require.Equal(t, exitSelfCare, got.code, got.stderr)
+	t.Chdir(wd)
+	golden(t, "init.txt", got.stdout)
+}
+
 func TestInitRefusesToOverwrite(t *testing.T) {
 	tests := []struct {
 		name, reason string
