@@ -81,6 +81,10 @@ func TestShippedFilesMatchTheSchemas(t *testing.T) {
 	more, err := filepath.Glob(filepath.Join("..", "examples", "*", "*", "*.yaml"))
 	require.NoError(t, err)
 	files = append(files, more...)
+	// redflag init's example, which it writes with the schemas in .schema/.
+	more, err = filepath.Glob(filepath.Join("..", "cmd", "redflag", "initdata", "*.yaml"))
+	require.NoError(t, err)
+	files = append(files, more...)
 	require.NotEmpty(t, files)
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
@@ -91,7 +95,7 @@ func TestShippedFilesMatchTheSchemas(t *testing.T) {
 				schema, want = tests, "tests.schema.json"
 			}
 			first, _, _ := strings.Cut(string(data), "\n")
-			assert.Regexp(t, `^# yaml-language-server: \$schema=(\.\./)+schema/`+regexp.QuoteMeta(want)+`$`, first,
+			assert.Regexp(t, `^# yaml-language-server: \$schema=((\.\./)+|\.)schema/`+regexp.QuoteMeta(want)+`$`, first,
 				"the first line points editors at the schema")
 			var doc any
 			require.NoError(t, yaml.Unmarshal(data, &doc))

@@ -69,6 +69,7 @@ Usage:
   redflag ask [--rules DIR] [--all] [--save FILE]  answer the questionnaire interactively
   redflag test [flags] [DIR]                       run a rule set's test cases (see redflag test -h)
   redflag lint [DIR]                               check a rule set and its test cases without running them
+  redflag init DIR                                 write an example rule set with test cases to start from
   redflag help                                     show this help
 
 check reads answers from FILE, or from standard input when FILE is "-" or
@@ -110,6 +111,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return testRules(ctx, args[1:], stdout, stderr)
 	case "lint":
 		return lint(args[1:], stdout, stderr)
+	case "init":
+		return initRules(args[1:], stdout, stderr)
 	case "ask":
 		return ask(ctx, args[1:], stdin, stdout, stderr)
 	case "help", "-h", "-help", "--help":

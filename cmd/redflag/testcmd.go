@@ -165,6 +165,9 @@ func writeReport(w io.Writer, rs *ruleDir, rep *triagetest.Report, verbose bool)
 			fmt.Fprintln(w, "  survivors (no case notices these mistakes):")
 			for _, mu := range s {
 				fmt.Fprintf(w, "    %s\n", mu)
+				if sg := mu.Suggestion; sg != nil {
+					fmt.Fprintf(w, "      to kill it, %s:\n        %s\n", sg, sg.Case)
+				}
 			}
 		}
 		if verbose {

@@ -85,7 +85,9 @@ func TestTestCommand(t *testing.T) {
 			args: []string{"test", "--mutate", weak}, code: exitFailure,
 			stdout: []string{
 				"mutation: 7 mutants: 4 killed, 3 survived, 0 refused by the loader, 0 declared equivalent",
-				filepath.Join(weak, "clinic.yaml") + ":11:55: long_pain: > to >=: pain_days >= 3",
+				filepath.Join(weak, "clinic.yaml") + ":11:55: long_pain: > to >=: pain_days >= 3\n" +
+					"      to kill it, add a case with pain_days: 3 expecting outcome: self_care, not_fires: [long_pain]:\n" +
+					"        - {name: long_pain does not fire at pain_days 3, baseline: calm, answers: {pain_days: 3}, expect: {outcome: self_care, not_fires: [long_pain]}}\n",
 				"FAIL: 3 mutants survived",
 			},
 		},
@@ -185,6 +187,15 @@ func TestTestCommandJSON(t *testing.T) {
 			Mutants  []struct {
 				Rule, Mutated, Status string
 				Pos                   triage.Position
+				Suggestion            *struct {
+					Question string         `json:"question"`
+					Value    any            `json:"value"`
+					Outcome  string         `json:"outcome"`
+					NotFires []string       `json:"not_fires"`
+					Baseline string         `json:"baseline"`
+					Answers  map[string]any `json:"answers"`
+					Case     string         `json:"case"`
+				} `json:"suggestion"`
 			} `json:"mutants"`
 		} `json:"mutation"`
 		Notice string `json:"notice"`
@@ -195,6 +206,26 @@ func TestTestCommandJSON(t *testing.T) {
 	assert.Equal(t, 8, rep.Coverage.Total)
 	assert.Equal(t, 3, rep.Mutation.Survived)
 	assert.Equal(t, filepath.Join(weak, "clinic.yaml"), rep.Mutation.Mutants[0].Pos.File, "files are named as the user can open them")
+	var suggested int
+	for _, m := range rep.Mutation.Mutants {
+		if m.Status != "survived" {
+			assert.Nil(t, m.Suggestion, "only survivors get a suggestion: %s", m.Mutated)
+			continue
+		}
+		require.NotNil(t, m.Suggestion, "every surviving threshold mutant comes with the case that kills it: %s", m.Mutated)
+		suggested++
+		if m.Mutated == "pain_days >= 3" {
+			s := m.Suggestion
+			assert.Equal(t, "pain_days", s.Question)
+			assert.Equal(t, 3.0, s.Value)
+			assert.Equal(t, "self_care", s.Outcome)
+			assert.Equal(t, []string{"long_pain"}, s.NotFires)
+			assert.Equal(t, "calm", s.Baseline)
+			assert.Equal(t, map[string]any{"pain_days": 3.0}, s.Answers)
+			assert.Contains(t, s.Case, "answers: {pain_days: 3}")
+		}
+	}
+	assert.Equal(t, 3, suggested)
 	assert.Equal(t, triage.Disclaimer, rep.Notice)
 }
 

@@ -11,7 +11,8 @@ import (
 
 // clinic is a rule set with one rule, and a test file that checks the rule
 // far from its threshold only: the cases pass and cover the rule, but
-// mutation testing shows they would not notice a threshold off by one.
+// mutation testing shows they would not notice a threshold off by one, and
+// suggests the case at the boundary that would.
 var clinic = fstest.MapFS{
 	"clinic.yaml": {Data: []byte(`name: clinic
 version: 1.0.0
@@ -59,7 +60,10 @@ func ExampleVerify() {
 	// cases: 3 passed, 0 failed
 	// coverage: 100%
 	// mutation score: 40%
-	// clinic.yaml:10:21: mutant of rule long_pain survived (> to >=): pain_days >= 3
-	// clinic.yaml:10:23: mutant of rule long_pain survived (threshold 3 to 4): pain_days > 4
-	// clinic.yaml:10:23: mutant of rule long_pain survived (threshold 3 to 2): pain_days > 2
+	// clinic.yaml:10:21: mutant of rule long_pain survived (> to >=): pain_days >= 3; to kill it, add a case with pain_days: 3 expecting outcome: self_care, not_fires: [long_pain]:
+	// 	- {name: long_pain does not fire at pain_days 3, answers: {pain_days: 3}, expect: {outcome: self_care, not_fires: [long_pain]}}
+	// clinic.yaml:10:23: mutant of rule long_pain survived (threshold 3 to 4): pain_days > 4; to kill it, add a case with pain_days: 4 expecting outcome: see_professional, fires: [long_pain]:
+	// 	- {name: long_pain fires at pain_days 4, answers: {pain_days: 4}, expect: {outcome: see_professional, fires: [long_pain]}}
+	// clinic.yaml:10:23: mutant of rule long_pain survived (threshold 3 to 2): pain_days > 2; to kill it, add a case with pain_days: 3 expecting outcome: self_care, not_fires: [long_pain]:
+	// 	- {name: long_pain does not fire at pain_days 3, answers: {pain_days: 3}, expect: {outcome: self_care, not_fires: [long_pain]}}
 }

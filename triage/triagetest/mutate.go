@@ -71,6 +71,11 @@ type Mutant struct {
 	Refusal string `json:"refusal,omitempty"`
 	// Reason is the suite's reason, for an equivalent mutant.
 	Reason string `json:"reason,omitempty"`
+	// Suggestion is, for a surviving mutant of a comparison (a boundary
+	// flipped or a threshold moved), a test case that would kill it,
+	// checked to pass against the rule set and to fail against the mutant;
+	// nil when none of the answers tried tells them apart.
+	Suggestion *Suggestion `json:"suggestion,omitempty"`
 }
 
 // String renders a mutant on one line: "file:line:col: rule: op: mutated".
@@ -129,7 +134,7 @@ func mutate(ctx context.Context, eng *triage.Engine, fsys fs.FS, suite *Suite, c
 		return nil, err
 	}
 	mr := &mutationRun{
-		ctx: ctx, base: base, suite: suite, cases: cases, loadOpts: loadOpts,
+		ctx: ctx, eng: eng, base: base, suite: suite, cases: cases, loadOpts: loadOpts,
 		rep: &MutationReport{}, used: make([]bool, len(suite.Equivalent)),
 	}
 	for _, r := range eng.Rules() {
@@ -168,7 +173,8 @@ func baseline(eng *triage.Engine, fsys fs.FS, loadOpts []triage.Option) (fstest.
 // mutationRun is one run of mutation testing over a rule set.
 type mutationRun struct {
 	ctx      context.Context
-	base     fstest.MapFS // the rule set's files, unchanged
+	eng      *triage.Engine // the rule set under test
+	base     fstest.MapFS   // the rule set's files, unchanged
 	suite    *Suite
 	cases    []TestCase // the cases that passed against the rule set
 	loadOpts []triage.Option
@@ -237,6 +243,13 @@ func (mr *mutationRun) try(r triage.Rule, src []byte, mu mutation) (Mutant, erro
 		m.Status, m.KilledBy = Killed, killer
 	}
 	mr.tally(&m, declared)
+	if m.Status == Survived && mu.bound != nil {
+		s, err := mr.suggest(r, meng, mu.bound)
+		if err != nil {
+			return Mutant{}, err
+		}
+		m.Suggestion = s
+	}
 	return m, nil
 }
 
@@ -331,6 +344,9 @@ type mutation struct {
 	// line and col locate the mutated node within the condition (1-based;
 	// 0 when unknown).
 	line, col int
+	// bound is the comparison of a question with a number that the
+	// mistake is made in, when it is one; nil otherwise.
+	bound *boundary
 }
 
 var flips = map[string]string{
@@ -374,8 +390,9 @@ func mutations(r triage.Rule) ([]mutation, error) {
 	// a fresh parse so that mutations never accumulate.
 	for i, n := range preorder(a.Expr()) {
 		s := siteOf(n)
+		b := boundaryOf(n)
 		for k := 0; k < s.variants; k++ {
-			if err := mk.variant(i, s, k); err != nil {
+			if err := mk.variant(i, s, k, b); err != nil {
 				return nil, err
 			}
 		}
@@ -435,8 +452,9 @@ func (mk *mutator) negation() error {
 	return nil
 }
 
-// variant adds variant k of site s, which is node i in preorder.
-func (mk *mutator) variant(i int, s site, k int) error {
+// variant adds variant k of site s, which is node i in preorder and
+// compares b (or nil).
+func (mk *mutator) variant(i int, s site, k int, b *boundary) error {
 	fresh, err := mk.parse()
 	if err != nil {
 		return err
@@ -448,7 +466,7 @@ func (mk *mutator) variant(i int, s site, k int) error {
 	if err != nil {
 		return fmt.Errorf("cannot print mutant (%s): %w", op, err)
 	}
-	mk.add(mutation{op: op, expr: text, line: loc.Line(), col: loc.Column() + 1})
+	mk.add(mutation{op: op, expr: text, line: loc.Line(), col: loc.Column() + 1, bound: b})
 	return nil
 }
 

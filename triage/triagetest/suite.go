@@ -26,6 +26,22 @@ type Suite struct {
 	// to the rule they came from: no answers could tell them apart, so no
 	// case can kill them. Mutation testing leaves them out of the score.
 	Equivalent []EquivalentMutant
+
+	// fixtures are the named answer sets, in the order written; mutation
+	// testing starts its suggested cases from them.
+	fixtures []fixture
+}
+
+// fixture is one named answer set.
+type fixture struct {
+	name    string
+	answers triage.Answers
+}
+
+// answer is one answer as a test file writes it; nil is null (unanswered).
+type answer struct {
+	question string
+	value    any
 }
 
 // TestCase is one named set of answers and what the rule set must make of
@@ -45,6 +61,10 @@ type TestCase struct {
 	Expect Expectation
 	// Pos is where the case is written.
 	Pos triage.Position
+
+	// own are the case's own answers, on top of its baseline, in the order
+	// written.
+	own []answer
 }
 
 // Expectation is what a test case checks. A nil list is not checked. Only
@@ -162,6 +182,15 @@ func Load(fsys fs.FS, eng *triage.Engine) (*Suite, error) {
 		l.checkAnswers(f.d, f.answers, nil, f.name)
 	}
 	suite := &Suite{Equivalent: l.equivalent}
+	for _, f := range l.fixtureOrder {
+		fx := fixture{name: f.name, answers: triage.Answers{}}
+		for _, a := range f.answers {
+			if a.value != nil {
+				fx.answers[a.key] = a.value
+			}
+		}
+		suite.fixtures = append(suite.fixtures, fx)
+	}
 	l.addCases(suite, cases)
 	if len(l.errs) > 0 {
 		sortErrors(l.errs)
@@ -402,6 +431,9 @@ func (l *suiteLoader) buildCase(rc rawCase) (TestCase, bool) {
 	// The case's own answers are checked here; the fixture's were checked
 	// once, where the fixture is written.
 	l.checkAnswers(d, rc.answers, exp.Invalid, id)
+	for _, a := range rc.answers {
+		tc.own = append(tc.own, answer{a.key, a.value})
+	}
 	tc.Answers = triage.Answers{}
 	for _, k := range order {
 		if a := merged[k]; a.value != nil {

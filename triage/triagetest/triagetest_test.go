@@ -247,17 +247,127 @@ func TestMutantSurvivesAMissedBoundary(t *testing.T) {
 		"clinic.yaml:13:57: long_pain: threshold 3 to 2: pain_days > 2",
 	}, survivors, "the report names each surviving mutant with its file:line:col")
 	assert.False(t, rep.OK())
-	assert.Contains(t, rep.Failures(), "clinic.yaml:13:55: mutant of rule long_pain survived (> to >=): pain_days >= 3")
+	assert.Contains(t, rep.Failures(), "clinic.yaml:13:55: mutant of rule long_pain survived (> to >=): pain_days >= 3; "+
+		"to kill it, add a case with pain_days: 3 expecting outcome: self_care, not_fires: [long_pain]:\n"+
+		"\t- {name: long_pain does not fire at pain_days 3, baseline: calm, answers: {pain_days: 3}, expect: {outcome: self_care, not_fires: [long_pain]}}")
 
-	// The boundary cases kill them.
-	fsys = clinicFS(weak + `  - {name: 3 days, baseline: calm, answers: {pain_days: 3}, expect: {outcome: self_care}}
-  - {name: 4 days, baseline: calm, answers: {pain_days: 4}, expect: {outcome: see_professional}}
-`)
+	// Each survivor comes with the boundary case that kills it, starting
+	// from the nearest answers (the calm fixture's 1 day, not the case's 10).
+	var suggested []string
+	for _, m := range rep.Mutation.Survivors() {
+		require.NotNil(t, m.Suggestion, "%s", m)
+		suggested = append(suggested, m.Suggestion.String(), m.Suggestion.Case)
+	}
+	assert.Equal(t, []string{
+		"add a case with pain_days: 3 expecting outcome: self_care, not_fires: [long_pain]",
+		"- {name: long_pain does not fire at pain_days 3, baseline: calm, answers: {pain_days: 3}, expect: {outcome: self_care, not_fires: [long_pain]}}",
+		"add a case with pain_days: 4 expecting outcome: see_professional, fires: [long_pain]",
+		"- {name: long_pain fires at pain_days 4, baseline: calm, answers: {pain_days: 4}, expect: {outcome: see_professional, fires: [long_pain]}}",
+		"add a case with pain_days: 3 expecting outcome: self_care, not_fires: [long_pain]",
+		"- {name: long_pain does not fire at pain_days 3, baseline: calm, answers: {pain_days: 3}, expect: {outcome: self_care, not_fires: [long_pain]}}",
+	}, suggested)
+
+	// The suggested cases, pasted as they are, kill them all.
+	fsys = clinicFS(weak + "  " + suggested[1] + "\n  " + suggested[3] + "\n")
 	rep, err = Verify(context.Background(), load(t, fsys), fsys, WithMutation())
 	require.NoError(t, err)
 	assert.Empty(t, rep.Mutation.Survivors())
 	assert.Equal(t, 100.0, rep.Mutation.Score())
 	assert.True(t, rep.OK(), "%v", rep.Failures())
+}
+
+func TestSuggestions(t *testing.T) {
+	const head = `name: s
+version: 1.0.0
+title: T
+sources: [{id: doc, title: D}]
+questions:
+  - {id: fever, text: Fever, type: boolean}
+%s
+rules:
+  - {id: fever, title: F, when: fever, action: refer, advice: A., cite: {source: doc, section: S}}
+`
+	tests := []struct {
+		name, questions, rule, cases string
+		want                         map[string]string // surviving mutant -> suggested case; "" for none
+	}{
+		{
+			name:      "a caution cannot change the outcome, so the suggestion expects the rule to fire; it starts from the nearest case, which answers the follow-up's guard",
+			questions: "  - {id: pops, text: Pops, type: boolean}\n  - {id: per_day, text: Per day, type: integer, min: 0, ask_if: pops}",
+			rule:      "  - {id: habit, title: H, when: pops && per_day >= 10, action: caution, advice: A., cite: {source: doc, section: S}}\n",
+			cases: `fixtures:
+  calm: {fever: false, pops: false}
+cases:
+  - {name: calm, baseline: calm, expect: {fires_exactly: []}}
+  - {name: fever, baseline: calm, answers: {fever: true}, expect: {fires_exactly: [fever]}}
+  - {name: many, baseline: calm, answers: {pops: true, per_day: 20}, expect: {fires_exactly: [habit]}}
+  - {name: few, baseline: calm, answers: {pops: true, per_day: 2}, expect: {fires_exactly: []}}
+`,
+			want: map[string]string{
+				"pops && per_day > 10":  "- {name: habit fires at per_day 10, baseline: calm, answers: {pops: true, per_day: 10}, expect: {fires: [habit]}}",
+				"pops && per_day >= 11": "- {name: habit fires at per_day 10, baseline: calm, answers: {pops: true, per_day: 10}, expect: {fires: [habit]}}",
+				"pops && per_day >= 9":  "- {name: habit does not fire at per_day 9, baseline: calm, answers: {pops: true, per_day: 9}, expect: {not_fires: [habit]}}",
+				// Not a comparison: no boundary to suggest.
+				"action: refer": "",
+			},
+		},
+		{
+			name:      "a case without a baseline is copied whole; the number on the left of the comparison works the same; a number question gets numbers one away",
+			questions: "  - {id: temp, text: Temperature, type: number}",
+			rule:      "  - {id: hot, title: H, when: 38.0 < temp, action: refer, advice: A., cite: {source: doc, section: S}}\n",
+			cases: `cases:
+  - {name: calm, answers: {fever: false, temp: 36.5}, expect: {outcome: self_care, fires_exactly: []}}
+  - {name: fever, answers: {fever: true}, expect: {fires: [fever]}}
+  - {name: hot, answers: {fever: false, temp: 40.0}, expect: {outcome: see_professional, fires_exactly: [hot]}}
+`,
+			want: map[string]string{
+				"38.0 <= temp": "- {name: hot does not fire at temp 38, answers: {fever: false, temp: 38}, expect: {outcome: self_care, not_fires: [hot]}}",
+				"39.0 < temp":  "- {name: hot fires at temp 39, answers: {fever: false, temp: 39}, expect: {outcome: see_professional, fires: [hot]}}",
+				"37.0 < temp":  "- {name: hot does not fire at temp 38, answers: {fever: false, temp: 38}, expect: {outcome: self_care, not_fires: [hot]}}",
+			},
+		},
+		{
+			name:      "a mutant that no answer tells apart from the rule gets no suggestion: more than 2 days and more than 5 is more than 5 however the 2 moves",
+			questions: "  - {id: days, text: Days, type: integer, min: 0, max: 30}",
+			rule:      "  - {id: long, title: L, when: days > 2 && days > 5, action: refer, advice: A., cite: {source: doc, section: S}}\n",
+			cases: `fixtures:
+  calm: {fever: false, days: 1}
+cases:
+  - {name: calm, baseline: calm, expect: {outcome: self_care}}
+  - {name: fever, baseline: calm, answers: {fever: true}, expect: {fires: [fever]}}
+  - {name: five, baseline: calm, answers: {days: 5}, expect: {outcome: self_care}}
+  - {name: six, baseline: calm, answers: {days: 6}, expect: {outcome: see_professional, fires_exactly: [long]}}
+`,
+			want: map[string]string{
+				"days >= 2 && days > 5": "",
+				"days > 3 && days > 5":  "",
+				"days > 1 && days > 5":  "",
+				"days > 5":              "",
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fsys := fstest.MapFS{
+				"r.yaml":      {Data: []byte(fmt.Sprintf(head, tt.questions) + tt.rule)},
+				"r_test.yaml": {Data: []byte(tt.cases)},
+			}
+			rep, err := Verify(context.Background(), load(t, fsys), fsys, WithMutation())
+			require.NoError(t, err)
+			require.Zero(t, rep.Failed, "%v", rep.Failures())
+			got := map[string]string{}
+			for _, m := range rep.Mutation.Survivors() {
+				if m.Rule == "fever" {
+					continue // the rule every test shares
+				}
+				got[m.Mutated] = ""
+				if m.Suggestion != nil {
+					got[m.Mutated] = m.Suggestion.Case
+				}
+			}
+			assert.Equal(t, tt.want, got)
+		})
+	}
 }
 
 func TestMutants(t *testing.T) {

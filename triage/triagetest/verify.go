@@ -76,7 +76,8 @@ func (r *Report) OK() bool {
 }
 
 // Failures lists every reason the run fails, one line each, with positions:
-// failed cases, rules never fired, surviving mutants, declarations of
+// failed cases, rules never fired, surviving mutants (with the case that
+// would kill one, on a second line, when there is one), declarations of
 // equivalent mutants that are stale or wrong, and Problems.
 func (r *Report) Failures() []string {
 	var out []string
@@ -94,7 +95,11 @@ func (r *Report) Failures() []string {
 	}
 	if r.Mutation != nil {
 		for _, mu := range r.Mutation.Survivors() {
-			out = append(out, fmt.Sprintf("%s: mutant of rule %s survived (%s): %s", mu.Pos, mu.Rule, mu.Operator, mu.Mutated))
+			line := fmt.Sprintf("%s: mutant of rule %s survived (%s): %s", mu.Pos, mu.Rule, mu.Operator, mu.Mutated)
+			if mu.Suggestion != nil {
+				line += "; to kill it, " + mu.Suggestion.String() + ":\n\t" + mu.Suggestion.Case
+			}
+			out = append(out, line)
 		}
 		for _, eq := range r.Mutation.Stale {
 			out = append(out, fmt.Sprintf("%s: equivalent mutant of rule %s matches no mutant: %s", eq.Pos, eq.Rule, eq.Mutant))
