@@ -233,7 +233,7 @@ func TestLoadErrors(t *testing.T) {
 				"    advice: See someone.",
 				"    cite: {source: doc, section: S}",
 			)},
-			want: []string{`r.yaml:5:15: chills: when: Syntax error: mismatched input '<EOF>' expecting {'[', '{', '(', '.', '-', '!', 'true', 'false', 'null', NUM_FLOAT, NUM_INT, NUM_UINT, STRING, BYTES, IDENTIFIER}`},
+			want: []string{`r.yaml:5:15: chills: when: the condition stops in the middle: something is missing at its end (CEL compiler: Syntax error: mismatched input '<EOF>' expecting {'[', '{', '(', '.', '-', '!', 'true', 'false', 'null', NUM_FLOAT, NUM_INT, NUM_UINT, STRING, BYTES, IDENTIFIER})`},
 		},
 		{
 			name:   "rule file in a subdirectory",
@@ -246,21 +246,21 @@ func TestLoadErrors(t *testing.T) {
 		},
 		{
 			name:   "YAML syntax error: bad indentation",
-			reason: "the line named is where the broken block starts",
+			reason: "the line named is the one out of line, the column its first character, though yaml.v3 names the line where the block starts",
 			files:  map[string]string{"r.yaml": "rules:\n  - id: x\n    title: T\n   when: y\n"},
-			want:   []string{`r.yaml:4: YAML syntax error: did not find expected '-' indicator`},
+			want:   []string{`r.yaml:4:4: YAML syntax error: this line is not indented like the lines around it: the keys of one item must start in the same column, indented with spaces (YAML parser: did not find expected '-' indicator)`},
 		},
 		{
 			name:   "YAML syntax error: a tab for indentation",
-			reason: "the line named is the one with the tab",
+			reason: "the line named is the one with the tab, the column the tab's",
 			files:  map[string]string{"r.yaml": "rules:\n  - id: x\n    title: T\n\twhen: y\n"},
-			want:   []string{`r.yaml:4: YAML syntax error: found a tab character that violates indentation`},
+			want:   []string{`r.yaml:4:1: YAML syntax error: YAML does not allow tabs for indentation; use spaces (YAML parser: found a tab character that violates indentation)`},
 		},
 		{
 			name:   "YAML syntax error on line 1",
-			reason: "an error on the first line still names a line",
+			reason: "an error on the first line, for which yaml.v3 names no line, still names its line and the column of the colon",
 			files:  map[string]string{"r.yaml": "name: demo x: y\n"},
-			want:   []string{`r.yaml:1: YAML syntax error: mapping values are not allowed in this context`},
+			want:   []string{`r.yaml:1:13: YAML syntax error: a colon followed by a space inside a value starts a new key in YAML; quote the whole value, like name: "demo x: y" (YAML parser: mapping values are not allowed in this context)`},
 		},
 		{
 			name:   "choices left empty",
@@ -303,7 +303,7 @@ func TestLoadErrors(t *testing.T) {
 			name:   "YAML tag where a condition belongs",
 			reason: "an unquoted !fever is a YAML tag, not a negation; it must not load as something else",
 			files:  map[string]string{"r.yaml": rule("chills", "!fever")},
-			want:   []string{`r.yaml:4:11: chills: when must be a string, got a value tagged !fever (quote it to make it a string)`},
+			want:   []string{`r.yaml:4:11: chills: in YAML a value that starts with ! is a tag, not "not"; quote the whole value, like when: "!fever" (when must be a string, got a value tagged !fever)`},
 		},
 		{
 			name:   "CEL syntax error in a block scalar",
@@ -319,13 +319,13 @@ func TestLoadErrors(t *testing.T) {
 				"    advice: See someone.",
 				"    cite: {source: doc, section: S}",
 			)},
-			want: []string{`r.yaml:6:18: chills: when: Syntax error: mismatched input ')' expecting {'[', '{', '(', '.', '-', '!', 'true', 'false', 'null', NUM_FLOAT, NUM_INT, NUM_UINT, STRING, BYTES, IDENTIFIER}`},
+			want: []string{`r.yaml:6:18: chills: when: something is missing before this ) (CEL compiler: Syntax error: mismatched input ')' expecting {'[', '{', '(', '.', '-', '!', 'true', 'false', 'null', NUM_FLOAT, NUM_INT, NUM_UINT, STRING, BYTES, IDENTIFIER})`},
 		},
 		{
 			name:   "CEL type error",
 			reason: "a boolean compared with a number is a type error at the operator",
 			files:  map[string]string{"r.yaml": rule("chills", "fever > 1")},
-			want:   []string{`r.yaml:4:17: chills: when: found no matching overload for '_>_' applied to '(bool, int)'`},
+			want:   []string{`r.yaml:4:17: chills: when: fever is a yes/no question, not a number: write fever for yes and !fever for no (CEL compiler: found no matching overload for '_>_' applied to '(bool, int)')`},
 		},
 		{
 			name:   "unknown question in a quoted condition",
@@ -502,9 +502,9 @@ func TestLoadErrors(t *testing.T) {
 		},
 		{
 			name:   "YAML syntax error",
-			reason: "broken YAML names its line",
+			reason: "broken YAML names its line, and the column of the bracket never closed",
 			files:  map[string]string{"r.yaml": "rules:\n  - id: x\n    title: [unclosed\n"},
-			want:   []string{`r.yaml:3: YAML syntax error: did not find expected ',' or ']'`},
+			want:   []string{`r.yaml:3:12: YAML syntax error: this [ is never closed; end it with ] on this line, or quote the value if the [ is part of the text (YAML parser: did not find expected ',' or ']')`},
 		},
 		{
 			name:   "not UTF-8",
@@ -642,7 +642,7 @@ func TestErrorWithSnippet(t *testing.T) {
 	var list triage.ErrorList
 	require.ErrorAs(t, err, &list)
 	require.Len(t, list, 1)
-	want := "r.yaml:4:17: chills: when: found no matching overload for '_>_' applied to '(bool, int)'\n" +
+	want := "r.yaml:4:17: chills: when: fever is a yes/no question, not a number: write fever for yes and !fever for no (CEL compiler: found no matching overload for '_>_' applied to '(bool, int)')\n" +
 		"    " + "    when: fever > 1\n" +
 		"    " + "                ^"
 	assert.Equal(t, want, list[0].ErrorWithSnippet(), "the caret sits under the reported column")

@@ -286,7 +286,7 @@ func TestLoadTestsErrors(t *testing.T) {
 			name:   "YAML syntax error",
 			reason: "a broken test file is reported at its line, like a broken rule file",
 			files:  map[string]string{"t_test.yaml": lines("cases:", "  - name: [unclosed", okCase)},
-			want:   []string{`t_test.yaml:2: YAML syntax error: did not find expected ',' or ']'`},
+			want:   []string{`t_test.yaml:2:11: YAML syntax error: this [ is never closed; end it with ] on this line, or quote the value if the [ is part of the text (YAML parser: did not find expected ',' or ']')`},
 		},
 	}
 	for _, tt := range tests {

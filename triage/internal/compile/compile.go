@@ -14,8 +14,6 @@ import (
 	"cel.dev/cel-go/common/ast"
 	"cel.dev/cel-go/common/operators"
 	"cel.dev/cel-go/common/types"
-
-	"github.com/redflagkit/redflag/triage/internal/didyoumean"
 )
 
 // Kind is the CEL type of a question's answer.
@@ -172,13 +170,19 @@ func (e *Env) Compile(src, subject string) Result {
 	if strings.TrimSpace(src) == "" {
 		return r.fail(-1, "%s must not be empty", subject)
 	}
-	checked, iss := e.cel.Compile(src)
+	parsed, iss := e.cel.Parse(src)
+	if iss != nil && iss.Err() != nil {
+		// Only the first syntax error: the ones after it are mostly its
+		// echoes ("extraneous input '7'" after "pain_days = 7").
+		r.Unreadable = true
+		ce := iss.Errors()[0]
+		off, msg := describeSyntaxError(src, locationOffset(src, ce.Location.Line(), ce.Location.Column()), ce.Message)
+		return r.fail(off, "%s: %s", subject, msg)
+	}
+	checked, iss := e.cel.Check(parsed)
 	if iss != nil && iss.Err() != nil {
 		r.Unreadable = true
-		for _, ce := range iss.Errors() {
-			off := locationOffset(src, ce.Location.Line(), ce.Location.Column())
-			r.Problems = append(r.Problems, Problem{Offset: off, Msg: subject + ": " + e.describeCELError(ce.Message)})
-		}
+		e.describeCheckErrors(&r, src, subject, parsed, iss.Errors())
 		return r
 	}
 	c := &Condition{Src: src, AST: checked, Reads: e.reads(checked)}
@@ -217,18 +221,26 @@ func (e *Env) Compile(src, subject string) Result {
 	return r
 }
 
-// describeCELError rewords the cel-go messages a clinician is likely to
-// meet; the rest pass through.
-func (e *Env) describeCELError(msg string) string {
-	name, ok := undeclaredReference(msg)
-	if !ok {
-		return msg
+// describeCheckErrors rewords the type-check errors of a condition, the
+// ones a clinician is likely to meet in plain words first.
+func (e *Env) describeCheckErrors(r *Result, src, subject string, parsed *cel.Ast, errs []*cel.Error) {
+	root := parsed.NativeRep().Expr()
+	var unknownFuncs []string
+	for _, ce := range errs {
+		if name, ok := undeclaredReference(ce.Message); ok {
+			if x := findExpr(root, ce.ExprID); x != nil && x.Kind() == ast.CallKind {
+				unknownFuncs = append(unknownFuncs, name)
+			}
+		}
 	}
-	out := fmt.Sprintf("unknown question %q", name)
-	if s := didyoumean.Suggest(name, e.names()); s != "" {
-		out += fmt.Sprintf(" (did you mean %q?)", s)
+	loopVars := loopVariables(root, unknownFuncs)
+	for _, ce := range errs {
+		off := locationOffset(src, ce.Location.Line(), ce.Location.Column())
+		off, msg, skip := e.describeCheckError(checkErr{src: src, off: off, msg: ce.Message, exprID: ce.ExprID, parsed: root}, loopVars)
+		if !skip {
+			r.Problems = append(r.Problems, Problem{Offset: off, Msg: subject + ": " + msg})
+		}
 	}
-	return out
 }
 
 func (e *Env) names() []string {

@@ -46,14 +46,25 @@ func (d *Decoder) Parse() (root *Node, ok bool) {
 // wrong. yaml.v3 names the line where the enclosing block starts
 // (sometimes off by one for scanner errors), which can be far from the
 // mistake; the first prefix of the file that fails with the same problem
-// ends at the right line.
+// ends at the right line. yaml.v3 names no column: explainSyntax finds it
+// on that line, with a hint in plain words for the common slips, which
+// comes before the parser's own words.
 func (d *Decoder) syntaxError(err error) {
 	problem, named := splitYAMLError(err)
 	line := d.firstFailingLine(problem)
 	if line == 0 {
 		line = max(named, 1)
 	}
-	d.ErrAt(line, 0, "", "", "YAML syntax error: %s", problem)
+	prevLine := line - 1
+	for prevLine > 0 && strings.TrimSpace(d.Line(prevLine)) == "" {
+		prevLine--
+	}
+	col, hint := explainSyntax(classifySyntax(problem), d.Line(line), d.Line(prevLine), prevLine)
+	if hint == "" {
+		d.ErrAt(line, col, "", "", "YAML syntax error: %s", problem)
+		return
+	}
+	d.ErrAt(line, col, "", "", "YAML syntax error: %s (YAML parser: %s)", hint, problem)
 }
 
 // maxSearchLines bounds the search for the failing line: each step parses

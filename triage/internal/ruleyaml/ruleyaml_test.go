@@ -34,6 +34,36 @@ func TestPinnedYAMLMessages(t *testing.T) {
 	}
 }
 
+// TestPinnedYAMLKinds fails, naming the message, when a yaml.v3 upgrade
+// changes a problem text that classifySyntax reads: the syntax error would
+// then lose its column's reasoning and its hint.
+func TestPinnedYAMLKinds(t *testing.T) {
+	tests := []struct {
+		src, reason string
+		kind        syntaxKind
+	}{
+		{"a: @x\n", "a character no token starts with", cannotStart},
+		{"a:\n  b: 1\n\tc: 2\n", "a tab in the indentation", tabIndent},
+		{"a: !x || y\n", "text after a tag", noLineBreak},
+		{"a: !x && y\n", "an anchor without a name", badPropertyName},
+		{"a: b: c\n", "a colon inside a value", colonInValue},
+		{"a:\n  - b: 1\n    c: 2\n   d: 3\n", "a key indented less than its block", indentMismatch},
+		{"a:\n  b: 1\n  \"c\" d: 2\n", "text after a closing quote", indentMismatch},
+		{"a: [b\n", "an unclosed [", unclosedFlow},
+		{"a: {b: c\n", "an unclosed {", unclosedFlow},
+		{"a: \"b\n", "an unclosed quote", unexpectedEnd},
+		{"a: \"\\d\"\n", "an escape double quotes do not know", unknownEscape},
+		{"a: *b\n", "an alias of no anchor", unknownAnchorRef},
+	}
+	for _, tt := range tests {
+		var n yaml.Node
+		err := yaml.NewDecoder(strings.NewReader(tt.src)).Decode(&n)
+		require.Error(t, err, tt.reason)
+		problem, _ := splitYAMLError(err)
+		assert.Equal(t, tt.kind, classifySyntax(problem), "yaml.v3's message changed (%s); update syntaxKinds in yamlmsg.go. It is now: %q", tt.reason, err.Error())
+	}
+}
+
 func decode(t *testing.T, src string) (File, []Problem) {
 	t.Helper()
 	var probs []Problem
@@ -109,4 +139,17 @@ func TestLocate(t *testing.T) {
 func TestOffsetPos(t *testing.T) {
 	line, col := OffsetPos([]byte("ab\ncdé\nf"), 7)
 	assert.Equal(t, []int{2, 4}, []int{line, col}, "columns count code points")
+}
+
+// TestExplainSyntaxAlwaysAColumn: whatever the line, a syntax error gets a
+// column, so ErrorWithSnippet always shows the line and a caret.
+func TestExplainSyntaxAlwaysAColumn(t *testing.T) {
+	lines := []string{"", "-", "- ", "a:", "a: ", `a: "`, `a: "x" `, "a: [", "a: ]", "a: {x", "\t", " \t- x", "a: !", "a: |", `"`, "[", "a: 'it''s", `a: "\`, "é: @x"}
+	for k := otherSyntax; k <= unknownAnchorRef; k++ {
+		for _, l := range lines {
+			col, _ := explainSyntax(k, l, "", 0)
+			assert.GreaterOrEqual(t, col, 1, "kind %d, line %q", k, l)
+			assert.LessOrEqual(t, col, len([]rune(l))+1, "kind %d, line %q: the caret stays on the line", k, l)
+		}
+	}
 }

@@ -241,6 +241,12 @@ func (d *Decoder) Str(n *Node, id, path string) Str {
 		d.Errorf(n, id, path, "%s must not be empty", DescribePath(path))
 		return Str{Node: n, Bad: true}
 	}
+	if tag := n.ShortTag(); n.Kind == yaml.ScalarNode && strings.HasPrefix(tag, "!") && !strings.HasPrefix(tag, "!!") {
+		// when: !fever parses, as an empty value with the tag !fever.
+		d.Errorf(n, id, path, `in YAML a value that starts with ! is a tag, not "not"; %s (%s must be a string, got a value tagged %s)`,
+			shape(d.Line(n.Line)).quoteIt(), DescribePath(path), tag)
+		return Str{Node: n, Bad: true}
+	}
 	hint := ""
 	if n.Kind == yaml.ScalarNode {
 		hint = " (quote it to make it a string)"
