@@ -88,7 +88,9 @@ func TestDiffExitCodes(t *testing.T) {
 	lowered := editedRules(t, "pain.yaml", "when: pain_days > 3", "when: pain_days > 2")
 	broken := editedRules(t, "pain.yaml", "when: pain_days > 3", "when: pain_dayz > 3")
 	sc := strings.TrimSpace(strings.ReplaceAll(readAnswers(t, "self-care.json"), "\n", ""))
-	day := func(n int) string { return strings.Replace(sc, `"pain_days": 1`, fmt.Sprintf(`"pain_days": %d`, n), 1) + "\n" }
+	day := func(n int) string {
+		return strings.Replace(sc, `"pain_days": 1`, fmt.Sprintf(`"pain_days": %d`, n), 1) + "\n"
+	}
 	require.Contains(t, sc, `"pain_days": 1`)
 	for _, tc := range []struct {
 		name, reason string
