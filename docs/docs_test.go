@@ -412,7 +412,7 @@ func cliFlags(t *testing.T) map[string]bool {
 	return flags
 }
 
-var redflagCommands = []string{"check", "ask", "test", "lint", "init", "help"}
+var redflagCommands = []string{"check", "ask", "diff", "test", "lint", "init", "help"}
 
 // checkShell: every command in the block is a real one. Packages, files
 // and directories it names exist, redflag subcommands and flags exist.

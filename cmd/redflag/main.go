@@ -7,6 +7,7 @@
 //	redflag check [--rules DIR] [--json] [FILE|-]
 //	redflag check --jsonl [--compact] [--rules DIR] [FILE|-]
 //	redflag ask [--rules DIR] [--all] [--save FILE]
+//	redflag diff [--old DIR] --new DIR [--jsonl] [FILE|-]
 //
 // check reads one JSON object of answers (from FILE, or standard input when
 // FILE is "-" or absent) and prints the verdict. With --jsonl it reads one
@@ -67,6 +68,8 @@ Usage:
   redflag check --jsonl [--compact] [--rules DIR] [FILE|-]
                                                    evaluate one answers object per line
   redflag ask [--rules DIR] [--all] [--save FILE]  answer the questionnaire interactively
+  redflag diff [--old DIR] --new DIR [--jsonl] [FILE|-]
+                                                   compare two rule sets on one answers object per line
   redflag test [flags] [DIR]                       run a rule set's test cases (see redflag test -h)
   redflag lint [DIR]                               check a rule set and its test cases without running them
   redflag init DIR                                 write an example rule set with test cases to start from
@@ -93,6 +96,12 @@ written in full, the summary counts only lines written, and it exits 1.
 "missing", "rule_set"} only (about a sixth of the size): no advice and no
 notice, for machines; error lines are unchanged.
 
+diff evaluates each line under the old rule set (--old: a directory, or
+the embedded one, the default) and the new one, and reports who changes
+outcome and through which rules; anyone who loses a referral comes first.
+It exits 0 when nothing changed, 3 when anyone loses a referral, 5 when
+verdicts changed otherwise, 2 when a line is bad, 1 on failure.
+
 Exit codes: 0 self-care, 3 see a professional, 4 incomplete,
 2 bad input or bad rules, 1 anything else.
 
@@ -115,6 +124,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return initRules(args[1:], stdout, stderr)
 	case "ask":
 		return ask(ctx, args[1:], stdin, stdout, stderr)
+	case "diff":
+		return diffCmd(ctx, args[1:], stdin, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitSelfCare

@@ -16,5 +16,9 @@
 // matters) and, with WithMutation, a mutation score: how many deliberately
 // broken versions of the rules the cases catch.
 //
+// NoLostReferrals gates a rule change in a test: it fails when anyone
+// loses a referral between two versions of a rule set (package
+// triage/impact does the comparison).
+//
 // The package registers no flags and keeps no global state.
 package triagetest
