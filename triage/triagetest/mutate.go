@@ -18,6 +18,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/redflagkit/redflag/triage"
+	"github.com/redflagkit/redflag/triage/internal/ruleset"
 )
 
 // Mutation testing asks whether the cases would notice a broken rule. Each
@@ -315,23 +316,22 @@ func refusedFor(err error, r triage.Rule) (string, bool) {
 	return list[0].ID + ": " + list[0].Msg, true
 }
 
-// rootFiles copies the rule set's root-level files into memory, so each
-// mutant is the original set with one file replaced.
+// rootFiles reads the rule set's rule files into memory, the way Load
+// reads them (regular files only, links kept inside the directory, the
+// default size limits), so each mutant is the original set with one file
+// replaced.
 func rootFiles(fsys fs.FS) (fstest.MapFS, error) {
-	entries, err := fs.ReadDir(fsys, ".")
-	if err != nil {
-		return nil, err
+	snap := ruleset.ReadRules(fsys, ruleset.Limits{Files: ruleset.DefaultFiles, FileSize: ruleset.DefaultFileSize}, true)
+	if len(snap.Problems) > 0 {
+		var msgs []string
+		for _, p := range snap.Problems {
+			msgs = append(msgs, fmt.Sprintf("%s: %s", p.File, p.Msg))
+		}
+		return nil, fmt.Errorf("triagetest: mutation testing cannot read the rule files: %s", strings.Join(msgs, "; "))
 	}
 	out := fstest.MapFS{}
-	for _, e := range entries {
-		if e.IsDir() {
-			continue
-		}
-		data, err := fs.ReadFile(fsys, e.Name())
-		if err != nil {
-			return nil, err
-		}
-		out[e.Name()] = &fstest.MapFile{Data: data, Mode: 0o644}
+	for _, f := range snap.Files {
+		out[f.Name] = &fstest.MapFile{Data: f.Src, Mode: 0o644}
 	}
 	return out, nil
 }
