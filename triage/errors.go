@@ -89,19 +89,47 @@ func (e *Error) Unwrap() error { return ErrInvalidRuleSet }
 //	rules/fever.yaml:4:11: fever: when: unknown question "fevr" (did you mean "fever"?)
 //	    when: fevr
 //	          ^
+//
+// A long line is cut to a window around the column, marked with "…", so a
+// 50,000-character line does not flood a terminal.
 func (e *Error) ErrorWithSnippet() string {
 	s := e.Error()
 	if e.Snippet == "" || e.Pos.Column == 0 {
 		return s
 	}
+	line := []rune(strings.ReplaceAll(e.Snippet, "\t", " ")) // one column per tab, so the caret lines up
+	caret := min(e.Pos.Column-1, len(line))
+	line, caret = snippetWindow(line, caret)
 	var b strings.Builder
 	b.WriteString(s)
 	b.WriteString("\n    ")
-	b.WriteString(strings.ReplaceAll(e.Snippet, "\t", " ")) // one column per tab, so the caret lines up
+	b.WriteString(string(line))
 	b.WriteString("\n    ")
-	b.WriteString(strings.Repeat(" ", min(e.Pos.Column-1, utf8.RuneCountInString(e.Snippet))))
+	b.WriteString(strings.Repeat(" ", caret))
 	b.WriteByte('^')
 	return b.String()
+}
+
+// snippetWidth is the most characters of a source line a snippet shows.
+const snippetWidth = 100
+
+// snippetWindow cuts line to at most snippetWidth characters around the
+// caret, marking each cut with "…", and returns the caret's new column.
+func snippetWindow(line []rune, caret int) ([]rune, int) {
+	if len(line) <= snippetWidth {
+		return line, caret
+	}
+	start := max(0, min(caret-snippetWidth/2, len(line)-snippetWidth))
+	end := min(len(line), start+snippetWidth)
+	out := append([]rune{}, line[start:end]...)
+	if start > 0 {
+		out = append([]rune("…"), out...)
+		caret = caret - start + 1
+	}
+	if end < len(line) {
+		out = append(out, '…')
+	}
+	return out, caret
 }
 
 // ErrorList is the error Load returns: every problem found, sorted by

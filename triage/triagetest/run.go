@@ -17,7 +17,8 @@ import (
 // rule must fire in some case) when every case ran, and with WithMutation
 // runs mutation testing as the subtest "mutants", where each surviving
 // mutant is an error. Test files that do not load fail t at once, with
-// every problem and its position. WithRun is ignored: use go test -run.
+// every problem and its position. Run refuses WithRun, which it would
+// otherwise ignore: go test -run selects its cases.
 func Run(t *testing.T, eng *triage.Engine, fsys fs.FS, opts ...Option) {
 	t.Helper()
 	run(goT{t}, t.Context(), eng, fsys, opts...)
@@ -44,6 +45,10 @@ func run(t testingT, ctx context.Context, eng *triage.Engine, fsys fs.FS, opts .
 	o, err := newOptions(opts)
 	if err != nil {
 		t.Fatalf("%v", err)
+		return
+	}
+	if o.run != nil {
+		t.Fatalf("triagetest: Run does not take WithRun; select cases with go test -run")
 		return
 	}
 	suite, err := Load(fsys, eng)

@@ -585,3 +585,16 @@ func TestMutationsOfMacros(t *testing.T) {
 		}
 	}
 }
+
+// TestNoOptionIsIgnored: an option that would have no effect is refused,
+// not silently dropped.
+func TestNoOptionIsIgnored(t *testing.T) {
+	fsys := clinicFS(allCases)
+	eng := load(t, fsys)
+	ft := &fakeT{}
+	run(ft, context.Background(), eng, fsys, WithRun(regexp.MustCompile(`fever`)))
+	assert.Contains(t, ft.fatal, "Run does not take WithRun", "Run's cases are selected by go test -run")
+
+	_, err := Verify(context.Background(), eng, fsys, WithLoadOptions(triage.WithLimits(triage.Limits{Cost: 50})))
+	require.ErrorContains(t, err, "WithLoadOptions applies only to mutation testing")
+}

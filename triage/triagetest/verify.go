@@ -20,7 +20,8 @@ type options struct {
 	loadOpts     []triage.Option
 }
 
-// WithRun selects the cases whose names match re, like go test -run.
+// WithRun selects the cases whose names match re, like go test -run. It
+// is for Verify; Run refuses it, since go test -run selects Run's cases.
 // Coverage is still computed, from the selected cases only, but no
 // threshold is held against a selection. With WithMutation, only the
 // selected cases try to kill each mutant, so survivors are relative to the
@@ -41,7 +42,8 @@ func WithMinCoverage(pct float64) Option { return func(o *options) { o.minCovera
 func WithUnfiredRulesAllowed() Option { return func(o *options) { o.allowUnfired = true } }
 
 // WithLoadOptions passes opts to triage.Load when mutation testing reloads
-// the rule set. Give the options the Engine was loaded with.
+// the rule set. Give the options the Engine was loaded with. It needs
+// WithMutation: Verify and Run refuse it alone rather than ignore it.
 func WithLoadOptions(opts ...triage.Option) Option {
 	return func(o *options) { o.loadOpts = append(o.loadOpts, opts...) }
 }
@@ -161,6 +163,10 @@ func newOptions(opts []Option) (*options, error) {
 	// NaN would compare false with everything and switch the threshold off.
 	if !(o.minCoverage >= 0 && o.minCoverage <= 100) {
 		return nil, fmt.Errorf("triagetest: minimum coverage must be between 0 and 100, got %v", o.minCoverage)
+	}
+	// No option is silently ignored.
+	if o.loadOpts != nil && !o.mutate {
+		return nil, fmt.Errorf("triagetest: WithLoadOptions applies only to mutation testing; add WithMutation or drop it")
 	}
 	return &o, nil
 }
