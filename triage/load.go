@@ -25,10 +25,10 @@ type Engine struct {
 	description string
 	// outcomes holds, by Outcome, the headline and what-to-do sentence
 	// every verdict of that outcome carries.
-	outcomes [Incomplete + 1]outcomeText
-	sources     []Source
-	questions   []*question
-	qIndex      map[string]int
+	outcomes  [Incomplete + 1]outcomeText
+	sources   []Source
+	questions []*question
+	qIndex    map[string]int
 	// rules are in evaluation and reporting order: refer rules, then
 	// caution rules, each in rule-set order.
 	rules []*rule

@@ -53,8 +53,8 @@ func TestOutcomeTexts(t *testing.T) {
 			whatToDo: "Self-care cannot be cleared until the questions still open are answered. Until then, treat it as not cleared; if you cannot answer them, ask a health professional.",
 		},
 		{
-			name:   "declared",
-			reason: "the rule set's wording replaces the default, trimmed, folded scalars included",
+			name:     "declared",
+			reason:   "the rule set's wording replaces the default, trimmed, folded scalars included",
 			outcomes: "outcomes:\n  see_professional:\n    headline: '  Call the clinic  '\n    action: >-\n      Phone the clinic\n      today.\n",
 			answers:  with(negative(), "fever", true), outcome: triage.SeeProfessional,
 			headline: "Call the clinic", whatToDo: "Phone the clinic today.",
