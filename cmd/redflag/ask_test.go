@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -275,11 +276,32 @@ func TestAskTranscripts(t *testing.T) {
 				assert.NotContains(t, got.stdout, s, tt.reason)
 			}
 			assert.LessOrEqual(t, strings.Count(got.stdout, optionalIntroLine), 1, "the optional questions are introduced once")
+			if !strings.Contains(tt.input, "back") {
+				assertAtMostLeft(t, got.stdout, tt.reason)
+			}
 			assert.True(t, strings.HasSuffix(got.stdout, "\n"+askNote), "the transcript ends with the not-a-diagnosis note")
 			for _, l := range strings.Split(got.stdout, "\n") {
 				assert.LessOrEqual(t, utf8.RuneCountInString(l), 100, "%s: every line fits in 100 columns: %q", tt.reason, l)
 			}
 		})
+	}
+}
+
+var headingRe = regexp.MustCompile(`(?m)^Question (\d+)(?: \(optional\))?, (?:at most (\d+) left|the last)$`)
+
+// assertAtMostLeft checks that "at most M left" holds: after each question
+// heading, no more than M other headings follow. Without back, every
+// heading is a new question.
+func assertAtMostLeft(t *testing.T, transcript, reason string) {
+	t.Helper()
+	headings := headingRe.FindAllStringSubmatch(transcript, -1)
+	require.NotEmpty(t, headings, reason)
+	for i, h := range headings {
+		left := 0
+		if h[2] != "" {
+			left, _ = strconv.Atoi(h[2])
+		}
+		assert.LessOrEqual(t, len(headings)-i-1, left, "%s: after %q", reason, h[0])
 	}
 }
 
