@@ -109,6 +109,7 @@ func (e *Engine) run(ctx context.Context, s *evalState, answers Answers, given [
 			}
 		}
 	}
+	v.Headline, v.WhatToDo = e.outcomes[v.Outcome].headline, e.outcomes[v.Outcome].whatToDo
 	return v, nil
 }
 

@@ -23,9 +23,12 @@ import (
 type Engine struct {
 	info        RuleSetInfo
 	description string
-	sources     []Source
-	questions   []*question
-	qIndex      map[string]int
+	// outcomes holds, by Outcome, the headline and what-to-do sentence
+	// every verdict of that outcome carries.
+	outcomes  [Incomplete + 1]outcomeText
+	sources   []Source
+	questions []*question
+	qIndex    map[string]int
 	// rules are in evaluation and reporting order: refer rules, then
 	// caution rules, each in rule-set order.
 	rules []*rule
@@ -317,6 +320,9 @@ func (b *builder) header(eng *Engine, headers []item[ruleyaml.File], firstFile s
 		if n == nil {
 			n = firstNode(other.raw.Version, other.raw.Title, other.raw.Description)
 		}
+		if n == nil {
+			n = other.raw.Outcomes.Node
+		}
 		other.d.errorf(n, "", "name", "the rule set header is declared twice (first in %s); declare name, version, title and description in one file", h.d.file)
 	}
 	f, d := h.raw, h.d
@@ -337,6 +343,54 @@ func (b *builder) header(eng *Engine, headers []item[ruleyaml.File], firstFile s
 		eng.info.Title = strings.TrimSpace(f.Title.V)
 	}
 	eng.description = strings.TrimSpace(f.Description.V)
+	b.outcomeTexts(eng, f.Outcomes, d)
+}
+
+// outcomeText is the wording of one outcome: Verdict.Headline and
+// Verdict.WhatToDo.
+type outcomeText struct{ headline, whatToDo string }
+
+// defaultOutcomeTexts are the outcome texts of a rule set that declares
+// none. They name no condition, since any rule set may use them.
+var defaultOutcomeTexts = [Incomplete + 1]outcomeText{
+	SelfCare: {
+		"No red flag in your answers",
+		"Self-care is reasonable for now. Follow the self-care advice, and see a health professional if your symptoms change, get worse or do not improve.",
+	},
+	SeeProfessional: {
+		"See a health professional",
+		"Your answers include a red flag. Stop treating this yourself and arrange to see a health professional; if your symptoms are severe or came on suddenly, get urgent care.",
+	},
+	Incomplete: {
+		"Not cleared yet: some answers are missing",
+		"Self-care cannot be cleared until the questions still open are answered. Until then, treat it as not cleared; if you cannot answer them, ask a health professional.",
+	},
+}
+
+// outcomeTexts sets the outcome texts: those the header declares under
+// outcomes, each with both its headline and its action, and the defaults
+// for the outcomes it leaves out.
+func (b *builder) outcomeTexts(eng *Engine, o *ruleyaml.Outcomes, d *decoder) {
+	eng.outcomes = defaultOutcomeTexts
+	if o == nil {
+		return
+	}
+	for outcome := SelfCare; outcome <= Incomplete; outcome++ {
+		t, ok := o.Texts[outcome.String()]
+		if !ok {
+			continue
+		}
+		valid := b.required(d, t.Headline, t.Node, "", t.Path, "headline")
+		valid = b.required(d, t.Action, t.Node, "", t.Path, "action") && valid
+		if !valid {
+			continue
+		}
+		valid = b.nonEmpty(d, t.Headline, "", t.Path+".headline")
+		valid = b.nonEmpty(d, t.Action, "", t.Path+".action") && valid
+		if valid {
+			eng.outcomes[outcome] = outcomeText{strings.TrimSpace(t.Headline.V), strings.TrimSpace(t.Action.V)}
+		}
+	}
 }
 
 // headerKey reports whether the header's key holds a string, and reports

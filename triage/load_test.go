@@ -83,7 +83,7 @@ func TestLoadErrors(t *testing.T) {
 			name:   "unknown top-level key",
 			reason: "unknown keys are refused at every level, not only in rules",
 			files:  map[string]string{"r.yaml": "rulez: []\n"},
-			want:   []string{`r.yaml:1:1: unknown key "rulez" (did you mean "rules"?); allowed: name, version, title, description, sources, questions, rules, self_care`},
+			want:   []string{`r.yaml:1:1: unknown key "rulez" (did you mean "rules"?); allowed: name, version, title, description, outcomes, sources, questions, rules, self_care`},
 		},
 		{
 			name:   "unknown key in citation",

@@ -61,6 +61,8 @@ func sorted(s []string) []string {
 func TestSchemasMatchTheLoader(t *testing.T) {
 	rules := readSchema(t, "rules.schema.json")
 	assert.Equal(t, sorted(ruleyaml.TopKeys), keysAt(t, rules))
+	assert.Equal(t, sorted(ruleyaml.OutcomesKeys), keysAt(t, rules, "definitions", "outcomes"))
+	assert.Equal(t, sorted(ruleyaml.OutcomeKeys), keysAt(t, rules, "definitions", "outcome_text"))
 	assert.Equal(t, sorted(ruleyaml.SourceKeys), keysAt(t, rules, "definitions", "source"))
 	assert.Equal(t, sorted(ruleyaml.QuestionKeys), keysAt(t, rules, "definitions", "question"))
 	assert.Equal(t, sorted(ruleyaml.RuleKeys), keysAt(t, rules, "definitions", "rule"))

@@ -112,6 +112,13 @@ func (a *Action) UnmarshalText(b []byte) error {
 type Verdict struct {
 	// Outcome is SelfCare, SeeProfessional or Incomplete; never zero.
 	Outcome Outcome `json:"outcome"`
+	// Headline is the rule set's short headline for Outcome, such as "See a
+	// health professional", and WhatToDo its sentence on what to do next.
+	// Both are clinical wording, declared with the rules under the header's
+	// outcomes key (or the library's defaults where the rule set declares
+	// none), so that every app shows the same words for the same outcome.
+	Headline string `json:"headline"`
+	WhatToDo string `json:"what_to_do"`
 	// Reasons lists every rule that fired: Refer rules first, then Caution
 	// rules, each group in rule-set order.
 	Reasons []Reason `json:"reasons"`

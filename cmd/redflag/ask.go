@@ -17,9 +17,10 @@ import (
 	"github.com/redflagkit/redflag/triage"
 )
 
-const askIntro = `Answer each question and press Enter. Type ? for help, skip to leave a
-question unanswered, or back to change your previous answer.
-`
+// askIntro says why ask may ask fewer questions than the rule set has, and
+// how to answer.
+const askIntro = "These questions check for warning signs. They stop as soon as the result is clear, so you may not see them all. " +
+	"Answer each one and press Enter: type ? for help, skip to leave a question unanswered, or back to change your previous answer."
 
 // ask is "redflag ask": an interactive questionnaire that asks only what
 // the engine still needs (Engine.Next's order), then, once the outcome is
@@ -34,8 +35,9 @@ func ask(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	rulesDir := fset.String("rules", "", "load the rule set from `DIR` instead of the embedded default")
 	all := fset.Bool("all", false, "ask every question that applies, not only the ones that can still change the outcome or add a caution")
 	save := fset.String("save", "", "write the answers to `FILE` as JSON, replayable with redflag check")
+	details := fset.Bool("details", false, "show with the result the rule ids, citations, full self-care advice and rule-set hash")
 	fset.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: redflag ask [--rules DIR] [--all] [--save FILE]")
+		fmt.Fprintln(stderr, "Usage: redflag ask [--rules DIR] [--all] [--details] [--save FILE]")
 		fset.PrintDefaults()
 	}
 	positional, exit, ok := parseArgs(fset, args)
@@ -50,26 +52,50 @@ func ask(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if eng == nil {
 		return code
 	}
-	return askEngine(ctx, eng, askOptions{all: *all, save: *save}, stdin, stdout, stderr)
+	opts := askOptions{all: *all, save: *save, details: *details, width: outputWidth(stdout, os.Getenv("COLUMNS"))}
+	return askEngine(ctx, eng, opts, stdin, stdout, stderr)
 }
 
-// askOptions are ask's flags past --rules.
+// askOptions are ask's flags past --rules, and the width to wrap to.
 type askOptions struct {
-	all  bool
-	save string
+	all     bool
+	save    string
+	details bool
+	// width is the number of columns to wrap text to; 0 is defaultWidth.
+	width int
+}
+
+// outputWidth is the width ask wraps its text to: columns (the COLUMNS
+// environment variable) when it is a number, as ls does, or else the
+// width of the terminal stdout is, or else defaultWidth; always within
+// [minWidth, maxWidth].
+func outputWidth(stdout io.Writer, columns string) int {
+	if n, err := strconv.Atoi(strings.TrimSpace(columns)); err == nil && n > 0 {
+		return clampWidth(n)
+	}
+	if f, ok := stdout.(*os.File); ok && isTerminalFile(f) {
+		if n := terminalWidth(f); n > 0 {
+			return clampWidth(n)
+		}
+	}
+	return defaultWidth
 }
 
 // askEngine runs the questionnaire of eng; tests call it with a rule set
 // held in memory.
 func askEngine(ctx context.Context, eng *triage.Engine, opts askOptions, stdin io.Reader, stdout, stderr io.Writer) int {
+	width := opts.width
+	if width == 0 {
+		width = defaultWidth
+	}
 	s := &session{
-		eng: eng, all: opts.all, in: bufio.NewReader(stdin), out: stdout,
+		eng: eng, all: opts.all, in: bufio.NewReader(stdin), out: stdout, width: width,
 		// A terminal echoes what is typed; a pipe does not, so echo it to
 		// keep the transcript readable.
 		echo:    !isTerminalFile(stdin),
 		answers: triage.Answers{}, skipped: map[string]bool{},
 	}
-	fmt.Fprintf(stdout, "%s\n\n%s", eng.RuleSet().Title, askIntro)
+	fmt.Fprint(stdout, wrap("", "", printable(eng.RuleSet().Title), width)+"\n"+wrap("", "", askIntro, width))
 	if err := s.run(ctx); err != nil {
 		if ctx.Err() != nil {
 			// Interrupted (Ctrl-C): the person left; give no verdict and
@@ -97,12 +123,12 @@ func askEngine(ctx context.Context, eng *triage.Engine, opts askOptions, stdin i
 		}
 	}
 	fmt.Fprintln(stdout)
-	if err := writeVerdict(stdout, eng, v); err != nil {
+	if err := writeAskVerdict(stdout, eng, v, width, opts.details); err != nil {
 		fmt.Fprintf(stderr, "redflag ask: %s\n", printable(err.Error()))
 		return exitFailure
 	}
 	if opts.save != "" {
-		fmt.Fprintf(stdout, "\nAnswers saved to %s; replay them with: redflag check %s\n", printable(opts.save), printable(opts.save))
+		fmt.Fprint(stdout, "\n"+wrap("", "", fmt.Sprintf("Answers saved to %s; replay them with: redflag check %s", printable(opts.save), printable(opts.save)), width))
 	}
 	return outcomeExit(v.Outcome)
 }
@@ -124,6 +150,7 @@ type session struct {
 	echo    bool
 	in      *bufio.Reader
 	out     io.Writer
+	width   int
 	answers triage.Answers
 	skipped map[string]bool
 	// history holds the questions answered or skipped, most recent last,
@@ -136,7 +163,13 @@ type session struct {
 }
 
 // optionalIntro introduces the optional questions, once, before the first.
-const optionalIntro = "\nA few optional questions can tailor the advice; type skip to leave any out.\n"
+const optionalIntro = "No warning sign so far. A few optional questions can tailor the advice; type skip to leave any out."
+
+// say writes text wrapped to the session's width, every line indented by
+// indent.
+func (s *session) say(indent, text string) {
+	fmt.Fprint(s.out, wrap(indent, indent, text, s.width))
+}
 
 // errEndOfInput ends the questionnaire early: the input ran out.
 var errEndOfInput = errors.New("end of input")
@@ -154,7 +187,8 @@ func (s *session) run(ctx context.Context) error {
 			return nil
 		}
 		if optional && !s.introduced {
-			fmt.Fprint(s.out, optionalIntro)
+			fmt.Fprintln(s.out)
+			s.say("", optionalIntro)
 			s.introduced = true
 		}
 		err = s.askOne(ctx, q, optional)
@@ -216,13 +250,15 @@ func (s *session) firstNotSkipped(ids []string) (triage.Question, bool) {
 // askOne shows q, marked when it is optional, and reads lines until one is
 // a valid answer or a command.
 func (s *session) askOne(ctx context.Context, q triage.Question, optional bool) error {
-	mark := ""
-	if optional {
-		mark = "(optional) "
+	left, err := s.atMostLeft(ctx, q.ID)
+	if err != nil {
+		return err
 	}
-	fmt.Fprintf(s.out, "\n%d. %s%s\n", len(s.history)+1, mark, q.Text)
+	fmt.Fprintf(s.out, "\n%s\n", questionHeading(len(s.history)+1, left, optional))
+	s.say("", printable(q.Text))
 	for i, c := range q.Choices {
-		fmt.Fprintf(s.out, "   %d) %s\n", i+1, c.Label)
+		n := fmt.Sprintf("   %d) ", i+1)
+		fmt.Fprint(s.out, wrap(n, strings.Repeat(" ", len(n)), printable(c.Label), s.width))
 	}
 	for {
 		fmt.Fprintf(s.out, "%s> ", hint(q))
@@ -237,7 +273,7 @@ func (s *session) askOne(ctx context.Context, q triage.Question, optional bool) 
 			if s.echo {
 				fmt.Fprintln(s.out, "(a line too long to show)")
 			}
-			fmt.Fprintf(s.out, "   That line is too long to be an answer (over %d bytes); the rest of it was skipped. Please type a short answer.\n", maxAnswerBytes)
+			s.say("   ", fmt.Sprintf("That line is too long to be an answer (over %d bytes); the rest of it was skipped. Please type a short answer.", maxAnswerBytes))
 			continue
 		}
 		input := strings.TrimSpace(line)
@@ -255,7 +291,7 @@ func (s *session) askOne(ctx context.Context, q triage.Question, optional bool) 
 			return nil
 		case "back":
 			if len(s.history) == 0 {
-				fmt.Fprintln(s.out, "   There is no previous answer to change.")
+				s.say("   ", "There is no previous answer to change.")
 				continue
 			}
 			prev := s.history[len(s.history)-1]
@@ -264,7 +300,7 @@ func (s *session) askOne(ctx context.Context, q triage.Question, optional bool) 
 			delete(s.skipped, prev)
 			return nil
 		case "":
-			fmt.Fprintln(s.out, "   Please type an answer (? for help, skip to leave it unanswered).")
+			s.say("   ", "Please type an answer (? for help, skip to leave it unanswered).")
 			continue
 		}
 		v, msg := parseAnswer(q, input)
@@ -272,7 +308,7 @@ func (s *session) askOne(ctx context.Context, q triage.Question, optional bool) 
 			msg = s.validate(q, v)
 		}
 		if msg != "" {
-			fmt.Fprintf(s.out, "   %s\n", msg)
+			s.say("   ", msg)
 			continue
 		}
 		if q.Type == triage.IntegerType || q.Type == triage.NumberType {
@@ -335,21 +371,62 @@ func (s *session) validate(q triage.Question, v any) string {
 
 func (s *session) help(q triage.Question) {
 	if q.Help != "" {
-		fmt.Fprintf(s.out, "   %s\n", q.Help)
+		s.say("   ", printable(q.Help))
 	}
 	switch q.Type {
 	case triage.BooleanType:
-		fmt.Fprintln(s.out, "   Answer yes or no (y or n).")
+		s.say("   ", "Answer yes or no (y or n).")
 	case triage.IntegerType:
-		fmt.Fprintf(s.out, "   Answer with a whole number%s%s, in digits only (like 3 or 1500).\n", unitText(q), boundsText(q))
+		s.say("   ", fmt.Sprintf("Answer with a whole number%s%s, in digits only (like 3 or 1500).", unitText(q), boundsText(q)))
 	case triage.NumberType:
-		fmt.Fprintf(s.out, "   Answer with a number%s%s, in digits with a dot for decimals (like 1500 or 2.5).\n", unitText(q), boundsText(q))
+		s.say("   ", fmt.Sprintf("Answer with a number%s%s, in digits with a dot for decimals (like 1500 or 2.5).", unitText(q), boundsText(q)))
 	case triage.ChoiceType:
-		fmt.Fprintln(s.out, "   Pick one: type its number or its name.")
+		s.say("   ", "Pick one: type its number or its name.")
 	case triage.MultiChoiceType:
-		fmt.Fprintln(s.out, "   Pick all that apply: numbers or names separated by commas (1,3), or none.")
+		s.say("   ", "Pick all that apply: numbers or names separated by commas (1,3), or none.")
 	}
-	fmt.Fprintln(s.out, "   Type skip to leave this unanswered, or back to change your previous answer.")
+	s.say("   ", "Type skip to leave this unanswered, or back to change your previous answer.")
+}
+
+// questionHeading is the line above a question: its number and how many more
+// questions there can be at most, from the questionnaire's structure (the
+// answers may settle the result sooner).
+func questionHeading(n, left int, optional bool) string {
+	mark := ""
+	if optional {
+		mark = " (optional)"
+	}
+	if left == 0 {
+		return fmt.Sprintf("Question %d%s, the last", n, mark)
+	}
+	return fmt.Sprintf("Question %d%s, at most %d left", n, mark, left)
+}
+
+// atMostLeft counts the questions that could still be asked after
+// current: unanswered, not skipped, and not ruled out by their ask_if;
+// and, unless every question is asked (--all), needed to decide a rule
+// that is still undecided. Answers only ever decide more rules, so ask
+// never asks more than this.
+func (s *session) atMostLeft(ctx context.Context, current string) (int, error) {
+	x, err := s.eng.Explain(ctx, s.answers)
+	if err != nil {
+		return 0, err
+	}
+	needed := map[string]bool{}
+	for _, r := range x.Rules {
+		if r.State == triage.Undecided {
+			for _, id := range r.Needs {
+				needed[id] = true
+			}
+		}
+	}
+	n := 0
+	for _, id := range slices.Concat(x.Askable, x.Waiting) {
+		if id != current && !s.skipped[id] && (s.all || needed[id]) {
+			n++
+		}
+	}
+	return n, nil
 }
 
 // hint is the short reminder of the expected form shown before the prompt.

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -25,8 +27,9 @@ import (
 // typed joins the lines a person types, each ended by Enter.
 func typed(lines ...string) string { return strings.Join(lines, "\n") + "\n" }
 
-// asked lists the question numbers and texts of a transcript, in order.
-var askedRe = regexp.MustCompile(`(?m)^\d+\. (.*)$`)
+// asked lists the first line of each question's text in a transcript, in
+// order.
+var askedRe = regexp.MustCompile(`(?m)^Question \d+[^\n]*\n(.*)$`)
 
 func asked(transcript string) []string {
 	var out []string
@@ -35,6 +38,22 @@ func asked(transcript string) []string {
 	}
 	return out
 }
+
+// noWrap is a width no line reaches: tests of what ask says, not of how
+// it wraps, use it.
+const noWrap = 1000
+
+// askAt runs ask on the default rule set, wrapping to width columns.
+func askAt(t *testing.T, width int, opts askOptions, input string) result {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	opts.width = width
+	code := askEngine(t.Context(), defaultEngine(t), opts, strings.NewReader(input), &stdout, &stderr)
+	return result{code: code, stdout: stdout.String(), stderr: stderr.String()}
+}
+
+// askNote is how ask ends at 100 columns: the not-a-diagnosis note.
+const askNote = "Note: This supports triage; it is not a diagnosis. If you are worried, or your symptoms change,\n  contact a health professional.\n"
 
 // noToEverything answers the default questionnaire in Next's order with no
 // red flag: it pops twice a day with half an hour of relief, for two days.
@@ -75,8 +94,9 @@ func answeredWith(more ...string) string {
 	return typed(append(slices.Clone(noToEverything), more...)...)
 }
 
-// optionalIntroLine is how ask introduces the optional questions.
-const optionalIntroLine = "A few optional questions can tailor the advice; type skip to leave any out."
+// optionalIntroLine is how ask introduces the optional questions, at 100
+// columns.
+const optionalIntroLine = "No warning sign so far. A few optional questions can tailor the advice; type skip to leave any out."
 
 func TestAskTranscripts(t *testing.T) {
 	t.Parallel()
@@ -98,11 +118,13 @@ func TestAskTranscripts(t *testing.T) {
 			input:  selfCare,
 			code:   exitSelfCare, asked: len(noToEverything) + 2,
 			incl: []string{
-				"\n19. Have you recently been injured, for example in a car accident or a fall?\n(yes/no) > n\n\n" + optionalIntroLine + "\n\n20. (optional) Does it ever feel like bone grinding on bone",
-				"\n21. (optional) On a typical day, how many times do you pop or crack your back?\n",
-				"Outcome: SELF-CARE IS OK", "Self-care guidance:",
+				"\nQuestion 1, at most 20 left\nDo you have pain that shoots down one or both of your arms?\n",
+				"\nQuestion 19, at most 2 left\nHave you recently been injured, for example in a car accident or a fall?\n(yes/no) > n\n\n" +
+					optionalIntroLine + "\n\nQuestion 20 (optional), at most 1 left\nDoes it ever feel like bone grinding",
+				"\nQuestion 21 (optional), the last\nOn a typical day, how many times do you pop or crack your back?\n",
+				"Result: No warning sign found; self-care is reasonable\n", "\nSelf-care:\n  - Stop if it hurts: Let pain be your signal to stop.\n",
 			},
-			excl: []string{"Cautions", "Optional, not answered", "end of input"},
+			excl: []string{"change this", "Optional questions left", "end of input", "Source:", "sha256", ".txt"},
 		},
 		{
 			name:   "frequent popper",
@@ -110,12 +132,12 @@ func TestAskTranscripts(t *testing.T) {
 			input:  answeredWith("n", "12"),
 			code:   exitSelfCare, asked: len(noToEverything) + 2,
 			incl: []string{
-				"Outcome: SELF-CARE IS OK",
-				"Cautions (self-care can continue, but change this):",
-				"[caution: frequent_popping]",
-				"Because: self_pops = true, pops_per_day = 12",
+				"Result: No warning sign found; self-care is reasonable",
+				"\nSelf-care can continue, but change this:\n  - Popping the back ten or more times a day\n",
+				"    You said yes to: Do you pop or crack your own back?\n" +
+					"    You answered 12 times a day to: On a typical day, how many times do you pop or crack your back?\n",
 			},
-			excl: []string{"Red flags:", "Optional, not answered"},
+			excl: []string{"warning signs in your answers", "Optional questions left", "frequent_popping"},
 		},
 		{
 			name:   "optional skipped",
@@ -124,19 +146,19 @@ func TestAskTranscripts(t *testing.T) {
 			code:   exitSelfCare, asked: len(noToEverything) + 2,
 			incl: []string{
 				"   (left unanswered)",
-				"Optional, not answered (these cannot change the outcome, but could add a caution):",
-				"  - Does it ever feel like bone grinding on bone when your back moves or pops?  [grinding]",
-				"[pops_per_day]",
-				"Outcome: SELF-CARE IS OK",
+				"Optional questions left unanswered (they could add advice, not change the result):\n" +
+					"  - Does it ever feel like bone grinding on bone when your back moves or pops?\n" +
+					"  - On a typical day, how many times do you pop or crack your back?\n",
+				"Result: No warning sign found",
 			},
-			excl: []string{"end of input", "Cautions"},
+			excl: []string{"end of input", "change this", "[grinding]"},
 		},
 		{
 			name:   "back from an optional question",
 			reason: "back at the first optional question returns to the last needed one; the optional questions are introduced only once",
 			input:  answeredWith("back", "n", "yes", "skip"),
 			code:   exitSelfCare, asked: len(noToEverything) + 4,
-			incl: []string{"[caution: grinding]", "Because: grinding = true", "[pops_per_day]"},
+			incl: []string{"  - A grinding feeling when the back moves\n", "You said yes to: Does it ever feel like bone grinding", "  - On a typical day, how many times do you pop"},
 			excl: []string{"end of input"},
 		},
 		{
@@ -146,7 +168,7 @@ func TestAskTranscripts(t *testing.T) {
 				"2", "n", "n", "n", "n", "n", "n", "n", // pain_days ... recent_trauma
 				"yes")...), // grinding (optional)
 			code: exitSelfCare, asked: len(noToEverything),
-			incl: []string{"(optional) Does it ever feel like bone grinding", "[caution: grinding]"},
+			incl: []string{"Question 19 (optional), the last\nDoes it ever feel like bone grinding", "  - A grinding feeling when the back moves\n"},
 			excl: []string{"how many times do you pop", "end of input"},
 		},
 		{
@@ -154,7 +176,12 @@ func TestAskTranscripts(t *testing.T) {
 			reason: "a red flag ends the questionnaire at once: nothing can change the outcome",
 			input:  typed("n", "none", "n", "n", "yes"),
 			code:   exitSeePro, asked: 5,
-			incl: []string{"Outcome: SEE A PROFESSIONAL", "[refer: popping_pain]", "Because: popping_pain = true"},
+			incl: []string{
+				"Question 5, at most 16 left\n",
+				"Result: Stop self-adjusting and see a professional\n",
+				"\nThe warning signs in your answers:\n",
+				"    You said yes to: When you try to pop, crack or stretch out your back, does it cause a sharp pain\n      or make your pain worse?\n",
+			},
 			excl: []string{optionalIntroLine, "(optional)", "end of input"},
 		},
 		{
@@ -167,7 +194,7 @@ func TestAskTranscripts(t *testing.T) {
 				"   Please type an answer (? for help, skip to leave it unanswered).",
 				"   If you have no numbness or tingling, pick none of them.",
 				"   Pick all that apply: numbers or names separated by commas (1,3), or none.",
-				"Because: numbness_tingling = [arms, fingers]",
+				"    You answered Arms and Fingers to: Do you have numbness or tingling in any of these places? Pick\n      all that apply.\n",
 			},
 		},
 		{
@@ -180,7 +207,7 @@ func TestAskTranscripts(t *testing.T) {
 			incl: []string{
 				`   Please answer with a whole number of minutes, such as 3; "ten" is not one.`,
 				"   That answer does not fit: -1 is below the minimum of 0.",
-				"Because: self_pops = true, relief_minutes = 3",
+				"    You answered 3 minutes to: After you pop your back, how many minutes does the relief usually\n      last?\n",
 			},
 		},
 		{
@@ -192,7 +219,7 @@ func TestAskTranscripts(t *testing.T) {
 				"   There is no choice 7; pick a number from 1 to 3.",
 				`   "toes" is not one of the choices (fingers, arms, chest); type its number or its name.`,
 				`   "2" is picked twice.`,
-				"Because: numbness_tingling = [chest]",
+				"You answered Chest to: Do you have numbness",
 			},
 		},
 		{
@@ -200,8 +227,8 @@ func TestAskTranscripts(t *testing.T) {
 			reason: "back undoes the previous answer and asks it again; back at the start says so",
 			input:  typed("back", "n", "back", "n", "none", "back", "back", "n", "arms"),
 			code:   exitSeePro, asked: 8,
-			incl: []string{"   There is no previous answer to change.", "Because: numbness_tingling = [arms]"},
-			excl: []string{"numbness_tingling = none"},
+			incl: []string{"   There is no previous answer to change.", "You answered Arms to: Do you have numbness"},
+			excl: []string{"You said no to: Do you have numbness"},
 		},
 		{
 			name:   "skip and end of input",
@@ -211,8 +238,8 @@ func TestAskTranscripts(t *testing.T) {
 			incl: []string{
 				"   (left unanswered)",
 				"(end of input: stopping here)",
-				"Outcome: INCOMPLETE",
-				"  - Do you have pain that shoots down one or both of your arms?  [shooting_arm_pain]",
+				"Result: Not cleared yet; some answers are missing\n",
+				"\nStill to answer (any of these could change the result):\n  - Do you have pain that shoots down one or both of your arms?\n",
 			},
 		},
 		{
@@ -220,8 +247,8 @@ func TestAskTranscripts(t *testing.T) {
 			reason: "once every question still needed is skipped, nothing is left to ask: incomplete, listing them",
 			input:  typed(strings.Split(strings.Repeat("skip,", 18), ",")[:18]...),
 			code:   exitIncomplete, asked: 18,
-			incl: []string{"Outcome: INCOMPLETE", "[self_pops]", "[recent_trauma]"},
-			excl: []string{"end of input", "[relief_minutes]", optionalIntroLine, "(optional)"},
+			incl: []string{"Result: Not cleared yet", "  - Do you pop or crack your own back?\n", "  - Have you recently been injured"},
+			excl: []string{"end of input", "how many minutes does the relief", optionalIntroLine, "(optional)"},
 		},
 		{
 			name:   "all",
@@ -231,14 +258,14 @@ func TestAskTranscripts(t *testing.T) {
 				"no", // self_pops: pops_per_day and relief_minutes do not apply
 				"2", "n", "n", "n", "n", "n", "n", "n"),
 			code: exitSelfCare, asked: 19,
-			incl: []string{"Does it ever feel like bone grinding on bone", "Outcome: SELF-CARE IS OK"},
+			incl: []string{"Question 1, at most 20 left\n", "Does it ever feel like bone grinding on bone", "Result: No warning sign found"},
 			excl: []string{"how many minutes does the relief", "end of input", "(optional)"},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got := runCLI(t, t.Context(), tt.input, append([]string{"ask"}, tt.args...)...)
+			got := askAt(t, 100, askOptions{all: slices.Contains(tt.args, "--all")}, tt.input)
 			require.Equal(t, tt.code, got.code, "%s\nstdout:\n%s\nstderr: %s", tt.reason, got.stdout, got.stderr)
 			assert.Empty(t, got.stderr)
 			assert.Len(t, asked(got.stdout), tt.asked, "%s\n%s", tt.reason, got.stdout)
@@ -249,30 +276,80 @@ func TestAskTranscripts(t *testing.T) {
 				assert.NotContains(t, got.stdout, s, tt.reason)
 			}
 			assert.LessOrEqual(t, strings.Count(got.stdout, optionalIntroLine), 1, "the optional questions are introduced once")
-			assert.True(t, strings.HasSuffix(got.stdout, "\n"+noteLine), "the transcript ends with the not-a-diagnosis note")
+			if !strings.Contains(tt.input, "back") {
+				assertAtMostLeft(t, got.stdout, tt.reason)
+			}
+			assert.True(t, strings.HasSuffix(got.stdout, "\n"+askNote), "the transcript ends with the not-a-diagnosis note")
+			for _, l := range strings.Split(got.stdout, "\n") {
+				assert.LessOrEqual(t, utf8.RuneCountInString(l), 100, "%s: every line fits in 100 columns: %q", tt.reason, l)
+			}
 		})
 	}
 }
 
-// TestAskGolden pins two whole transcripts: the questions and their order,
-// the prompts, and the verdict.
+var headingRe = regexp.MustCompile(`(?m)^Question (\d+)(?: \(optional\))?, (?:at most (\d+) left|the last)$`)
+
+// assertAtMostLeft checks that "at most M left" holds: after each question
+// heading, no more than M other headings follow. Without back, every
+// heading is a new question.
+func assertAtMostLeft(t *testing.T, transcript, reason string) {
+	t.Helper()
+	headings := headingRe.FindAllStringSubmatch(transcript, -1)
+	require.NotEmpty(t, headings, reason)
+	for i, h := range headings {
+		left := 0
+		if h[2] != "" {
+			left, _ = strconv.Atoi(h[2])
+		}
+		assert.LessOrEqual(t, len(headings)-i-1, left, "%s: after %q", reason, h[0])
+	}
+}
+
+// TestAskGolden pins whole transcripts at 60 and 100 columns, with input
+// piped in: the questions and their order, the progress line, the
+// prompts, the wrapping and the result; and one with --details.
 func TestAskGolden(t *testing.T) {
 	t.Parallel()
-	for name, input := range map[string]string{
-		"ask-self-care.txt":        answeredWith("n", "12"),
-		"ask-see-professional.txt": typed("n", "?", "1"),
+	for _, tt := range []struct {
+		name, reason, input string
+		details             bool
+	}{
+		{"ask-self-care", "the whole adaptive questionnaire, the optional questions and the caution the second brings", answeredWith("n", "12"), false},
+		{"ask-see-professional", "a red flag on the second question, after asking for help", typed("n", "?", "1"), false},
+		{"ask-see-professional-details", "--details adds the rule ids, citations and the rule set's hash", typed("n", "?", "1"), true},
 	} {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			got := runCLI(t, t.Context(), input, "ask")
-			require.Empty(t, got.stderr)
-			golden(t, name, got.stdout)
-		})
+		for _, width := range []int{60, 100} {
+			name := fmt.Sprintf("%s-%d.txt", tt.name, width)
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				got := askAt(t, width, askOptions{details: tt.details}, tt.input)
+				require.Empty(t, got.stderr, tt.reason)
+				for _, l := range strings.Split(got.stdout, "\n") {
+					if !tt.details { // a citation's URL or the hash may stand alone, longer than a line
+						assert.LessOrEqual(t, utf8.RuneCountInString(l), width, "%s: %q", tt.reason, l)
+					}
+				}
+				if !tt.details {
+					for _, internal := range []string{"sha256", ".txt", "[", "numbness_tingling", "Source:"} {
+						assert.NotContains(t, got.stdout, internal, "%s: no ids, file names or hashes without --details", tt.reason)
+					}
+				}
+				golden(t, name, got.stdout)
+			})
+		}
 	}
+}
+
+// mustDecode decodes saved answers for the default rule set.
+func mustDecode(t *testing.T, data []byte) triage.Answers {
+	t.Helper()
+	a, err := defaultEngine(t).DecodeAnswers(bytes.NewReader(data))
+	require.NoError(t, err)
+	return a
 }
 
 // TestAskSaveReplaysWithCheck checks that --save writes answers that check
-// accepts and that give the same verdict, printed the same way.
+// accepts and that give the same verdict, with the same headline.
 func TestAskSaveReplaysWithCheck(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {
@@ -290,7 +367,7 @@ func TestAskSaveReplaysWithCheck(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "answers.json")
 			got := runCLI(t, t.Context(), tt.input, "ask", "--save", path)
 			require.Equal(t, tt.code, got.code, got.stderr)
-			assert.Contains(t, got.stdout, "Answers saved to "+path)
+			assert.Contains(t, strings.Join(strings.Fields(got.stdout), " "), "Answers saved to "+path)
 
 			data, err := os.ReadFile(path)
 			require.NoError(t, err)
@@ -298,7 +375,10 @@ func TestAskSaveReplaysWithCheck(t *testing.T) {
 			require.NoError(t, json.Unmarshal(data, &saved), "the saved file is a JSON object")
 			replay := runCLI(t, t.Context(), "", "check", path)
 			require.Equal(t, tt.code, replay.code, "check on the saved answers exits as ask did")
-			assert.Contains(t, got.stdout, "\n\n"+replay.stdout, "ask ends with the verdict exactly as check prints it")
+			v, err := defaultEngine(t).Evaluate(t.Context(), mustDecode(t, data))
+			require.NoError(t, err)
+			assert.Contains(t, replay.stdout, "Outcome: "+v.Outcome.String()+" — "+v.Headline+"\n", "check shows the rule set's headline")
+			assert.Contains(t, got.stdout, "\nResult: "+v.Headline+"\n", "ask shows the same headline as check")
 		})
 	}
 }
@@ -346,7 +426,11 @@ rules:
     advice: See a professional.
     cite: {source: leaflet, section: Fever}
 `), 0o644))
-	got := runCLI(t, t.Context(), typed("hot", "50", "38,5", "38.5", "left side"), "ask", "--rules", dir)
+	eng, code := loadEngine(dir, io.Discard)
+	require.NotNil(t, eng, "exit %d", code)
+	var stdout, stderr bytes.Buffer
+	code = askEngine(t.Context(), eng, askOptions{width: noWrap}, strings.NewReader(typed("hot", "50", "38,5", "38.5", "left side")), &stdout, &stderr)
+	got := result{code, stdout.String(), stderr.String()}
 	require.Equal(t, exitSeePro, got.code, "%s\n%s", got.stdout, got.stderr)
 	assert.Contains(t, got.stdout, "A demo clinic")
 	assert.Contains(t, got.stdout, `Please answer with a number of °C, such as 37.5; "hot" is not one.`)
@@ -354,7 +438,8 @@ rules:
 	assert.Contains(t, got.stdout, `"38,5" has a comma in it, which is read differently from place to place. Type the number with digits only, like 1500 or 2.5.`,
 		"a decimal comma is refused: 1,500 would be read the same way")
 	assert.Contains(t, got.stdout, "   1) Left side\n   2) Right side\n")
-	assert.Contains(t, got.stdout, `Because: temperature = 38.5, side = "left"`)
+	assert.Contains(t, got.stdout, "You answered 38.5 °C to: What is your temperature?\n")
+	assert.Contains(t, got.stdout, "You answered Left side to: Which side hurts?\n")
 }
 
 // TestAskInterrupted cancels the context while ask waits for input that
@@ -377,7 +462,7 @@ func TestAskInterrupted(t *testing.T) {
 		t.Fatal("ask did not notice the interrupt while waiting for input")
 	}
 	assert.Contains(t, stderr.String(), "interrupted; no verdict was given")
-	assert.NotContains(t, stdout.String(), "Outcome:")
+	assert.NotContains(t, stdout.String(), "Result:")
 }
 
 // firstRead is a Reader that closes reading when it is first read from.
@@ -517,7 +602,7 @@ func TestAskNumbers(t *testing.T) {
 			t.Parallel()
 			save := filepath.Join(t.TempDir(), "answers.json")
 			var stdout, stderr bytes.Buffer
-			code := askEngine(t.Context(), eng, askOptions{save: save}, strings.NewReader(typed(tt.input...)), &stdout, &stderr)
+			code := askEngine(t.Context(), eng, askOptions{save: save, width: noWrap}, strings.NewReader(typed(tt.input...)), &stdout, &stderr)
 			require.Equal(t, tt.code, code, "%s\n%s\n%s", tt.reason, stdout.String(), stderr.String())
 			for _, s := range tt.incl {
 				assert.Contains(t, stdout.String(), s, tt.reason)
@@ -583,7 +668,7 @@ func TestAskLongLines(t *testing.T) {
 			reason: "a line of 8 MB is refused, and the next line is read as the answer",
 			input:  io.MultiReader(&repeatReader{'1', 8 << 20}, strings.NewReader("\n1500\n")),
 			code:   exitSeePro,
-			incl:   []string{tooLong, "Because: weight_loss_g = 1500"},
+			incl:   []string{tooLong, "You answered 1500 grams to: How much weight have you lost without trying?"},
 		},
 		{
 			reason: "a line of 8 MB at the end of the input, with no line ending, is refused too",
@@ -617,7 +702,7 @@ func TestAskLongLines(t *testing.T) {
 		t.Run(tt.reason, func(t *testing.T) {
 			t.Parallel()
 			var stdout, stderr bytes.Buffer
-			code := askEngine(t.Context(), eng, askOptions{}, tt.input, &stdout, &stderr)
+			code := askEngine(t.Context(), eng, askOptions{width: 180}, tt.input, &stdout, &stderr)
 			require.Equal(t, tt.code, code, "%s\n%.2000s\n%s", tt.reason, stdout.String(), stderr.String())
 			assert.Empty(t, stderr.String())
 			for _, s := range tt.incl {
@@ -635,7 +720,7 @@ func TestAskLongLines(t *testing.T) {
 func TestAskQuotesShort(t *testing.T) {
 	t.Parallel()
 	long := strings.Repeat("z", 3000)
-	got := runCLI(t, t.Context(), typed(long, "n", long, "arms,"+long, "arms,arms,"+long, "99999"+long, "arms"), "ask")
+	got := askAt(t, 180, askOptions{}, typed(long, "n", long, "arms,"+long, "arms,arms,"+long, "99999"+long, "arms"))
 	require.Equal(t, exitSeePro, got.code, got.stdout)
 	short := `"` + strings.Repeat("z", 40) + `"…`
 	for _, want := range []string{

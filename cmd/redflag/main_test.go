@@ -69,11 +69,13 @@ func assertTextVerdict(t *testing.T, stdout string) {
 // jsonVerdict is the JSON form of a verdict, decoded strictly enough to
 // check its shape.
 type jsonVerdict struct {
-	Outcome triage.Outcome     `json:"outcome"`
-	Reasons []triage.Reason    `json:"reasons"`
-	Missing []string           `json:"missing"`
-	RuleSet triage.RuleSetInfo `json:"rule_set"`
-	Notice  string             `json:"notice"`
+	Outcome  triage.Outcome     `json:"outcome"`
+	Headline string             `json:"headline"`
+	WhatToDo string             `json:"what_to_do"`
+	Reasons  []triage.Reason    `json:"reasons"`
+	Missing  []string           `json:"missing"`
+	RuleSet  triage.RuleSetInfo `json:"rule_set"`
+	Notice   string             `json:"notice"`
 }
 
 // decodeJSONVerdict parses stdout as one JSON verdict and checks that every
@@ -82,13 +84,15 @@ func decodeJSONVerdict(t *testing.T, stdout string) jsonVerdict {
 	t.Helper()
 	var raw map[string]json.RawMessage
 	require.NoError(t, json.Unmarshal([]byte(stdout), &raw), "stdout is not one JSON object:\n%s", stdout)
-	for _, key := range []string{"outcome", "reasons", "missing", "rule_set", "notice"} {
+	for _, key := range []string{"outcome", "headline", "what_to_do", "reasons", "missing", "rule_set", "notice"} {
 		require.Contains(t, raw, key, "JSON verdict lacks %q", key)
 		require.NotEqual(t, "null", string(raw[key]), "JSON verdict has null %q", key)
 	}
 	var v jsonVerdict
 	require.NoError(t, json.Unmarshal([]byte(stdout), &v))
 	assert.Equal(t, triage.Disclaimer, v.Notice, "the JSON verdict carries the disclaimer")
+	assert.NotEmpty(t, v.Headline, "the JSON verdict carries the rule set's headline")
+	assert.NotEmpty(t, v.WhatToDo, "the JSON verdict carries the rule set's what to do")
 	assert.NotEmpty(t, v.RuleSet.Name)
 	assert.NotEmpty(t, v.RuleSet.Version)
 	assert.True(t, strings.HasPrefix(v.RuleSet.Hash, "sha256:"), "rule set hash %q", v.RuleSet.Hash)
@@ -191,7 +195,7 @@ func TestCheckVerdictContent(t *testing.T) {
 			outcome:  triage.SelfCare,
 			reasons:  []string{},
 			missing:  []string{},
-			textIncl: []string{"Outcome: SELF-CARE IS OK", "\nSelf-care guidance:\n", "  - Stop if it hurts: "},
+			textIncl: []string{"Outcome: self_care — ", "\nSelf-care guidance:\n", "  - Stop if it hurts: "},
 			textExclude: []string{
 				"Red flags:", "Cautions", "Still to answer",
 			},
@@ -207,7 +211,7 @@ func TestCheckVerdictContent(t *testing.T) {
 			},
 			missing: []string{},
 			textIncl: []string{
-				"Outcome: SEE A PROFESSIONAL",
+				"Outcome: see_professional — ",
 				"\nRed flags:\n  1. Numbness or tingling in the fingers, arms or chest  [refer: numbness_tingling]\n",
 				"     Because: numbness_tingling = [fingers]\n",
 				"     Source: How to Safely Adjust Your Upper Back (001_0a05b181d71a6c01.txt), section: Crucial Safety Warnings and When to Seek Professional Help\n",
@@ -223,7 +227,7 @@ func TestCheckVerdictContent(t *testing.T) {
 			reasons: []string{},
 			missing: []string{"relief_minutes", "pain_days", "recent_trauma"},
 			textIncl: []string{
-				"Outcome: INCOMPLETE",
+				"Outcome: incomplete — ",
 				"  - After you pop your back, how many minutes does the relief usually last?  [relief_minutes]\n",
 				"  - For how many days have you had this pain?  [pain_days]\n",
 				"  - Have you recently been injured, for example in a car accident or a fall?  [recent_trauma]\n",
@@ -546,7 +550,7 @@ func TestCheckRulesDir(t *testing.T) {
 			answers: `{"fever": true, "pain_days": 5}`,
 			code:    exitSeePro,
 			want: []string{
-				"Outcome: SEE A PROFESSIONAL",
+				"Outcome: see_professional — ",
 				"  1. Fever  [refer: fever]\n     See a professional.\n     Because: fever = true\n",
 				`     Source: A document (doc), section: Fever`,
 				"  1. Long pain  [caution: long_pain]\n     Keep an eye on it.\n     Because: pain_days = 5\n",
@@ -559,7 +563,7 @@ func TestCheckRulesDir(t *testing.T) {
 			reason:  "fever unanswered could still refer; pain_days only feeds a caution",
 			answers: `{"pain_days": 1}`,
 			code:    exitIncomplete,
-			want:    []string{"Outcome: INCOMPLETE", "  - Do you have a fever?  [fever]\n", "\nRule set: demo 2.1.0 (sha256:"},
+			want:    []string{"Outcome: incomplete — ", "  - Do you have a fever?  [fever]\n", "\nRule set: demo 2.1.0 (sha256:"},
 			notWant: []string{"[pain_days]"},
 		},
 		{
@@ -567,7 +571,7 @@ func TestCheckRulesDir(t *testing.T) {
 			reason:  "no fever: the demo rule set's own guidance",
 			answers: `{"fever": false, "pain_days": 1}`,
 			code:    exitSelfCare,
-			want:    []string{"Outcome: SELF-CARE IS OK", "  - Rest: Take it easy.\n", "\nRule set: demo 2.1.0 (sha256:"},
+			want:    []string{"Outcome: self_care — ", "  - Rest: Take it easy.\n", "\nRule set: demo 2.1.0 (sha256:"},
 			notWant: []string{"Red flags", "Cautions"},
 		},
 		{

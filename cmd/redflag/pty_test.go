@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unicode/utf8"
 	"unsafe"
 
 	"github.com/stretchr/testify/assert"
@@ -128,6 +129,9 @@ func (term *terminal) expectN(s string, n int, line string) {
 	require.NoError(term.t, err)
 }
 
+// ptyColumns is the width of the pseudo-terminals the tests open.
+const ptyColumns = 60
+
 // startOnPTY runs the built command with the slave side of a new
 // pseudo-terminal as its controlling terminal and the given standard
 // streams (nil: the terminal).
@@ -136,7 +140,18 @@ func startOnPTY(t *testing.T, stdout *os.File, args ...string) (*terminal, *exec
 	master, slave, err := openPTY()
 	require.NoError(t, err)
 	t.Cleanup(func() { master.Close() })
+	// The terminal is ptyColumns wide; COLUMNS, which would override it,
+	// is left out of the environment.
+	ws := struct{ rows, cols, xpixel, ypixel uint16 }{rows: 40, cols: ptyColumns}
+	if _, _, e := syscall.Syscall(syscall.SYS_IOCTL, master.Fd(), syscall.TIOCSWINSZ, uintptr(unsafe.Pointer(&ws))); e != 0 {
+		t.Fatalf("TIOCSWINSZ: %v", e)
+	}
 	cmd := exec.Command(redflagBinary(t), args...)
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "COLUMNS=") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
 	if stdout != nil {
 		cmd.Stdout = stdout
@@ -158,31 +173,40 @@ func exitCode(t *testing.T, cmd *exec.Cmd) int {
 	return 0
 }
 
-// TestAskOnATerminal runs redflag ask on a real pseudo-terminal, typing
-// each answer when its question appears, down a red-flag path with a
-// re-asked answer, back, and --save.
+// TestAskOnATerminal runs redflag ask on a real pseudo-terminal 60
+// columns wide, typing each answer when its question appears, down a
+// red-flag path with a re-asked answer, back, and --save. ask wraps to the
+// terminal's width, never inside a word.
 func TestAskOnATerminal(t *testing.T) {
 	save := filepath.Join(t.TempDir(), "answers.json")
 	term, cmd := startOnPTY(t, nil, "ask", "--save", save)
-	term.expect("1. Do you have pain that shoots down", "no")
-	term.expect("2. Do you have numbness or tingling", "maybe")
+	term.expect("Question 1, at most 20 left\nDo you have pain that shoots down", "no")
+	term.expect("Question 2, at most 19 left\nDo you have numbness or tingling", "maybe")
 	term.expect(`"maybe" is not one of the choices`, "none")
-	term.expect("3. When you move, do you ever get a sudden jolt", "back")
-	term.expectN("2. Do you have numbness or tingling", 2, "3")
+	term.expect("Question 3, at most 18 left\nWhen you move, do you ever get a sudden jolt", "back")
+	term.expectN("Question 2, at most 19 left\nDo you have numbness or tingling", 2, "3")
 	code := exitCode(t, cmd)
 	<-term.done
 	got := term.text()
 	assert.Equal(t, exitSeePro, code, got)
 	// The terminal echoes what is typed; ask must not echo it again.
-	assert.Contains(t, got, "(yes/no) > no\n\n2. Do you have numbness")
+	assert.Contains(t, got, "(yes/no) > no\n\nQuestion 2")
 	assert.NotContains(t, got, "no\nno\n")
-	assert.Contains(t, got, "Because: numbness_tingling = [chest]")
-	assert.True(t, strings.HasSuffix(got, "redflag check "+save+"\n"), got)
-	assert.Contains(t, got, noteLine)
+	assert.Contains(t, got, "These questions check for warning signs. They stop as soon\nas the result is clear,",
+		"the introduction is wrapped to the terminal's 60 columns")
+	assert.Contains(t, got, "    You answered Chest to: Do you have numbness or tingling\n      in any of these places? Pick all that apply.\n")
+	for _, l := range strings.Split(got, "\n") {
+		if !strings.Contains(l, save) { // a path is one word, never broken
+			assert.LessOrEqual(t, utf8.RuneCountInString(l), ptyColumns, "%q", l)
+		}
+	}
+	assert.True(t, strings.HasSuffix(got, save+"\n"), got)
+	assert.Contains(t, got, "Note: This supports triage; it is not a diagnosis.")
 
 	replay := runCLI(t, t.Context(), "", "check", save)
 	assert.Equal(t, exitSeePro, replay.code, "the saved answers replay with check")
-	assert.Contains(t, got, replay.stdout, "ask printed the verdict as check prints it")
+	assert.Contains(t, replay.stdout, "Outcome: see_professional — Stop self-adjusting and see a professional\n")
+	assert.Contains(t, got, "Result: Stop self-adjusting and see a professional\n", "ask shows check's headline")
 }
 
 // TestAskSelfCareOnATerminal answers the whole adaptive questionnaire with
@@ -191,20 +215,20 @@ func TestAskOnATerminal(t *testing.T) {
 func TestAskSelfCareOnATerminal(t *testing.T) {
 	term, cmd := startOnPTY(t, nil, "ask")
 	for i, answer := range noToEverything {
-		term.expect(fmt.Sprintf("\n%d. ", i+1), answer)
+		term.expect(fmt.Sprintf("\nQuestion %d, ", i+1), answer)
 	}
 	n := len(noToEverything)
-	term.expect(fmt.Sprintf("%s\n\n%d. (optional) Does it ever feel like bone grinding", optionalIntroLine, n+1), "skip")
-	term.expect(fmt.Sprintf("%d. (optional) On a typical day, how many times", n+2), "12")
+	term.expect(fmt.Sprintf("\n\nQuestion %d (optional), at most 1 left\nDoes it ever feel like bone grinding", n+1), "skip")
+	term.expect(fmt.Sprintf("Question %d (optional), the last\nOn a typical day, how many times", n+2), "12")
 	code := exitCode(t, cmd)
 	<-term.done
 	got := term.text()
 	assert.Equal(t, exitSelfCare, code, got)
-	assert.Contains(t, got, "Outcome: SELF-CARE IS OK")
-	assert.Contains(t, got, "[caution: frequent_popping]")
-	assert.Contains(t, got, "Because: self_pops = true, pops_per_day = 12")
-	assert.Contains(t, got, "[grinding]", "the skipped optional question is listed as not answered")
-	assert.True(t, strings.HasSuffix(got, noteLine), got)
+	assert.Contains(t, got, "Result: No warning sign found; self-care is reasonable\n")
+	assert.Contains(t, got, "  - Popping the back ten or more times a day\n")
+	assert.Contains(t, got, "    You answered 12 times a day to: On a typical day, how\n      many times do you pop or crack your back?\n")
+	assert.Contains(t, got, "  - Does it ever feel like bone grinding on bone when your\n", "the skipped optional question is listed as not answered")
+	assert.True(t, strings.HasSuffix(got, "professional.\n"), "ends with the not-a-diagnosis note: %s", got)
 }
 
 // TestBatchProgressOnATerminal checks that check --jsonl shows its progress
@@ -234,13 +258,13 @@ func TestBatchProgressOnATerminal(t *testing.T) {
 func TestAskInterruptOnATerminal(t *testing.T) {
 	save := filepath.Join(t.TempDir(), "answers.json")
 	term, cmd := startOnPTY(t, nil, "ask", "--save", save)
-	term.expect("1. Do you have pain that shoots down", "n")
-	term.expectN("2. Do you have numbness", 1, "\x03") // Ctrl-C; the newline after it is never read
+	term.expect("Do you have pain that shoots down", "n")
+	term.expectN("Do you have numbness", 1, "\x03") // Ctrl-C; the newline after it is never read
 	code := exitCode(t, cmd)
 	<-term.done
 	got := term.text()
 	assert.Equal(t, exitFailure, code, got)
 	assert.Contains(t, got, "redflag ask: interrupted; no verdict was given and nothing was saved")
-	assert.NotContains(t, got, "Outcome:")
+	assert.NotContains(t, got, "Result:")
 	assert.NoFileExists(t, save)
 }

@@ -11,18 +11,15 @@ import (
 	"github.com/redflagkit/redflag/triage"
 )
 
-// The headlines name no condition: --rules may load any rule set.
-var headlines = map[triage.Outcome]string{
-	triage.SelfCare:        "SELF-CARE IS OK — no red flag in your answers",
-	triage.SeeProfessional: "SEE A PROFESSIONAL — your answers include a red flag",
-	triage.Incomplete:      "INCOMPLETE — a few more answers are needed before self-care can be cleared",
-}
-
-// writeVerdict prints a verdict for a person to read. Plain text only: no
-// colours, so it reads the same in a terminal, a log or a file.
+// writeVerdict prints a verdict for a person to read, with every id and
+// citation: check's text output. The headline and what to do are the rule
+// set's (Verdict.Headline, Verdict.WhatToDo), after the outcome's name.
+// Plain text only: no colours, so it reads the same in a terminal, a log
+// or a file.
 func writeVerdict(w io.Writer, eng *triage.Engine, v *triage.Verdict) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Outcome: %s\n", headlines[v.Outcome])
+	fmt.Fprintf(&b, "Outcome: %s — %s\n", v.Outcome, printable(v.Headline))
+	fmt.Fprintf(&b, "What to do: %s\n", printable(v.WhatToDo))
 
 	var refer, caution []triage.Reason
 	for _, r := range v.Reasons {
@@ -184,4 +181,239 @@ func clip(s string) (string, bool) {
 		n++
 	}
 	return s, false
+}
+
+// Wrapping for ask: a person reads it on a terminal, so text is
+// word-wrapped to the terminal's width and never broken inside a word.
+
+// minWidth and maxWidth bound the width ask wraps to: narrower than
+// minWidth, wrapping would leave a word or two a line; wider than
+// maxWidth, lines get too long to read comfortably.
+const (
+	minWidth     = 30
+	maxWidth     = 100
+	defaultWidth = 80
+)
+
+// clampWidth returns width within [minWidth, maxWidth].
+func clampWidth(width int) int { return min(max(width, minWidth), maxWidth) }
+
+// wrap returns text word-wrapped to lines of at most width characters, the
+// first line starting with first and the others with rest (both counted
+// in the width), each line ended by a newline. Runs of spaces and line
+// breaks in text are read as one space. A word is never broken: one
+// longer than a line (a long URL, say) stands alone on its line.
+func wrap(first, rest, text string, width int) string {
+	var b strings.Builder
+	prefix := first
+	line := 0 // characters on the current line, its prefix included
+	for _, word := range strings.Fields(text) {
+		n := utf8.RuneCountInString(word)
+		switch {
+		case line == 0:
+			b.WriteString(prefix)
+			line = utf8.RuneCountInString(prefix)
+		case line+1+n > width:
+			b.WriteString("\n")
+			b.WriteString(rest)
+			line = utf8.RuneCountInString(rest)
+		default:
+			b.WriteByte(' ')
+			line++
+		}
+		b.WriteString(word)
+		line += n
+	}
+	if line == 0 {
+		b.WriteString(strings.TrimRight(first, " "))
+	}
+	b.WriteString("\n")
+	return b.String()
+}
+
+// askVerdict is how ask shows a verdict: the rule set's headline and what
+// to do, each reason in plain words with the answers that decided it as
+// question and answer, the self-care advice as a compact list, and no ids,
+// file names or hashes. With details, it adds what check shows: rule ids,
+// citations, the full self-care advice and the rule set's hash.
+type askVerdict struct {
+	eng     *triage.Engine
+	v       *triage.Verdict
+	width   int
+	details bool
+	b       strings.Builder
+}
+
+func (a *askVerdict) para(first, rest, text string) {
+	a.b.WriteString(wrap(first, rest, text, a.width))
+}
+
+// writeAskVerdict prints v for ask.
+func writeAskVerdict(w io.Writer, eng *triage.Engine, v *triage.Verdict, width int, details bool) error {
+	a := &askVerdict{eng: eng, v: v, width: width, details: details}
+	a.para("Result: ", "        ", printable(v.Headline))
+	a.para("", "", printable(v.WhatToDo))
+
+	var refer, caution []triage.Reason
+	for _, r := range v.Reasons {
+		if r.Action == triage.Refer {
+			refer = append(refer, r)
+		} else {
+			caution = append(caution, r)
+		}
+	}
+	a.reasons("The warning signs in your answers:", refer)
+	cautionHeading := "Self-care can continue, but change this:"
+	if v.Outcome != triage.SelfCare {
+		cautionHeading = "Also change this:"
+	}
+	a.reasons(cautionHeading, caution)
+	a.questions("Still to answer (any of these could change the result):", v.Missing)
+	a.questions("Optional questions left unanswered (they could add advice, not change the result):", v.Optional)
+	a.selfCare()
+	a.b.WriteString("\n")
+	if details {
+		a.para("Rule set: ", "  ", printable(v.RuleSet.String()))
+	} else {
+		a.para("Rules: ", "  ", printable(fmt.Sprintf("%s, version %s", v.RuleSet.Title, v.RuleSet.Version)))
+	}
+	a.para("Note: ", "  ", v.Notice)
+	_, err := io.WriteString(w, a.b.String())
+	return err
+}
+
+// reasons lists the reasons that fired, each with its advice and the
+// answers that decided it.
+func (a *askVerdict) reasons(heading string, rs []triage.Reason) {
+	if len(rs) == 0 {
+		return
+	}
+	a.b.WriteString("\n")
+	a.para("", "", heading)
+	for _, r := range rs {
+		a.para("  - ", "    ", printable(r.Title))
+		a.para("    ", "    ", printable(r.Advice))
+		for _, e := range r.Evidence {
+			a.para("    ", "      ", answerPhrase(a.eng, e))
+		}
+		if a.details {
+			a.para("    Rule: ", "      ", fmt.Sprintf("%s (%s)", printable(r.RuleID), r.Action))
+			a.citations(r.Citation, r.SeeAlso)
+		}
+	}
+}
+
+func (a *askVerdict) citations(c triage.Citation, seeAlso []triage.Citation) {
+	a.para("    Source: ", "      ", printable(c.String()))
+	for _, c := range seeAlso {
+		a.para("    See also: ", "      ", printable(c.String()))
+	}
+}
+
+// questions lists questions by their text (and, with details, their id).
+func (a *askVerdict) questions(heading string, ids []string) {
+	if len(ids) == 0 {
+		return
+	}
+	a.b.WriteString("\n")
+	a.para("", "", heading)
+	for _, id := range ids {
+		text := id
+		if q, ok := a.eng.Question(id); ok {
+			text = q.Text
+		}
+		if a.details {
+			text += " [" + id + "]"
+		}
+		a.para("  - ", "    ", printable(text))
+	}
+}
+
+// selfCare lists the self-care guidance: each title with the first
+// sentence of its advice, or, with details, the whole advice and its
+// sources.
+func (a *askVerdict) selfCare() {
+	if len(a.v.Guidance) == 0 {
+		return
+	}
+	a.b.WriteString("\nSelf-care:\n")
+	for _, g := range a.v.Guidance {
+		if !a.details {
+			a.para("  - ", "    ", printable(g.Title+": "+firstSentence(g.Advice)))
+			continue
+		}
+		a.para("  - ", "    ", printable(g.Title))
+		a.para("    ", "    ", printable(g.Advice))
+		a.citations(g.Citation, g.SeeAlso)
+	}
+	if !a.details {
+		a.para("", "", "For the full advice and where it comes from, run redflag ask --details.")
+	}
+}
+
+// firstSentence returns text up to the end of its first sentence: a '.',
+// '!' or '?' followed by a space, or the whole text.
+func firstSentence(text string) string {
+	text = strings.Join(strings.Fields(text), " ")
+	for i := 0; i+1 < len(text); i++ {
+		if strings.IndexByte(".!?", text[i]) >= 0 && text[i+1] == ' ' {
+			return text[:i+1]
+		}
+	}
+	return text
+}
+
+// answerPhrase says in plain words what the person answered to a
+// question: "You said yes to: <question>", "You answered 12 times a day
+// to: <question>".
+func answerPhrase(eng *triage.Engine, e triage.Evidence) string {
+	q, ok := eng.Question(e.Question)
+	if !ok {
+		return "You answered " + formatValue(e.Value) + " to: " + printable(e.Question)
+	}
+	text := printable(q.Text)
+	switch x := e.Value.(type) {
+	case bool:
+		if x {
+			return "You said yes to: " + text
+		}
+		return "You said no to: " + text
+	case string:
+		return "You answered " + printable(choiceLabel(q, x)) + " to: " + text
+	case []string:
+		if len(x) == 0 {
+			return "You answered none of them to: " + text
+		}
+		labels := make([]string, len(x))
+		for i, v := range x {
+			labels[i] = printable(choiceLabel(q, v))
+		}
+		return "You answered " + joinAnd(labels) + " to: " + text
+	}
+	answer := printable(fmt.Sprint(e.Value))
+	if f, ok := e.Value.(float64); ok {
+		answer = fmtFloat(f)
+	}
+	if q.Unit != "" {
+		answer += " " + printable(q.Unit)
+	}
+	return "You answered " + answer + " to: " + text
+}
+
+// choiceLabel returns the label of q's choice value.
+func choiceLabel(q triage.Question, value string) string {
+	for _, c := range q.Choices {
+		if c.Value == value {
+			return c.Label
+		}
+	}
+	return value
+}
+
+// joinAnd joins words as "a, b and c".
+func joinAnd(words []string) string {
+	if len(words) == 1 {
+		return words[0]
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
 }

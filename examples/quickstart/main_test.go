@@ -5,7 +5,7 @@ package main
 func Example_main() {
 	main()
 	// Output:
-	// Rule set: upper-back-self-adjustment 1.1.0 (sha256:c60a3b8dfd0e71703ccf50c4fc827a671512a86ed54f63eb8f9ee53f57a860fb)
+	// Rule set: upper-back-self-adjustment 1.1.0 (sha256:1fc41b552278a84a73c74a3f37bce64da085a2f00832671fcbf8a46b2f471df5)
 	//
 	// Ana: stiff after a long week at the desk
 	//   outcome: self_care

@@ -52,9 +52,25 @@ type Guidance struct {
 	Path              string
 }
 
+// OutcomeText is the rule set's wording for one outcome: a headline and a
+// sentence on what to do.
+type OutcomeText struct {
+	Headline, Action Str
+	Node             *Node
+	Path             string
+}
+
+// Outcomes holds the outcome texts a header declares, by outcome name
+// (self_care, see_professional, incomplete).
+type Outcomes struct {
+	Texts map[string]OutcomeText
+	Node  *Node
+}
+
 // File is a whole rule file.
 type File struct {
 	Name, Version, Title, Description Str
+	Outcomes                          *Outcomes
 	Sources                           []Source
 	Questions                         []Question
 	Rules                             []Rule
@@ -63,13 +79,16 @@ type File struct {
 
 // HasHeader reports whether the file declares any header key.
 func (f *File) HasHeader() bool {
-	return f.Name.Node != nil || f.Version.Node != nil || f.Title.Node != nil || f.Description.Node != nil
+	return f.Name.Node != nil || f.Version.Node != nil || f.Title.Node != nil || f.Description.Node != nil ||
+		f.Outcomes != nil
 }
 
 // The keys each mapping of the two formats allows, in the order messages
 // list them. The JSON Schemas in schema/ must allow the same keys.
 var (
-	TopKeys      = []string{"name", "version", "title", "description", "sources", "questions", "rules", "self_care"}
+	TopKeys      = []string{"name", "version", "title", "description", "outcomes", "sources", "questions", "rules", "self_care"}
+	OutcomesKeys = []string{"self_care", "see_professional", "incomplete"}
+	OutcomeKeys  = []string{"headline", "action"}
 	SourceKeys   = []string{"id", "title", "url"}
 	QuestionKeys = []string{"id", "text", "help", "type", "choices", "min", "max", "unit", "ask_if"}
 	ChoiceKeys   = []string{"value", "label"}
@@ -107,6 +126,8 @@ func (d *Decoder) decodeTop(f *File, e Entry) {
 		f.Title = d.Str(e.V, "", e.Key)
 	case "description":
 		f.Description = d.Str(e.V, "", e.Key)
+	case "outcomes":
+		f.Outcomes = d.decodeOutcomes(e.V)
 	case "sources":
 		for i, item := range d.Items(e.V, "", e.Key) {
 			f.Sources = append(f.Sources, d.decodeSource(item, fmt.Sprintf("sources[%d]", i)))
@@ -124,6 +145,30 @@ func (d *Decoder) decodeTop(f *File, e Entry) {
 			f.SelfCare = append(f.SelfCare, d.decodeGuidance(item, fmt.Sprintf("self_care[%d]", i)))
 		}
 	}
+}
+
+// decodeOutcomes decodes the header's outcomes mapping: for each outcome
+// named, a mapping of headline and action.
+func (d *Decoder) decodeOutcomes(n *Node) *Outcomes {
+	o := &Outcomes{Texts: map[string]OutcomeText{}, Node: n}
+	entries, _ := d.Entries(n, "", "outcomes", OutcomesKeys)
+	for _, e := range entries {
+		path := JoinPath("outcomes", e.Key)
+		t := OutcomeText{Node: e.V, Path: path}
+		fields, ok := d.Entries(e.V, "", path, OutcomeKeys)
+		if !ok {
+			continue
+		}
+		for _, f := range fields {
+			if f.Key == "headline" {
+				t.Headline = d.Str(f.V, "", JoinPath(path, f.Key))
+			} else {
+				t.Action = d.Str(f.V, "", JoinPath(path, f.Key))
+			}
+		}
+		o.Texts[e.Key] = t
+	}
+	return o
 }
 
 func (d *Decoder) decodeSource(n *Node, path string) Source {
