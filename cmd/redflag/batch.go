@@ -317,16 +317,48 @@ func failedLinesNote(errors int, lines []int) string {
 func runBatch(ctx context.Context, eng *triage.Engine, in io.Reader, out io.Writer, opts batchOptions) (batchCounts, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	total := batchCounts{outcomes: map[triage.Outcome]int{}}
-
 	slots := make(chan struct{}, opts.window)
-	jobs := make(chan *batchChunk, opts.window)
-	done := make(chan *batchChunk, opts.window)
+	p := startBatch(ctx, eng, in, slots, opts)
+	w := &batchWriter{
+		out:    out,
+		ring:   make([]*batchChunk, opts.window),
+		slots:  slots,
+		cancel: cancel,
+		total:  batchCounts{outcomes: map[triage.Outcome]int{}},
+	}
+	prog := newBatchProgress(opts)
+	for c := range p.done {
+		w.add(c)
+		prog.tick(w.total)
+	}
+	prog.finish(w.total)
+	switch {
+	case w.err != nil:
+		return w.total, w.err
+	case p.readErr != nil:
+		return w.total, p.readErr
+	}
+	return w.total, ctx.Err()
+}
 
-	var readErr error
+// batchPipeline is a running batch: one reader and opts.workers evaluators.
+type batchPipeline struct {
+	// done delivers the evaluated chunks, in any order; it is closed once
+	// the reader and every evaluator have finished.
+	done chan *batchChunk
+	// readErr is the reader's error, set before done is closed: read it
+	// only after that.
+	readErr error
+}
+
+// startBatch starts the reader, which takes a slot from slots for each
+// chunk it reads, and the evaluators, which pass the chunks to done.
+func startBatch(ctx context.Context, eng *triage.Engine, in io.Reader, slots chan struct{}, opts batchOptions) *batchPipeline {
+	p := &batchPipeline{done: make(chan *batchChunk, opts.window)}
+	jobs := make(chan *batchChunk, opts.window)
 	go func() {
 		defer close(jobs)
-		readErr = readChunks(ctx, in, slots, jobs)
+		p.readErr = readChunks(ctx, in, slots, jobs)
 	}()
 
 	var wg sync.WaitGroup
@@ -336,75 +368,112 @@ func runBatch(ctx context.Context, eng *triage.Engine, in io.Reader, out io.Writ
 			defer wg.Done()
 			for c := range jobs {
 				evalChunk(ctx, eng, c, opts.rulesDir, opts.compact)
-				done <- c
+				p.done <- c
 			}
 		}()
 	}
 	go func() {
 		wg.Wait()
-		close(done)
+		close(p.done)
 	}()
+	return p
+}
 
-	// The writer: chunks arrive in any order and are written in sequence.
-	// A chunk's seq is below next+window (the reader could not have taken
-	// its slot otherwise), so the ring never overwrites a pending chunk.
-	// Each chunk is written with one Write straight to out, unbuffered, so
-	// that a failure is seen at the chunk it hits and nothing is counted
-	// that did not reach out.
-	ring := make([]*batchChunk, opts.window)
-	next := 0
-	var writeErr error
-	stopped := false // a chunk was cancelled: write nothing after it
-	now := opts.now
-	if now == nil {
-		now = time.Now
-	}
-	var lastProgress time.Time
-	var bar progressLine
-	start := now()
-	for c := range done {
-		ring[c.seq%opts.window] = c
-		for {
-			r := ring[next%opts.window]
-			if r == nil || r.seq != next {
-				break
-			}
-			ring[next%opts.window] = nil
-			stopped = stopped || r.cancelled
-			if writeErr == nil && !stopped {
-				n, err := out.Write(r.out)
-				if err == nil && n < len(r.out) {
-					err = io.ErrShortWrite
-				}
-				total.addWritten(r, n)
-				if err != nil {
-					// Every line before it was written: one output line
-					// per input line, in order.
-					writeErr = &writeError{line: total.lines + 1, err: err}
-					cancel() // stop reading: nobody can see the results
-				}
-			}
-			next++
-			<-slots
+// batchWriter writes evaluated chunks, which arrive in any order, to out
+// in sequence. A chunk's seq is below next+len(ring) (the reader could not
+// have taken its slot otherwise), so the ring never overwrites a pending
+// chunk.
+type batchWriter struct {
+	out    io.Writer
+	ring   []*batchChunk // the reorder buffer, one entry per slot
+	next   int           // seq of the chunk to write next
+	slots  chan struct{} // freed, one per chunk, once it is written or skipped
+	cancel context.CancelFunc
+	total  batchCounts // of the lines written in full
+	err    error       // a *writeError once a write failed
+	// stopped is set once a chunk was cancelled: nothing after it is
+	// written.
+	stopped bool
+}
+
+// add takes c and writes every chunk that is now next in sequence.
+func (w *batchWriter) add(c *batchChunk) {
+	size := len(w.ring)
+	w.ring[c.seq%size] = c
+	for {
+		r := w.ring[w.next%size]
+		if r == nil || r.seq != w.next {
+			return
 		}
-		if opts.progress != nil {
-			if t := now(); t.Sub(lastProgress) >= opts.interval {
-				lastProgress = t
-				bar.write(opts.progress, progressOf(total, t.Sub(start), opts.size))
-			}
-		}
+		w.ring[w.next%size] = nil
+		w.write(r)
+		w.next++
+		<-w.slots
 	}
-	if opts.progress != nil {
-		bar.write(opts.progress, progressOf(total, now().Sub(start), opts.size))
-		fmt.Fprint(opts.progress, "\n")
+}
+
+// write writes r's output, unless the run stopped or a write failed. It
+// writes with one Write straight to out, unbuffered, so that a failure is
+// seen at the chunk it hits and nothing is counted that did not reach out.
+func (w *batchWriter) write(r *batchChunk) {
+	w.stopped = w.stopped || r.cancelled
+	if w.err != nil || w.stopped {
+		return
 	}
-	switch {
-	case writeErr != nil:
-		return total, writeErr
-	case readErr != nil:
-		return total, readErr
+	n, err := w.out.Write(r.out)
+	if err == nil && n < len(r.out) {
+		err = io.ErrShortWrite
 	}
-	return total, ctx.Err()
+	w.total.addWritten(r, n)
+	if err != nil {
+		// Every line before it was written: one output line per input
+		// line, in order.
+		w.err = &writeError{line: w.total.lines + 1, err: err}
+		w.cancel() // stop reading: nobody can see the results
+	}
+}
+
+// batchProgress writes a progress line at most every interval, and a last
+// one at the end, when opts.progress is set.
+type batchProgress struct {
+	w        io.Writer // nil: no progress line
+	interval time.Duration
+	size     int64
+	now      func() time.Time
+	start    time.Time
+	last     time.Time // when the last progress line was written
+	bar      progressLine
+}
+
+func newBatchProgress(opts batchOptions) *batchProgress {
+	p := &batchProgress{w: opts.progress, interval: opts.interval, size: opts.size, now: opts.now}
+	if p.now == nil {
+		p.now = time.Now
+	}
+	// The clock is read here even when no progress is shown: a test clock
+	// that ticks once per reading relies on the count.
+	p.start = p.now()
+	return p
+}
+
+// tick writes a progress line for total if the last one is interval old.
+func (p *batchProgress) tick(total batchCounts) {
+	if p.w == nil {
+		return
+	}
+	if t := p.now(); t.Sub(p.last) >= p.interval {
+		p.last = t
+		p.bar.write(p.w, progressOf(total, t.Sub(p.start), p.size))
+	}
+}
+
+// finish writes the last progress line, for total, and ends it.
+func (p *batchProgress) finish(total batchCounts) {
+	if p.w == nil {
+		return
+	}
+	p.bar.write(p.w, progressOf(total, p.now().Sub(p.start), p.size))
+	fmt.Fprint(p.w, "\n")
 }
 
 // progress is what a progress line shows.

@@ -135,6 +135,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 }
 
+// check is "redflag check": one answers object, or with --jsonl one per
+// line.
 func check(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fset := flag.NewFlagSet("redflag check", flag.ContinueOnError)
 	fset.SetOutput(stderr)
@@ -151,16 +153,9 @@ func check(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 	if !ok {
 		return exit
 	}
-	if len(positional) > 1 {
-		fmt.Fprintf(stderr, "redflag check: want at most one answers file, got %d\n", len(positional))
-		return exitBadInput
-	}
-	if *asJSON && *jsonl {
-		fmt.Fprintln(stderr, "redflag check: --json and --jsonl cannot be combined; --jsonl already writes JSON")
-		return exitBadInput
-	}
-	if *compact && !*jsonl {
-		fmt.Fprintln(stderr, "redflag check: --compact works only with --jsonl; a single verdict is always printed in full")
+	// Arguments that cannot work are refused before the rules load, so
+	// that a mistake in them is what gets reported.
+	if !checkArgsFit(positional, *asJSON, *jsonl, *compact, stderr) {
 		return exitBadInput
 	}
 
@@ -182,41 +177,76 @@ func check(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 	if *jsonl {
 		return checkJSONL(ctx, eng, *rulesDir, *compact, in, name, stdout, stderr)
 	}
-	answers, err := eng.DecodeAnswers(in)
-	if err != nil {
-		fmt.Fprintf(stderr, "redflag check: %s: %s\n", printable(name), printable(err.Error()))
-		return exitBadInput
-	}
-	v, err := eng.Evaluate(ctx, answers)
-	if err != nil {
-		var aerrs triage.AnswerErrors
-		if errors.As(err, &aerrs) {
-			fmt.Fprintf(stderr, "redflag check: %s: invalid answers:\n", printable(name))
-			for _, e := range aerrs {
-				fmt.Fprintf(stderr, "  %s\n", printable(e.Error()))
-			}
-			return exitBadInput
-		}
-		var ee *triage.EvalError
-		if errors.As(err, &ee) {
-			ee.Pos.File = inDir(*rulesDir, ee.Pos.File)
-		}
-		fmt.Fprintf(stderr, "redflag check: %s\n", printable(err.Error()))
-		return exitFailure
-	}
+	return checkOne(ctx, eng, *rulesDir, *asJSON, in, name, stdout, stderr)
+}
 
-	if *asJSON {
+// checkArgsFit reports whether check's arguments go together, saying why
+// not on stderr.
+func checkArgsFit(positional []string, asJSON, jsonl, compact bool, stderr io.Writer) bool {
+	switch {
+	case len(positional) > 1:
+		fmt.Fprintf(stderr, "redflag check: want at most one answers file, got %d\n", len(positional))
+	case asJSON && jsonl:
+		fmt.Fprintln(stderr, "redflag check: --json and --jsonl cannot be combined; --jsonl already writes JSON")
+	case compact && !jsonl:
+		fmt.Fprintln(stderr, "redflag check: --compact works only with --jsonl; a single verdict is always printed in full")
+	default:
+		return true
+	}
+	return false
+}
+
+// checkOne is "redflag check" without --jsonl: it evaluates the one
+// answers object in "in" (name, for messages), prints the verdict, as JSON
+// with asJSON, and exits with the verdict's outcome.
+func checkOne(ctx context.Context, eng *triage.Engine, rulesDir string, asJSON bool, in io.Reader, name string, stdout, stderr io.Writer) int {
+	v, code, ok := evaluateOne(ctx, eng, rulesDir, in, name, stderr)
+	if !ok {
+		return code
+	}
+	var err error
+	if asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(v); err != nil {
-			fmt.Fprintf(stderr, "redflag check: %s\n", printable(err.Error()))
-			return exitFailure
-		}
-	} else if err := writeVerdict(stdout, eng, v); err != nil {
+		err = enc.Encode(v)
+	} else {
+		err = writeVerdict(stdout, eng, v)
+	}
+	if err != nil {
 		fmt.Fprintf(stderr, "redflag check: %s\n", printable(err.Error()))
 		return exitFailure
 	}
 	return outcomeExit(v.Outcome)
+}
+
+// evaluateOne decodes one answers object from in and evaluates it. When
+// either fails, it says why on stderr and ok is false: answers that are
+// bad exit with exitBadInput, a rule that fails to evaluate with
+// exitFailure.
+func evaluateOne(ctx context.Context, eng *triage.Engine, rulesDir string, in io.Reader, name string, stderr io.Writer) (v *triage.Verdict, code int, ok bool) {
+	answers, err := eng.DecodeAnswers(in)
+	if err != nil {
+		fmt.Fprintf(stderr, "redflag check: %s: %s\n", printable(name), printable(err.Error()))
+		return nil, exitBadInput, false
+	}
+	v, err = eng.Evaluate(ctx, answers)
+	if err == nil {
+		return v, exitSelfCare, true
+	}
+	var aerrs triage.AnswerErrors
+	if errors.As(err, &aerrs) {
+		fmt.Fprintf(stderr, "redflag check: %s: invalid answers:\n", printable(name))
+		for _, e := range aerrs {
+			fmt.Fprintf(stderr, "  %s\n", printable(e.Error()))
+		}
+		return nil, exitBadInput, false
+	}
+	var ee *triage.EvalError
+	if errors.As(err, &ee) {
+		ee.Pos.File = inDir(rulesDir, ee.Pos.File)
+	}
+	fmt.Fprintf(stderr, "redflag check: %s\n", printable(err.Error()))
+	return nil, exitFailure, false
 }
 
 // outcomeExit is the exit code for a verdict's outcome.

@@ -119,8 +119,33 @@ func (r *ruleDir) relocate(rep *triagetest.Report) {
 	}
 }
 
+// writeReport prints rep for a person: the failing cases, coverage, the
+// mutation score when mutation testing ran, problems, the outcome and the
+// notice.
 func writeReport(w io.Writer, rs *ruleDir, rep *triagetest.Report, verbose bool) {
 	fmt.Fprintf(w, "redflag test: %s, %s\n", rep.RuleSet, rs.where)
+	writeCases(w, rep, verbose)
+	writeCoverage(w, rep.Coverage)
+	if m := rep.Mutation; m != nil {
+		writeMutation(w, m, verbose)
+	}
+	if len(rep.Problems) > 0 {
+		fmt.Fprintln(w, "\nproblems:")
+		for _, p := range rep.Problems {
+			fmt.Fprintf(w, "  %s\n", p)
+		}
+	}
+	if rep.OK() {
+		fmt.Fprintln(w, "\nok")
+	} else {
+		fmt.Fprintf(w, "\nFAIL: %s\n", strings.Join(failReasons(rep), ", "))
+	}
+	fmt.Fprintf(w, "\n%s\n", triage.Disclaimer)
+}
+
+// writeCases prints each failed case with its message, and with verbose
+// each passing one too, then the counts.
+func writeCases(w io.Writer, rep *triagetest.Report, verbose bool) {
 	for _, c := range rep.Cases {
 		switch {
 		case !c.Passed:
@@ -130,14 +155,18 @@ func writeReport(w io.Writer, rs *ruleDir, rep *triagetest.Report, verbose bool)
 		}
 	}
 	fmt.Fprintf(w, "\ncases: %d passed, %d failed\n", rep.Passed, rep.Failed)
+}
 
-	cov := rep.Coverage
+// writeCoverage prints clinical coverage: the overall figure, each of its
+// four parts, and what no case covers.
+func writeCoverage(w io.Writer, cov triagetest.Coverage) {
 	fmt.Fprintf(w, "\ncoverage: %.1f%% (%d of %d)\n", cov.Percent(), cov.Covered, cov.Total)
 	fired, notFired := 0, 0
 	for _, r := range cov.Rules {
 		fired += b2i(r.FiredBy != "")
 		notFired += b2i(r.NotFiredBy != "")
 	}
+	// A missing answer counts only for the questions where it matters.
 	answered, unanswered, matters := 0, 0, 0
 	for _, q := range cov.Questions {
 		answered += b2i(q.AnsweredBy != "")
@@ -156,66 +185,62 @@ func writeReport(w io.Writer, rs *ruleDir, rep *triagetest.Report, verbose bool)
 			fmt.Fprintf(w, "    %s\n", g)
 		}
 	}
+}
 
-	if m := rep.Mutation; m != nil {
-		fmt.Fprintf(w, "\nmutation: %d mutants: %d killed, %d survived, %d refused by the loader, %d declared equivalent\n",
-			len(m.Mutants), m.Killed, m.Survived, m.Refused, m.Equivalent)
-		fmt.Fprintf(w, "  score: %.1f%% (killed / (killed + survived))\n", m.Score())
-		if s := m.Survivors(); len(s) > 0 {
-			fmt.Fprintln(w, "  survivors (no case notices these mistakes):")
-			for _, mu := range s {
-				fmt.Fprintf(w, "    %s\n", mu)
-				if sg := mu.Suggestion; sg != nil {
-					fmt.Fprintf(w, "      to kill it, %s:\n        %s\n", sg, sg.Case)
-				}
-			}
-		}
-		if verbose {
-			for _, mu := range m.Mutants {
-				if mu.Status == triagetest.Refused {
-					fmt.Fprintf(w, "  refused: %s\n      %s\n", mu, mu.Refusal)
-				}
-			}
-		}
-		for _, md := range m.Misdeclared {
-			fmt.Fprintf(w, "  declared equivalent, but case %q tells it apart: %s: %s: %s\n", md.KilledBy, md.Pos, md.Rule, md.Mutant)
-		}
-		if len(m.Stale) > 0 {
-			fmt.Fprintln(w, "  equivalent_mutants declarations that match no mutant (remove them):")
-			for _, eq := range m.Stale {
-				fmt.Fprintf(w, "    %s: %s: %s\n", eq.Pos, eq.Rule, eq.Mutant)
+// writeMutation prints the mutation score, the surviving mutants with a
+// case that would kill each when one is known, with verbose the mutants the
+// loader refused, and the equivalent_mutants declarations that are wrong.
+func writeMutation(w io.Writer, m *triagetest.MutationReport, verbose bool) {
+	fmt.Fprintf(w, "\nmutation: %d mutants: %d killed, %d survived, %d refused by the loader, %d declared equivalent\n",
+		len(m.Mutants), m.Killed, m.Survived, m.Refused, m.Equivalent)
+	fmt.Fprintf(w, "  score: %.1f%% (killed / (killed + survived))\n", m.Score())
+	if s := m.Survivors(); len(s) > 0 {
+		fmt.Fprintln(w, "  survivors (no case notices these mistakes):")
+		for _, mu := range s {
+			fmt.Fprintf(w, "    %s\n", mu)
+			if sg := mu.Suggestion; sg != nil {
+				fmt.Fprintf(w, "      to kill it, %s:\n        %s\n", sg, sg.Case)
 			}
 		}
 	}
+	if verbose {
+		for _, mu := range m.Mutants {
+			if mu.Status == triagetest.Refused {
+				fmt.Fprintf(w, "  refused: %s\n      %s\n", mu, mu.Refusal)
+			}
+		}
+	}
+	for _, md := range m.Misdeclared {
+		fmt.Fprintf(w, "  declared equivalent, but case %q tells it apart: %s: %s: %s\n", md.KilledBy, md.Pos, md.Rule, md.Mutant)
+	}
+	if len(m.Stale) > 0 {
+		fmt.Fprintln(w, "  equivalent_mutants declarations that match no mutant (remove them):")
+		for _, eq := range m.Stale {
+			fmt.Fprintf(w, "    %s: %s: %s\n", eq.Pos, eq.Rule, eq.Mutant)
+		}
+	}
+}
 
-	if len(rep.Problems) > 0 {
-		fmt.Fprintln(w, "\nproblems:")
-		for _, p := range rep.Problems {
-			fmt.Fprintf(w, "  %s\n", p)
-		}
+// failReasons says, counted, why rep is not OK, in the order of
+// Report.OK's conditions as the FAIL line lists them.
+func failReasons(rep *triagetest.Report) []string {
+	var why []string
+	if rep.Failed > 0 {
+		why = append(why, plural(rep.Failed, "case failed", "cases failed"))
 	}
-	if rep.OK() {
-		fmt.Fprintln(w, "\nok")
-	} else {
-		var why []string
-		if rep.Failed > 0 {
-			why = append(why, plural(rep.Failed, "case failed", "cases failed"))
-		}
-		if n := len(rep.Unfired); n > 0 {
-			why = append(why, plural(n, "rule never fires", "rules never fire"))
-		}
-		if m := rep.Mutation; m != nil && m.Survived > 0 {
-			why = append(why, plural(m.Survived, "mutant survived", "mutants survived"))
-		}
-		if m := rep.Mutation; m != nil && len(m.Stale)+len(m.Misdeclared) > 0 {
-			why = append(why, plural(len(m.Stale)+len(m.Misdeclared), "wrong equivalent_mutants declaration", "wrong equivalent_mutants declarations"))
-		}
-		if n := len(rep.Problems); n > 0 {
-			why = append(why, plural(n, "problem", "problems"))
-		}
-		fmt.Fprintf(w, "\nFAIL: %s\n", strings.Join(why, ", "))
+	if n := len(rep.Unfired); n > 0 {
+		why = append(why, plural(n, "rule never fires", "rules never fire"))
 	}
-	fmt.Fprintf(w, "\n%s\n", triage.Disclaimer)
+	if m := rep.Mutation; m != nil && m.Survived > 0 {
+		why = append(why, plural(m.Survived, "mutant survived", "mutants survived"))
+	}
+	if m := rep.Mutation; m != nil && len(m.Stale)+len(m.Misdeclared) > 0 {
+		why = append(why, plural(len(m.Stale)+len(m.Misdeclared), "wrong equivalent_mutants declaration", "wrong equivalent_mutants declarations"))
+	}
+	if n := len(rep.Problems); n > 0 {
+		why = append(why, plural(n, "problem", "problems"))
+	}
+	return why
 }
 
 func indent(s, prefix string) string {
