@@ -126,9 +126,10 @@ func TestBrowserRedFlag(t *testing.T) {
 
 			require.Equal(t, "verdict", p.screen())
 			assert.Equal(t, "#outcome", p.focused(), "focus moves to the result")
-			assert.Equal(t, "Result: SEE A PROFESSIONAL — your answers include a red flag.", p.announced())
+			assert.Equal(t, "Result: Stop self-adjusting and see a professional.", p.announced())
 			assert.True(t, p.hidden("question"))
-			assert.Equal(t, "SEE A PROFESSIONAL — your answers include a red flag", p.text("outcome"))
+			assert.Equal(t, "Stop self-adjusting and see a professional", p.text("outcome"))
+			assert.Contains(t, p.text("what-to-do"), "see a physician, physical therapist or chiropractor", "what to do comes from the rule set with the verdict")
 			reasons := p.visibleText("reasons")
 			assert.Contains(t, reasons, "Red flag: Numbness or tingling in the fingers, arms or chest")
 			assert.Contains(t, reasons, "Because you answered: Do you have numbness or tingling in any of these places? Pick all that apply. — Fingers")
@@ -222,7 +223,7 @@ func TestBrowserSelfCare(t *testing.T) {
 			assert.Equal(t, "#outcome", p.focused(), "focus moves to the result")
 			assert.Equal(t, want, got, "the page asks what Next asks, in its order")
 			assert.Equal(t, wantOptional, gotOptional, "then the optional questions, in Verdict.Optional's order")
-			assert.Equal(t, "SELF-CARE IS OK — no red flag in your answers", p.text("outcome"), "an optional answer never changes the outcome")
+			assert.Equal(t, "No warning sign found; self-care is reasonable", p.text("outcome"), "an optional answer never changes the outcome")
 			reasons := p.visibleText("reasons")
 			assert.Contains(t, reasons, "Caution: Popping the back ten or more times a day")
 			assert.Contains(t, reasons, "Because you answered:\n\nDo you pop or crack your own back? — Yes\nOn a typical day, how many times do you pop or crack your back? — 12 times a day")
@@ -267,7 +268,7 @@ func TestBrowserIncomplete(t *testing.T) {
 		p.next()
 	}
 	require.Equal(t, "verdict", p.screen())
-	assert.Equal(t, "INCOMPLETE — a few more answers are needed before self-care can be cleared", p.text("outcome"))
+	assert.Equal(t, "Not cleared yet; some answers are missing", p.text("outcome"))
 	assert.Equal(t, "Do you have a fever?\nIs your pain worse at night?", p.visibleText("missing-list"), "question texts, never ids")
 	assert.True(t, p.hidden("self-care"))
 	p.noInternals("incomplete result")
@@ -289,7 +290,7 @@ func TestBrowserIncomplete(t *testing.T) {
 		p.click("#skip")
 		p.next()
 	}
-	assert.Equal(t, "SELF-CARE IS OK — no red flag in your answers", p.text("outcome"), "the other answers were kept")
+	assert.Equal(t, "No warning sign found; self-care is reasonable", p.text("outcome"), "the other answers were kept")
 	assert.Equal(t, "Does it ever feel like bone grinding on bone when your back moves or pops?\nOn a typical day, how many times do you pop or crack your back?", p.visibleText("optional-list"))
 
 	p.click("#answer-optional")
@@ -300,7 +301,7 @@ func TestBrowserIncomplete(t *testing.T) {
 	assert.Equal(t, "pops_per_day", p.questionID())
 	p.answerWith(person["pops_per_day"])
 	p.next()
-	assert.Equal(t, "SELF-CARE IS OK — no red flag in your answers", p.text("outcome"))
+	assert.Equal(t, "No warning sign found; self-care is reasonable", p.text("outcome"))
 	assert.Contains(t, p.visibleText("reasons"), "Caution: Popping the back ten or more times a day")
 	assert.True(t, p.hidden("optional"), "nothing optional left")
 
@@ -447,7 +448,7 @@ func TestBrowserKeyboard(t *testing.T) {
 			k.answer([]string{"arms"})
 			require.Equal(t, "verdict", p.screen())
 			assert.Equal(t, "#outcome", p.focused(), "focus moves to the result")
-			assert.Equal(t, "SEE A PROFESSIONAL — your answers include a red flag", p.text("outcome"))
+			assert.Equal(t, "Stop self-adjusting and see a professional", p.text("outcome"))
 			assert.Contains(t, p.visibleText("reasons"), "— Arms")
 			assert.Equal(t, []string{"summary:Sources and rule set", "#verdict-back", "#restart"}, k.order(3), "the result's focus order")
 			k.shiftTabTo("summary:Sources and rule set")
@@ -468,7 +469,7 @@ func TestBrowserKeyboard(t *testing.T) {
 				}
 			}
 			assert.Equal(t, "#outcome", p.focused(), "focus moves to the result")
-			assert.Equal(t, "SELF-CARE IS OK — no red flag in your answers", p.text("outcome"))
+			assert.Equal(t, "No warning sign found; self-care is reasonable", p.text("outcome"))
 			assert.Contains(t, p.visibleText("reasons"), "On a typical day, how many times do you pop or crack your back? — 12 times a day", "the number typed and sent with Enter")
 			assert.Equal(t, []string{"#answer-optional", "summary:Sources and rule set", "#verdict-back", "#restart"}, k.order(4), "the self-care result's focus order")
 		})

@@ -10,11 +10,8 @@
 // can tell a new screen from the old.
 "use strict";
 
-const headlines = {
-  self_care: "SELF-CARE IS OK — no red flag in your answers",
-  see_professional: "SEE A PROFESSIONAL — your answers include a red flag",
-  incomplete: "INCOMPLETE — a few more answers are needed before self-care can be cleared",
-};
+// The headline and what to do come with the verdict: they are the rule
+// set's wording, reviewed with the rules, and every renderer shows the same.
 
 // answers and skip are what POST /next is sent. history lists the questions
 // answered or skipped, in order, as {id, optional}, for Back. remembered keeps every answer
@@ -238,8 +235,9 @@ let lastVerdict = null;
 
 function showVerdict(v) {
   lastVerdict = v;
-  const headline = headlines[v.outcome] || v.outcome;
+  const headline = v.headline || v.outcome;
   $("outcome").textContent = headline;
+  $("what-to-do").textContent = v.what_to_do || "";
   $("verdict").dataset.outcome = v.outcome;
   const reasons = $("reasons");
   reasons.replaceChildren();
