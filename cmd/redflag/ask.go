@@ -545,6 +545,13 @@ func pickChoice(q triage.Question, input string) (string, string) {
 // takes a whole number exactly (3.0 is 3, 3.0000000000000000001 is not a
 // whole number). canonical is the value as ask writes it back, to tell the
 // person what was understood.
+// thousandsDot reports a number written like 1.500 or 12.000: one to
+// three digits not starting with 0, a dot, and exactly three digits.
+func thousandsDot(body string) bool {
+	whole, frac, found := strings.Cut(body, ".")
+	return found && len(whole) >= 1 && len(whole) <= 3 && whole[0] != '0' && len(frac) == 3
+}
+
 func parseNumber(q triage.Question, input string) (v any, canonical, msg string) {
 	integer := q.Type == triage.IntegerType
 	notNumber := func() (any, string, string) {
@@ -588,6 +595,11 @@ func parseNumber(q triage.Question, input string) (v any, canonical, msg string)
 	}
 	if separator == "" && dots > 1 {
 		separator = "more than one dot"
+	}
+	if separator == "" && thousandsDot(body) {
+		// "1.500" is 1500 where a dot groups thousands and 1.5 where it
+		// marks decimals: never guess which.
+		separator = "a dot that could group thousands"
 	}
 	if separator != "" {
 		return nil, "", fmt.Sprintf("%s has %s in it, which is read differently from place to place. %s", quote(input), separator, digitsOnly)

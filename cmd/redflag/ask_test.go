@@ -551,6 +551,16 @@ func TestAskNumbers(t *testing.T) {
 			},
 		},
 		{
+			reason: "a dot followed by exactly three digits could group thousands (1.500 is 1500 in some places, 1.5 in others): refused, never guessed, for number and whole-number questions",
+			input:  []string{"1.500", "12.000", "0", "1.000", "1000"},
+			code:   exitSeePro, want: triage.Answers{"weight_loss_g": 0.0, "days": int64(1000)},
+			incl: []string{
+				`   "1.500" has a dot that could group thousands in it`,
+				`   "12.000" has a dot that could group thousands in it`,
+				`   "1.000" has a dot that could group thousands in it`,
+			},
+		},
+		{
 			reason: "a number typed in another form than the value is echoed back",
 			input:  []string{" 0600 "},
 			code:   exitSeePro, want: triage.Answers{"weight_loss_g": 600.0},
