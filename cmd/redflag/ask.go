@@ -545,6 +545,42 @@ func pickChoice(q triage.Question, input string) (string, string) {
 // takes a whole number exactly (3.0 is 3, 3.0000000000000000001 is not a
 // whole number). canonical is the value as ask writes it back, to tell the
 // person what was understood.
+// numberSeparator scans the digits of a typed number (its sign removed)
+// and names the first grouping mark that makes it ambiguous, or "". ok is
+// false for a character that has no place in a number at all.
+func numberSeparator(body string) (separator string, digits int, ok bool) {
+	dots := 0
+	for _, r := range body {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case r == '.':
+			dots++
+		case r == ',':
+			separator = "a comma"
+		case r == '\'' || r == '’' || r == '‘' || r == 'ʼ':
+			separator = "an apostrophe"
+		case r == '_':
+			separator = "an underscore"
+		case unicode.IsSpace(r):
+			separator = "a space"
+		case r == '·' || r == '٫' || r == '٬':
+			separator = "a separator"
+		default:
+			return "", digits, false
+		}
+	}
+	if separator == "" && dots > 1 {
+		separator = "more than one dot"
+	}
+	if separator == "" && thousandsDot(body) {
+		// "1.500" is 1500 where a dot groups thousands and 1.5 where it
+		// marks decimals: never guess which.
+		separator = "a dot that could group thousands"
+	}
+	return separator, digits, true
+}
+
 // thousandsDot reports a number written like 1.500 or 12.000: one to
 // three digits not starting with 0, a dot, and exactly three digits.
 func thousandsDot(body string) bool {
@@ -568,38 +604,9 @@ func parseNumber(q triage.Question, input string) (v any, canonical, msg string)
 	if body != "" && (body[0] == '+' || body[0] == '-') {
 		sign, body = body[:1], body[1:]
 	}
-	digits, dots := 0, 0
-	separator := ""
-	for _, r := range body {
-		switch {
-		case r >= '0' && r <= '9':
-			digits++
-		case r == '.':
-			dots++
-		case r == ',':
-			separator = "a comma"
-		case r == '\'' || r == '’' || r == '‘' || r == 'ʼ':
-			separator = "an apostrophe"
-		case r == '_':
-			separator = "an underscore"
-		case unicode.IsSpace(r):
-			separator = "a space"
-		case r == '·' || r == '٫' || r == '٬':
-			separator = "a separator"
-		default:
-			return notNumber()
-		}
-	}
-	if digits == 0 {
+	separator, digits, ok := numberSeparator(body)
+	if !ok || digits == 0 {
 		return notNumber()
-	}
-	if separator == "" && dots > 1 {
-		separator = "more than one dot"
-	}
-	if separator == "" && thousandsDot(body) {
-		// "1.500" is 1500 where a dot groups thousands and 1.5 where it
-		// marks decimals: never guess which.
-		separator = "a dot that could group thousands"
 	}
 	if separator != "" {
 		return nil, "", fmt.Sprintf("%s has %s in it, which is read differently from place to place. %s", quote(input), separator, digitsOnly)
