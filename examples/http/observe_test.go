@@ -206,3 +206,16 @@ func TestRunDecisionsAndTraceFlags(t *testing.T) {
 	assert.Contains(t, stdout.String(), `"Key":"redflag.outcome"`)
 	assert.NotContains(t, stderr.String(), `"outcome"`, "no decision log on stderr unless -decisions -")
 }
+
+// testdata/decision.jsonl is the line docs/examples.md shows; it must stay
+// a line the service writes.
+func TestDocumentedDecisionLine(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "decision.jsonl"))
+	require.NoError(t, err)
+	lines := decisionLines(t, string(data))
+	require.Len(t, lines, 1)
+	eng, err := triage.Load(rules.FS)
+	require.NoError(t, err)
+	assert.Equal(t, eng.RuleSet().Hash, lines[0].Hash, "the documented line is of the embedded rule set as it is")
+	assert.Equal(t, "see_professional", lines[0].Outcome)
+}
