@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/types"
@@ -37,7 +38,14 @@ import (
 // Evaluate honours ctx before it starts, between rules, and inside
 // comprehensions (cel-go's interrupt check). Any failure is returned as an
 // error, never as a verdict.
+//
+// With a decision hook (WithDecisionHook), Evaluate calls it once, with
+// the Decision, before it returns.
 func (e *Engine) Evaluate(ctx context.Context, answers Answers) (*Verdict, error) {
+	var start time.Time
+	if e.hook != nil {
+		start = time.Now()
+	}
 	// Small fixed buffers keep the common case free of allocations: the
 	// default rule set has 21 questions and 20 rules.
 	var givenBuf [64]any
@@ -50,7 +58,12 @@ func (e *Engine) Evaluate(ctx context.Context, answers Answers) (*Verdict, error
 	// given stays out of evalState: the state's contents reach cel-go's
 	// interfaces, which would move the buffer to the heap.
 	var s evalState
-	return e.run(ctx, &s, answers, given, nil)
+	v, err := e.run(ctx, &s, answers, given, nil)
+	if e.hook != nil {
+		// run sets s.e once the answers are valid.
+		e.decide(ctx, start, s.e != nil, given, v, err)
+	}
+	return v, err
 }
 
 // run is the one evaluation pass behind Evaluate, Next and Explain: it

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 )
 
 // RuleState is what became of one rule in an Explanation.
@@ -102,12 +103,30 @@ type RuleExplanation struct {
 // Explain records what the evaluation behind its verdict saw, so the two
 // never disagree; it costs more than Evaluate (every rule's result is
 // kept), so use it to show or debug a verdict, not on a hot path. Errors
-// are those of Evaluate, and no error comes with an explanation.
+// are those of Evaluate, and no error comes with an explanation. With a
+// decision hook, Explain calls it once, as Evaluate does.
 func (e *Engine) Explain(ctx context.Context, answers Answers) (*Explanation, error) {
+	var start time.Time
+	if e.hook != nil {
+		start = time.Now()
+	}
 	given := make([]any, len(e.questions))
-	rec := make([]ruleResult, len(e.rules))
 	var s evalState
-	v, err := e.run(ctx, &s, answers, given, rec)
+	x, err := e.explain(ctx, &s, answers, given)
+	if e.hook != nil {
+		var v *Verdict
+		if x != nil {
+			v = x.Verdict
+		}
+		e.decide(ctx, start, s.e != nil, given, v, err)
+	}
+	return x, err
+}
+
+// explain is Explain without the decision hook.
+func (e *Engine) explain(ctx context.Context, s *evalState, answers Answers, given []any) (*Explanation, error) {
+	rec := make([]ruleResult, len(e.rules))
+	v, err := e.run(ctx, s, answers, given, rec)
 	if err != nil {
 		return nil, err
 	}

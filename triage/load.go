@@ -1,6 +1,7 @@
 package triage
 
 import (
+	"context"
 	"fmt"
 	"io/fs"
 	"math"
@@ -41,6 +42,12 @@ type Engine struct {
 	// limits are the answers limits Load was given, for Evaluate and the
 	// Engine's decoding methods.
 	limits answerLimits
+	// hook is called with each evaluation's Decision (WithDecisionHook);
+	// nil for none.
+	hook func(context.Context, Decision)
+	// byID holds the question indices in the order of their ids, for the
+	// answers digest; only with a hook.
+	byID []int
 }
 
 type question struct {
@@ -72,15 +79,6 @@ func (e *Engine) Questions() []Question {
 		out[i] = q.clone()
 	}
 	return out
-}
-
-// Question returns the question with the given id.
-func (e *Engine) Question(id string) (Question, bool) {
-	i, ok := e.qIndex[id]
-	if !ok {
-		return Question{}, false
-	}
-	return e.questions[i].clone(), true
 }
 
 // Rules returns the rules in reporting order: refer rules, then caution
@@ -267,6 +265,14 @@ func (b *builder) wholeSet(in *decoded) {
 func (b *builder) complete(eng *Engine) {
 	eng.questions, eng.qIndex = b.questions, b.qIndex
 	eng.limits = b.opts.answerLimits()
+	eng.hook = b.opts.hook
+	if eng.hook != nil {
+		eng.byID = make([]int, len(eng.questions))
+		for i := range eng.byID {
+			eng.byID[i] = i
+		}
+		slices.SortFunc(eng.byID, func(i, j int) int { return strings.Compare(eng.questions[i].ID, eng.questions[j].ID) })
+	}
 	conds := make([]*compile.Condition, len(eng.rules))
 	for i, r := range eng.rules {
 		conds[i] = r.when.Condition

@@ -36,6 +36,9 @@ import "context"
 //
 // Invalid answers are an AnswerErrors error and, like any evaluation
 // failure, come with no question: an error is never "nothing left to ask".
+//
+// With a decision hook, Next calls it once: its pass is Evaluate's, and
+// the Decision is that of the verdict its question is read from.
 func (e *Engine) Next(ctx context.Context, answers Answers) (q Question, ok bool, err error) {
 	v, err := e.Evaluate(ctx, answers) // the same pass: Next is Missing[0]
 	if err != nil {

@@ -1,6 +1,7 @@
 package triage
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/redflagkit/redflag/triage/internal/ruleset"
@@ -120,6 +121,7 @@ func cmpOr[T int | uint64](v, def T) T {
 
 type options struct {
 	limits Limits // every field set
+	hook   func(context.Context, Decision)
 }
 
 func defaultOptions() options { return options{limits: defaultLimits} }

@@ -241,7 +241,7 @@ func (s *session) next(ctx context.Context) (q triage.Question, optional, ok boo
 func (s *session) firstNotSkipped(ids []string) (triage.Question, bool) {
 	for _, id := range ids {
 		if !s.skipped[id] {
-			return s.eng.Question(id)
+			return questionByID(s.eng, id)
 		}
 	}
 	return triage.Question{}, false

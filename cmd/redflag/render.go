@@ -60,11 +60,21 @@ func writeVerdict(w io.Writer, eng *triage.Engine, v *triage.Verdict) error {
 	return err
 }
 
+// questionByID returns the question of eng with the given id.
+func questionByID(eng *triage.Engine, id string) (triage.Question, bool) {
+	for _, q := range eng.Questions() {
+		if q.ID == id {
+			return q, true
+		}
+	}
+	return triage.Question{}, false
+}
+
 // writeQuestionList lists questions by their text and id.
 func writeQuestionList(b *strings.Builder, eng *triage.Engine, ids []string) {
 	for _, id := range ids {
 		text := id
-		if q, ok := eng.Question(id); ok {
+		if q, ok := questionByID(eng, id); ok {
 			text = q.Text
 		}
 		fmt.Fprintf(b, "  - %s  [%s]\n", text, id)
@@ -319,7 +329,7 @@ func (a *askVerdict) questions(heading string, ids []string) {
 	a.para("", "", heading)
 	for _, id := range ids {
 		text := id
-		if q, ok := a.eng.Question(id); ok {
+		if q, ok := questionByID(a.eng, id); ok {
 			text = q.Text
 		}
 		if a.details {
@@ -367,7 +377,7 @@ func firstSentence(text string) string {
 // question: "You said yes to: <question>", "You answered 12 times a day
 // to: <question>".
 func answerPhrase(eng *triage.Engine, e triage.Evidence) string {
-	q, ok := eng.Question(e.Question)
+	q, ok := questionByID(eng, e.Question)
 	if !ok {
 		return "You answered " + formatValue(e.Value) + " to: " + printable(e.Question)
 	}

@@ -72,8 +72,11 @@ func run(ctx context.Context, dir string, w io.Writer) error {
 			fmt.Fprintf(w, "  %s: %s\n    %s\n    source: %s\n", r.Action, r.Title, r.Advice, r.Citation)
 		}
 		for _, id := range v.Missing {
-			q, _ := eng.Question(id)
-			fmt.Fprintf(w, "  still to answer: %s\n", q.Text)
+			for _, q := range eng.Questions() {
+				if q.ID == id {
+					fmt.Fprintf(w, "  still to answer: %s\n", q.Text)
+				}
+			}
 		}
 		fmt.Fprintln(w)
 	}

@@ -1,8 +1,13 @@
 // Command http serves redflag over HTTP with the standard library only: a
 // JSON API for apps and a plain HTML form for people.
 //
-//	go run ./examples/http                         # http://localhost:8080
-//	go run ./examples/http -addr :9000 -rules DIR
+// It is a module of its own (OpenTelemetry stays out of the library's
+// dependencies); run it from its directory:
+//
+//	go run .                                # http://localhost:8080
+//	go run . -addr :9000 -rules DIR
+//	go run . -decisions decisions.jsonl     # a decision log, one JSON line per evaluation
+//	go run . -decisions - -trace-stdout     # the log on stderr, spans on stdout
 //
 // Routes:
 //
@@ -19,6 +24,16 @@
 // {"error": ...}. The server has read, write and idle timeouts, and SIGINT
 // or SIGTERM shut it down gracefully. Every verdict carries the reminder
 // that it supports triage and is not a diagnosis.
+//
+// Decisions: with -decisions FILE (or - for stderr) every evaluation adds a
+// JSON line to FILE: when, the rule set's name, version and hash, the
+// outcome, the refer and caution rules that fired, the missing questions,
+// the answers' digest (never the answers) and the duration; a failed
+// evaluation has an error kind instead of an outcome. Every evaluation is
+// also an OpenTelemetry span ("redflag.evaluate", with the outcome, the
+// rule-set version and the fired rule ids as attributes) for the
+// TracerProvider given to it: the stdout exporter with -trace-stdout, and
+// none otherwise. Without either flag the engine has no decision hook.
 package main
 
 import (
@@ -37,6 +52,9 @@ import (
 	"syscall"
 	"time"
 
+	"go.opentelemetry.io/otel/exporters/stdout/stdouttrace"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
 	"github.com/redflagkit/redflag/rules"
 	"github.com/redflagkit/redflag/triage"
 )
@@ -44,26 +62,55 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stderr); err != nil {
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "http:", err)
 		os.Exit(1)
 	}
 }
 
 // run parses flags, loads the rules and serves until ctx ends.
-func run(ctx context.Context, args []string, stderr io.Writer) error {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	fset := flag.NewFlagSet("http", flag.ContinueOnError)
 	fset.SetOutput(stderr)
 	addr := fset.String("addr", "localhost:8080", "listen `address`")
 	dir := fset.String("rules", "", "load the rule set from `DIR` instead of the embedded default")
+	decisions := fset.String("decisions", "", "append a JSON line per evaluation to `FILE` (- for stderr): outcome, rules, rule set, answers digest")
+	traceStdout := fset.Bool("trace-stdout", false, "export an OpenTelemetry span per evaluation to stdout")
 	if err := fset.Parse(args); err != nil {
 		return err
+	}
+	var obs observer
+	switch *decisions {
+	case "":
+	case "-":
+		obs.log = newDecisionLog(stderr)
+	default:
+		f, err := os.OpenFile(*decisions, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		obs.log = newDecisionLog(f)
+	}
+	if *traceStdout {
+		exp, err := stdouttrace.New(stdouttrace.WithWriter(stdout))
+		if err != nil {
+			return err
+		}
+		tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp))
+		defer func() {
+			// Flush the spans still batched.
+			if shutdownErr := tp.Shutdown(context.Background()); err == nil {
+				err = shutdownErr
+			}
+		}()
+		obs.tracer = tp.Tracer(tracerName)
 	}
 	var fsys fs.FS = rules.FS
 	if *dir != "" {
 		fsys = os.DirFS(*dir)
 	}
-	eng, err := triage.Load(fsys)
+	eng, err := triage.Load(fsys, obs.options()...)
 	if err != nil {
 		var list triage.ErrorList
 		if errors.As(err, &list) {

@@ -33,8 +33,10 @@ var static embed.FS
 // the shared, immutable Engine, so it is safe for concurrent requests.
 type server struct {
 	eng *triage.Engine
-	dir string // the rule directory as given on the command line; "" for the embedded rules
-	log *slog.Logger
+	// questions indexes the Engine's questions by id.
+	questions map[string]triage.Question
+	dir       string // the rule directory as given on the command line; "" for the embedded rules
+	log       *slog.Logger
 }
 
 // newHandler returns the service's routes:
@@ -47,7 +49,10 @@ type server struct {
 // dir is the directory the rules were loaded from ("" for the embedded
 // rule set); logs name rule files within it.
 func newHandler(eng *triage.Engine, dir string, log *slog.Logger) http.Handler {
-	s := &server{eng: eng, dir: dir, log: log}
+	s := &server{eng: eng, questions: map[string]triage.Question{}, dir: dir, log: log}
+	for _, q := range eng.Questions() {
+		s.questions[q.ID] = q
+	}
 	files, err := fs.Sub(static, "static")
 	if err != nil {
 		panic(err) // the directory is embedded at build time
@@ -216,7 +221,7 @@ func (s *server) next(w http.ResponseWriter, r *http.Request) {
 	}
 	var bad triage.AnswerErrors
 	for _, id := range skip {
-		if _, ok := s.eng.Question(id); !ok {
+		if _, ok := s.questions[id]; !ok {
 			bad = append(bad, &triage.AnswerError{Question: id, Msg: "skipped question does not exist"})
 		}
 	}
@@ -250,7 +255,8 @@ func (s *server) next(w http.ResponseWriter, r *http.Request) {
 func (s *server) firstNotSkipped(ids, skip []string) (triage.Question, bool) {
 	for _, id := range ids {
 		if !slices.Contains(skip, id) {
-			return s.eng.Question(id)
+			q, ok := s.questions[id]
+			return q, ok
 		}
 	}
 	return triage.Question{}, false

@@ -345,7 +345,7 @@ func TestServeShutsDownGracefully(t *testing.T) {
 func TestRunRejectsBadRules(t *testing.T) {
 	t.Parallel()
 	var stderr bytes.Buffer
-	err := run(context.Background(), []string{"-rules", t.TempDir(), "-addr", "127.0.0.1:0"}, &stderr)
+	err := run(context.Background(), []string{"-rules", t.TempDir(), "-addr", "127.0.0.1:0"}, io.Discard, &stderr)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "do not load")
 }
@@ -732,7 +732,7 @@ func TestLogsNameRuleFilesInTheirDirectory(t *testing.T) {
 			when: "dayz > 2",
 			output: func(t *testing.T, dir string) string {
 				var stderr bytes.Buffer
-				err := run(context.Background(), []string{"-rules", dir, "-addr", "127.0.0.1:0"}, &stderr)
+				err := run(context.Background(), []string{"-rules", dir, "-addr", "127.0.0.1:0"}, io.Discard, &stderr)
 				require.Error(t, err)
 				return err.Error()
 			},

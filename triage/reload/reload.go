@@ -23,6 +23,7 @@ type Option func(*config) error
 
 type config struct {
 	limits   triage.Limits
+	hook     func(context.Context, triage.Decision)
 	interval time.Duration
 	onError  func(error)
 	onReload func(*triage.Engine)
@@ -40,6 +41,17 @@ type config struct {
 func WithLimits(l triage.Limits) Option {
 	return func(c *config) error {
 		c.limits = l
+		return nil
+	}
+}
+
+// WithDecisionHook sets the decision hook of every Engine the Reloader
+// loads, as triage.WithDecisionHook does for triage.Load: each evaluation
+// on any of them calls hook once with its Decision, whose RuleSet names
+// the rule set in service at the time. A nil hook sets none.
+func WithDecisionHook(hook func(context.Context, triage.Decision)) Option {
+	return func(c *config) error {
+		c.hook = hook
 		return nil
 	}
 }
@@ -193,7 +205,7 @@ func (r *Reloader) read(settle bool) *ruleset.Snapshot {
 // build loads the Engine from exactly the bytes in snap, as Load would
 // have loaded them, problems included.
 func (r *Reloader) build(snap *ruleset.Snapshot) (*triage.Engine, error) {
-	return triage.Load(ruleset.NewSnapshotFS(snap), triage.WithLimits(r.cfg.limits))
+	return triage.Load(ruleset.NewSnapshotFS(snap), triage.WithLimits(r.cfg.limits), triage.WithDecisionHook(r.cfg.hook))
 }
 
 // check reads the files and builds an Engine from the bytes read if they

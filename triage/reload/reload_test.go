@@ -465,3 +465,41 @@ func mustLoad(t testing.TB, fsys fstest.MapFS) *triage.Engine {
 	require.NoError(t, err)
 	return eng
 }
+
+// WithDecisionHook reaches every Engine the Reloader loads: each Decision
+// names the rule set that decided.
+func TestWatchDecisionHook(t *testing.T) {
+	dir := t.TempDir()
+	writeAtomically(t, dir, "questions.yaml", watchedQuestions)
+	writeAtomically(t, dir, "rules.yaml", watchedRules(1))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var (
+		mu  sync.Mutex
+		got []triage.Decision
+	)
+	r, err := reload.Watch(ctx, os.DirFS(dir), reload.WithInterval(time.Hour),
+		reload.WithDecisionHook(func(_ context.Context, d triage.Decision) {
+			mu.Lock()
+			defer mu.Unlock()
+			got = append(got, d)
+		}))
+	require.NoError(t, err)
+	a := triage.Answers{"fever": false, "pain_days": 2}
+	_, err = r.Engine().Evaluate(ctx, a)
+	require.NoError(t, err)
+	writeAtomically(t, dir, "rules.yaml", watchedRules(5))
+	require.NoError(t, r.Reload())
+	_, err = r.Engine().Evaluate(ctx, a)
+	require.NoError(t, err)
+
+	mu.Lock()
+	defer mu.Unlock()
+	require.Len(t, got, 2)
+	assert.Equal(t, "1.0.1", got[0].RuleSet.Version)
+	assert.Equal(t, triage.SeeProfessional, got[0].Outcome)
+	assert.Equal(t, []string{"long_pain"}, got[0].Refer)
+	assert.Equal(t, "1.0.5", got[1].RuleSet.Version)
+	assert.Equal(t, triage.SelfCare, got[1].Outcome)
+	assert.Equal(t, got[0].AnswersDigest, got[1].AnswersDigest, "the same answers")
+}

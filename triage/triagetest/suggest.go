@@ -120,7 +120,7 @@ type start struct {
 // made at comparison b, from the rule set. It returns nil when none of
 // the answers tried does, or the question is not a number.
 func (mr *mutationRun) suggest(r triage.Rule, meng *triage.Engine, b *boundary) (*Suggestion, error) {
-	q, ok := mr.eng.Question(b.question)
+	q, ok := questionByID(mr.eng, b.question)
 	if !ok || (q.Type != triage.IntegerType && q.Type != triage.NumberType) {
 		return nil, nil
 	}
@@ -331,4 +331,14 @@ func yamlText(v any) string {
 		return fmt.Sprint(v)
 	}
 	return strings.TrimSuffix(string(out), "\n")
+}
+
+// questionByID returns the question of eng with the given id.
+func questionByID(eng *triage.Engine, id string) (triage.Question, bool) {
+	for _, q := range eng.Questions() {
+		if q.ID == id {
+			return q, true
+		}
+	}
+	return triage.Question{}, false
 }

@@ -3,8 +3,9 @@
 // this test needs, stays out of the library's module graph: go test ./... at
 // the repository root does not enter it; .ci/run runs it.
 //
-// The test builds the example program (github.com/redflagkit/redflag/examples/http,
-// resolved through the replace directive to this checkout), starts it on
+// The test builds the example program in its own module, the parent
+// directory (github.com/redflagkit/redflag/examples/http, whose replace
+// directive resolves the library to this checkout), starts it on
 // 127.0.0.1 with a free port, reads the address it chose from its log, and
 // stops it with SIGTERM, expecting a graceful exit.
 package browsertest
@@ -57,7 +58,10 @@ func runTests(m *testing.M) int {
 	exampleBin = filepath.Join(dir, "http")
 	// go test puts its own go first on PATH, so this builds with the
 	// toolchain running the test.
-	build := exec.Command("go", "build", "-o", exampleBin, "github.com/redflagkit/redflag/examples/http")
+	// The example is a module of its own (with OpenTelemetry), in the
+	// parent directory: build it there, under its own go.mod.
+	build := exec.Command("go", "build", "-o", exampleBin, ".")
+	build.Dir = ".."
 	build.Stdout = os.Stderr
 	build.Stderr = os.Stderr
 	if err := build.Run(); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -367,8 +368,9 @@ func (k *keyboard) answer(value any) {
 	k.t.Helper()
 	id := k.questionID()
 	require.Equal(k.t, "#question-text", k.focused(), "%s: focus moves to the question", id)
-	q, ok := k.eng.Question(id)
-	require.True(k.t, ok)
+	i := slices.IndexFunc(k.eng.Questions(), func(q triage.Question) bool { return q.ID == id })
+	require.GreaterOrEqual(k.t, i, 0)
+	q := k.eng.Questions()[i]
 	var order []string
 	switch q.Type {
 	case triage.BooleanType:
