@@ -7,6 +7,7 @@ replace github.com/redflagkit/redflag => ../
 require (
 	github.com/apache/beam/sdks/v2 v2.77.0
 	github.com/redflagkit/redflag v0.0.0-00010101000000-000000000000
+	github.com/stretchr/testify v1.12.1
 )
 
 require (
