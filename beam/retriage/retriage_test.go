@@ -26,14 +26,20 @@ import (
 
 // The tests run their pipelines on prism, Beam's portable runner, inside
 // the test process: ptest's default runner. Prism starts its job service
-// on a free port and, with no environment type given, runs the SDK worker
-// in this process too ("loopback"), so nothing leaves the machine and no
-// container or network is needed.
+// (which also serves the Fn API) on a free port and, with no environment
+// type given, runs the SDK worker in this process too ("loopback", its
+// pool on 127.0.0.1), and the SDK connects to localhost: nothing leaves the
+// machine and no container or network is needed. (Prism's listener binds
+// the wildcard address, ":0"; the SDK offers no way to choose.)
 func TestMain(m *testing.M) {
 	// Prism and the SDK harness log every job's progress at INFO; the
 	// harness sets slog's default from beamlog.LogLevel in beam.Init.
 	beamlog.LogLevel = "warn"
-	ptest.MainWithDefault(m, "prism")
+	code := ptest.MainRetWithDefault(m, "prism")
+	if redflagBin != "" {
+		os.RemoveAll(filepath.Dir(redflagBin))
+	}
+	os.Exit(code)
 }
 
 var (
