@@ -5,16 +5,12 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 )
 
 // MaxLineBytes is the longest answers line, line ending excluded.
 const MaxLineBytes = 1 << 20
 
-// readerSize is the Reader's buffer: a line of any length costs no more.
-const readerSize = 64 << 10
-
-// Line is one input line as Reader.Next returns it.
+// Line is one input line as ReadLine returns it.
 type Line struct {
 	// Text is the line without its line ending, a copy; nil when TooLong.
 	Text []byte
@@ -31,35 +27,20 @@ type Line struct {
 	Size int
 }
 
-// Reader reads lines by the --jsonl line rules.
-type Reader struct {
-	br    *bufio.Reader
-	limit int
-}
-
-// NewReader reads r in lines of at most limit bytes (MaxLineBytes for
-// --jsonl), line ending excluded.
-func NewReader(r io.Reader, limit int) *Reader {
-	return newReaderSize(r, readerSize, limit)
-}
-
-func newReaderSize(r io.Reader, size, limit int) *Reader {
-	return &Reader{br: bufio.NewReaderSize(r, size), limit: limit}
-}
-
-// Next returns the next line. A line ends with LF or CRLF; at the end of
-// the input a last line may have no line ending, or CR alone. At the end
-// of the input it returns the last unterminated line (if any, with Read
-// set) and io.EOF. A line over the limit is skipped as it is read, so a
-// line of any length costs no more memory than the reader's buffer.
-func (r *Reader) Next() (Line, error) {
+// ReadLine returns the next line from br, as a copy. The limit is
+// MaxLineBytes for --jsonl, line ending excluded. A line ends with LF or
+// CRLF; at the end of the input a last line may have no line ending, or CR
+// alone. At the end of the input it returns the last unterminated line (if
+// any, with Read set) and io.EOF. A line over limit is skipped as it is
+// read, so a line of any length costs no more memory than br's buffer.
+func ReadLine(br *bufio.Reader, limit int) (Line, error) {
 	var l Line
 	for {
-		frag, err := r.br.ReadSlice('\n')
+		frag, err := br.ReadSlice('\n')
 		l.Read = l.Read || len(frag) > 0
 		l.Size += len(frag)
 		if !l.TooLong {
-			if len(l.Text)+len(frag) > r.limit+2 { // +2: the line ending
+			if len(l.Text)+len(frag) > limit+2 { // +2: the line ending
 				l.TooLong, l.Text = true, nil
 			} else {
 				l.Text = append(l.Text, frag...)
