@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/redflagkit/redflag/internal/jsonl"
 	"github.com/redflagkit/redflag/triage"
 	"github.com/redflagkit/redflag/triage/impact"
 )
@@ -22,34 +23,23 @@ type DiffOutput struct {
 	Summary beam.PCollection
 }
 
-// ChangeLine is diff --jsonl's line for a changed line.
-type ChangeLine struct {
-	Line         int            `json:"line"`
-	Old          triage.Outcome `json:"old"`
-	New          triage.Outcome `json:"new"`
-	LostReferral bool           `json:"lost_referral"`
-	Fired        impact.Rules   `json:"fired"`
-	Unfired      impact.Rules   `json:"unfired"`
-	Missing      []string       `json:"missing"`
-}
-
-// DiffErrorLine is diff --jsonl's line for a line that was not compared.
-type DiffErrorLine struct {
-	Line    int           `json:"line"`
-	RuleSet string        `json:"rule_set,omitempty"`
-	Error   string        `json:"error"`
-	Errors  []AnswerError `json:"errors,omitempty"`
-}
+// The output lines of diff --jsonl.
+type (
+	// ChangeLine is diff --jsonl's line for a changed line.
+	ChangeLine = jsonl.ChangeLine
+	// DiffErrorLine is diff --jsonl's line for a line that was not
+	// compared.
+	DiffErrorLine = jsonl.DiffErrorLine
+	// Summary is diff --jsonl's last line.
+	Summary = jsonl.Summary
+	// SummaryBody is diff --jsonl's summary object.
+	SummaryBody = jsonl.SummaryBody
+	// Direction counts the lines whose outcome moved from Old to New.
+	Direction = jsonl.Direction
+)
 
 // directionOrder is diff's order of directions: referrals lost first.
-var directionOrder = [][2]triage.Outcome{
-	{triage.SeeProfessional, triage.SelfCare},
-	{triage.SeeProfessional, triage.Incomplete},
-	{triage.SelfCare, triage.SeeProfessional},
-	{triage.Incomplete, triage.SeeProfessional},
-	{triage.SelfCare, triage.Incomplete},
-	{triage.Incomplete, triage.SelfCare},
-}
+var directionOrder = jsonl.DirectionOrder
 
 // Tally counts what diff's summary needs; tallies add up.
 type Tally struct {
@@ -93,7 +83,7 @@ func Diff(s beam.Scope, chunks beam.PCollection, old, new Rules) (DiffOutput, er
 	// A zero tally makes the summary appear even for an empty input.
 	zero := beam.Create(s, Tally{Directions: make([]int, len(directionOrder))})
 	total := beam.Combine(s, mergeTally, beam.Flatten(s, tallies, zero))
-	summary := beam.ParDo(s, &summaryFn{Old: ruleSetID(oe.RuleSet()), New: ruleSetID(ne.RuleSet())}, total)
+	summary := beam.ParDo(s, &summaryFn{Old: jsonl.RuleSetIDOf(oe.RuleSet()), New: jsonl.RuleSetIDOf(ne.RuleSet())}, total)
 	return DiffOutput{Changes: changes, Errors: errs, Summary: summary}, nil
 }
 
@@ -183,36 +173,7 @@ func (f *diffFn) line(ctx context.Context, l Line, t *Tally) (any, error) {
 	if c.LostReferral() {
 		countLost.Inc(ctx, 1)
 	}
-	return ChangeLine{Line: l.No, Old: c.Old, New: c.New, LostReferral: c.LostReferral(),
-		Fired: c.Fired, Unfired: c.Unfired, Missing: c.Missing}, nil
-}
-
-// Summary is diff --jsonl's last line.
-type Summary struct {
-	Summary SummaryBody `json:"summary"`
-}
-
-// SummaryBody is diff --jsonl's summary object.
-type SummaryBody struct {
-	Lines          int         `json:"lines"`
-	Compared       int         `json:"compared"`
-	Unchanged      int         `json:"unchanged"`
-	Changed        int         `json:"changed"`
-	OutcomeChanged int         `json:"outcome_changed"`
-	LostReferrals  int         `json:"lost_referrals"`
-	Errors         int         `json:"errors"`
-	Directions     []Direction `json:"directions"`
-	Old            RuleSetID   `json:"old"`
-	New            RuleSetID   `json:"new"`
-	Notice         string      `json:"notice"`
-}
-
-// Direction counts the lines whose outcome moved from Old to New.
-type Direction struct {
-	Old          triage.Outcome `json:"old"`
-	New          triage.Outcome `json:"new"`
-	Count        int            `json:"count"`
-	LostReferral bool           `json:"lost_referral"`
+	return jsonl.NewChangeLine(l.No, c), nil
 }
 
 type summaryFn struct {
@@ -221,24 +182,8 @@ type summaryFn struct {
 }
 
 func (f *summaryFn) ProcessElement(t Tally, emit func(string)) error {
-	s := SummaryBody{
-		Lines: t.Lines, Compared: t.Compared, Unchanged: t.Unchanged, Changed: t.Changed, Errors: t.Errors,
-		Directions: []Direction{}, Old: f.Old, New: f.New, Notice: triage.Disclaimer,
-	}
-	for i, d := range directionOrder {
-		n := 0
-		if i < len(t.Directions) {
-			n = t.Directions[i]
-		}
-		s.OutcomeChanged += n
-		if d[0] == triage.SeeProfessional {
-			s.LostReferrals += n
-		}
-		if n > 0 {
-			s.Directions = append(s.Directions, Direction{Old: d[0], New: d[1], Count: n, LostReferral: d[0] == triage.SeeProfessional})
-		}
-	}
-	out, err := marshalLine(Summary{Summary: s})
+	c := jsonl.DiffCounts{Lines: t.Lines, Compared: t.Compared, Unchanged: t.Unchanged, Changed: t.Changed, Errors: t.Errors, Directions: t.Directions}
+	out, err := marshalLine(jsonl.NewSummary(c, f.Old, f.New))
 	if err != nil {
 		return err
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+	"github.com/redflagkit/redflag/internal/jsonl"
 	"github.com/redflagkit/redflag/triage"
 )
 
@@ -98,11 +99,11 @@ func splitLines(r io.Reader, emit func(Chunk)) error {
 	var c Chunk
 	size, no := 0, 0
 	for {
-		l, err := readLine(br, MaxLineBytes)
-		if l.read {
+		l, err := jsonl.ReadLine(br, MaxLineBytes)
+		if l.Read {
 			no++
-			c.Lines = append(c.Lines, Line{No: no, Text: l.text, TooLong: l.tooLong, BareCR: l.bareCR})
-			size += len(l.text)
+			c.Lines = append(c.Lines, Line{No: no, Text: l.Text, TooLong: l.TooLong, BareCR: l.BareCR})
+			size += len(l.Text)
 			if len(c.Lines) == chunkLines || size >= chunkBytes {
 				emit(c)
 				c, size = Chunk{}, 0

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/redflagkit/redflag/internal/jsonl"
 	"github.com/redflagkit/redflag/triage"
 )
 
@@ -338,8 +339,8 @@ func (s *session) readLine(ctx context.Context) (line string, tooLong bool, err 
 		ch := make(chan readResult, 1)
 		s.pending = ch
 		go func() {
-			l, err := readLine(s.in, maxAnswerBytes)
-			ch <- readResult{string(l.text), l.tooLong, err}
+			l, err := jsonl.ReadLine(s.in, maxAnswerBytes)
+			ch <- readResult{string(l.Text), l.TooLong, err}
 		}()
 	}
 	select {

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/redflagkit/redflag/internal/jsonl"
 	"github.com/redflagkit/redflag/triage"
 )
 
@@ -24,107 +25,25 @@ import (
 const (
 	chunkLines   = 64
 	chunkBytes   = 256 << 10
-	maxLineBytes = 1 << 20
+	maxLineBytes = jsonl.MaxLineBytes
 )
 
-// batchLine is one line of --jsonl output: the input line number and either
-// a verdict or an error.
-type batchLine struct {
-	Line    int             `json:"line"`
-	Verdict *triage.Verdict `json:"verdict,omitempty"`
-	Error   string          `json:"error,omitempty"`
-	// Errors names each offending question when the answers did not fit
-	// the questionnaire, as AnswerErrors does.
-	Errors []answerError `json:"errors,omitempty"`
-}
-
-// compactLine is one line of --jsonl --compact output: batchLine with the
-// verdict cut down to what a machine needs to count, compare and audit.
-// The error forms are batchLine's, unchanged.
-type compactLine struct {
-	Line    int             `json:"line"`
-	Verdict *compactVerdict `json:"verdict,omitempty"`
-	Error   string          `json:"error,omitempty"`
-	Errors  []answerError   `json:"errors,omitempty"`
-}
-
-// compactVerdict is a verdict without the words meant for a person: no
-// titles, advice, evidence, citations, self-care guidance or notice. The
-// lists are never null, so that a consumer can tell empty from absent.
-type compactVerdict struct {
-	Outcome triage.Outcome `json:"outcome"`
-	// Refer and Caution are the ids of the rules that fired, by action,
-	// in the order of Verdict.Reasons.
-	Refer   []string       `json:"refer"`
-	Caution []string       `json:"caution"`
-	Missing []string       `json:"missing"`
-	RuleSet compactRuleSet `json:"rule_set"`
-}
-
-// compactRuleSet is triage.RuleSetInfo without the title.
-type compactRuleSet struct {
-	Name    string `json:"name"`
-	Version string `json:"version"`
-	Hash    string `json:"hash"`
-}
-
-// compact is l in its --compact form.
-func (l batchLine) compact() compactLine {
-	out := compactLine{Line: l.Line, Error: l.Error, Errors: l.Errors}
-	v := l.Verdict
-	if v == nil {
-		return out
-	}
-	cv := &compactVerdict{
-		Outcome: v.Outcome,
-		Refer:   []string{},
-		Caution: []string{},
-		Missing: append([]string{}, v.Missing...),
-		RuleSet: compactRuleSet{Name: v.RuleSet.Name, Version: v.RuleSet.Version, Hash: v.RuleSet.Hash},
-	}
-	for _, r := range v.Reasons {
-		if r.Action == triage.Refer {
-			cv.Refer = append(cv.Refer, r.RuleID)
-		} else {
-			cv.Caution = append(cv.Caution, r.RuleID)
-		}
-	}
-	out.Verdict = cv
-	return out
-}
-
-// answerError is one triage.AnswerError in JSON.
-type answerError struct {
-	Question string `json:"question"`
-	Message  string `json:"message"`
-	// Position locates a problem in the line's JSON, such as a syntax
-	// error; absent when the problem is an answer that does not fit.
-	Position *answerPosition `json:"position,omitempty"`
-}
-
-// answerPosition is triage.AnswerError's position: line and column from
-// 1 (column in characters), byte offset from 0.
-type answerPosition struct {
-	Line   int `json:"line"`
-	Column int `json:"column"`
-	Offset int `json:"offset"`
-}
-
-func jsonAnswerError(e *triage.AnswerError) answerError {
-	out := answerError{Question: e.Question, Message: e.Msg}
-	if e.Line > 0 {
-		out.Position = &answerPosition{Line: e.Line, Column: e.Column, Offset: e.Offset}
-	}
-	return out
-}
+// The --jsonl output lines, by their names here; internal/jsonl holds
+// them, shared with redflag-beam.
+type (
+	batchLine      = jsonl.Result
+	compactLine    = jsonl.CompactResult
+	answerError    = jsonl.AnswerError
+	answerPosition = jsonl.Position
+)
 
 // batchChunk is a run of consecutive input lines and, once evaluated, their
 // output lines.
 type batchChunk struct {
-	seq       int         // position in the input, counting chunks from 0
-	firstLine int         // 1-based input line number of lines[0]
-	lines     []inputLine // the input, dropped once evaluated
-	out       []byte      // one JSON line per input line
+	seq       int          // position in the input, counting chunks from 0
+	firstLine int          // 1-based input line number of lines[0]
+	lines     []jsonl.Line // the input, dropped once evaluated
+	out       []byte       // one JSON line per input line
 	// results holds, for each output line, where it ends in out and what
 	// it counts as, so that a write cut short counts only whole lines.
 	results []lineResult
@@ -564,8 +483,8 @@ func readChunks(ctx context.Context, in io.Reader, slots chan struct{}, jobs cha
 		return true
 	}
 	for {
-		line, err := readLine(br, maxLineBytes)
-		if line.read {
+		line, err := jsonl.ReadLine(br, maxLineBytes)
+		if line.Read {
 			if c == nil {
 				select {
 				case slots <- struct{}{}:
@@ -576,7 +495,7 @@ func readChunks(ctx context.Context, in io.Reader, slots chan struct{}, jobs cha
 			}
 			lineNo++
 			c.lines = append(c.lines, line)
-			size += len(line.text)
+			size += len(line.Text)
 			if len(c.lines) == chunkLines || size >= chunkBytes {
 				if !send() {
 					return ctx.Err()
@@ -595,61 +514,6 @@ func readChunks(ctx context.Context, in io.Reader, slots chan struct{}, jobs cha
 	}
 }
 
-// inputLine is one line of input as readLine returns it.
-type inputLine struct {
-	text    []byte // without its line ending; nil when tooLong
-	tooLong bool   // over the limit: its bytes were skipped as they were read
-	// bareCR reports a carriage return that ends no line: the sign of a
-	// file with old Mac (CR) line endings, read as one long line.
-	bareCR bool
-	// read reports that any byte was read, line ending included: a last
-	// line holding only "\r" is a line, not the end of the input.
-	read bool
-	// size is the number of bytes read for the line, line ending included.
-	size int
-}
-
-// readLine returns the next line, as a copy. A line ends with LF or CRLF;
-// at the end of the input a last line may have no line ending, or CR
-// alone. At the end of the input it returns the last unterminated line (if
-// any) with io.EOF. A line over limit bytes is skipped as it is read, so a
-// line of any length costs no more memory than the reader's buffer.
-func readLine(br *bufio.Reader, limit int) (inputLine, error) {
-	var l inputLine
-	for {
-		frag, err := br.ReadSlice('\n')
-		l.read = l.read || len(frag) > 0
-		l.size += len(frag)
-		if !l.tooLong {
-			if len(l.text)+len(frag) > limit+2 { // +2: the line ending
-				l.tooLong, l.text = true, nil
-			} else {
-				l.text = append(l.text, frag...)
-			}
-		}
-		if l.tooLong && !l.bareCR {
-			// The bytes are not kept, so look for a CR that ends no line
-			// now (one at the very end of a fragment is left undecided).
-			for i, b := range frag[:max(len(frag)-1, 0)] {
-				if b == '\r' && frag[i+1] != '\n' {
-					l.bareCR = true
-					break
-				}
-			}
-		}
-		if errors.Is(err, bufio.ErrBufferFull) {
-			continue
-		}
-		if l.tooLong {
-			return l, err
-		}
-		l.text = bytes.TrimSuffix(l.text, []byte("\n"))
-		l.text = bytes.TrimSuffix(l.text, []byte("\r"))
-		l.bareCR = bytes.IndexByte(l.text, '\r') >= 0
-		return l, err
-	}
-}
-
 // evalChunk evaluates every line of c and fills c.out and c.results.
 // With compact, each line is written in its --compact form.
 func evalChunk(ctx context.Context, eng *triage.Engine, c *batchChunk, rulesDir string, compact bool) {
@@ -658,12 +522,12 @@ func evalChunk(ctx context.Context, eng *triage.Engine, c *batchChunk, rulesDir 
 	enc := json.NewEncoder(&buf)
 	encode := func(res batchLine) error {
 		if compact {
-			return enc.Encode(res.compact())
+			return enc.Encode(res.Compact())
 		}
 		return enc.Encode(res)
 	}
 	for i, line := range c.lines {
-		res := evalLine(ctx, eng, c.firstLine+i, line, rulesDir)
+		res := jsonl.Eval(ctx, eng, c.firstLine+i, line, rulesDir)
 		if err := encode(res); err != nil {
 			// A verdict always marshals; if not, say so on the line rather
 			// than drop it.
@@ -671,7 +535,7 @@ func evalChunk(ctx context.Context, eng *triage.Engine, c *batchChunk, rulesDir 
 			buf.Truncate(c.end())
 			_ = encode(res)
 		}
-		r := lineResult{end: buf.Len(), failed: res.Verdict == nil, inBytes: line.size}
+		r := lineResult{end: buf.Len(), failed: res.Verdict == nil, inBytes: line.Size}
 		if res.Verdict != nil {
 			r.outcome = res.Verdict.Outcome
 		}
@@ -688,54 +552,4 @@ func (c *batchChunk) end() int {
 		return 0
 	}
 	return c.results[len(c.results)-1].end
-}
-
-// oldMacHint tells what to do with a file whose lines end with CR alone.
-const oldMacHint = `this file seems to use old Mac (CR) line endings; convert it to LF line endings (for example: tr '\r' '\n' < old.jsonl > new.jsonl), as --jsonl reads lines ended by LF or CRLF`
-
-func evalLine(ctx context.Context, eng *triage.Engine, lineNo int, in inputLine, rulesDir string) batchLine {
-	res := batchLine{Line: lineNo}
-	line := in.text
-	switch {
-	case in.tooLong && in.bareCR:
-		res.Error = fmt.Sprintf("line is longer than %d bytes, and it holds carriage returns (CR) that end no line: %s", maxLineBytes, oldMacHint)
-		return res
-	case in.tooLong:
-		res.Error = fmt.Sprintf("line is longer than %d bytes", maxLineBytes)
-		return res
-	case in.bareCR:
-		res.Error = "the line holds a carriage return (CR) that ends no line: " + oldMacHint
-		return res
-	}
-	if len(bytes.TrimSpace(line)) == 0 {
-		res.Error = "empty line: want one JSON object of answers per line"
-		return res
-	}
-	answers, err := eng.DecodeAnswers(bytes.NewReader(line))
-	if err != nil {
-		res.Error = err.Error()
-		var ae *triage.AnswerError
-		if errors.As(err, &ae) {
-			res.Errors = []answerError{jsonAnswerError(ae)}
-		}
-		return res
-	}
-	v, err := eng.Evaluate(ctx, answers)
-	if err != nil {
-		var ee *triage.EvalError
-		if errors.As(err, &ee) {
-			ee.Pos.File = inDir(rulesDir, ee.Pos.File)
-		}
-		res.Error = err.Error()
-		var aerrs triage.AnswerErrors
-		if errors.As(err, &aerrs) {
-			res.Error = "invalid answers"
-			for _, e := range aerrs {
-				res.Errors = append(res.Errors, jsonAnswerError(e))
-			}
-		}
-		return res
-	}
-	res.Verdict = v
-	return res
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/redflagkit/redflag/internal/jsonl"
 	"github.com/redflagkit/redflag/rules"
 	"github.com/redflagkit/redflag/triage"
 	"github.com/redflagkit/redflag/triage/impact"
@@ -104,64 +105,17 @@ func (t *diffTally) exit() int {
 	return exitSelfCare
 }
 
-// diffChangeLine is one line of diff --jsonl output for a changed line.
-type diffChangeLine struct {
-	Line         int            `json:"line"`
-	Old          triage.Outcome `json:"old"`
-	New          triage.Outcome `json:"new"`
-	LostReferral bool           `json:"lost_referral"`
-	Fired        impact.Rules   `json:"fired"`
-	Unfired      impact.Rules   `json:"unfired"`
-	Missing      []string       `json:"missing"`
-}
-
-// diffErrorLine is one line of diff --jsonl output for a line that was not
-// compared: check --jsonl's error line, with the rule set that refused it
-// ("old", "new" or "both"; absent when the line could not be read).
-type diffErrorLine struct {
-	Line    int           `json:"line"`
-	RuleSet string        `json:"rule_set,omitempty"`
-	Error   string        `json:"error"`
-	Errors  []answerError `json:"errors,omitempty"`
-}
-
-// diffSummary is the last line of diff --jsonl output.
-type diffSummary struct {
-	Summary diffSummaryBody `json:"summary"`
-}
-
-type diffSummaryBody struct {
-	Lines          int             `json:"lines"`
-	Compared       int             `json:"compared"`
-	Unchanged      int             `json:"unchanged"`
-	Changed        int             `json:"changed"`
-	OutcomeChanged int             `json:"outcome_changed"`
-	LostReferrals  int             `json:"lost_referrals"`
-	Errors         int             `json:"errors"`
-	Directions     []diffDirection `json:"directions"`
-	Old            compactRuleSet  `json:"old"`
-	New            compactRuleSet  `json:"new"`
-	Notice         string          `json:"notice"`
-}
-
-// diffDirection counts the lines whose outcome moved from Old to New.
-type diffDirection struct {
-	Old          triage.Outcome `json:"old"`
-	New          triage.Outcome `json:"new"`
-	Count        int            `json:"count"`
-	LostReferral bool           `json:"lost_referral"`
-}
+// The diff --jsonl output lines, by their names here; internal/jsonl holds
+// them, shared with redflag-beam.
+type (
+	diffChangeLine = jsonl.ChangeLine
+	diffErrorLine  = jsonl.DiffErrorLine
+	diffSummary    = jsonl.Summary
+)
 
 // directionOrder is the order directions are reported in: referrals lost
 // first, then referrals gained, then the rest.
-var directionOrder = [][2]triage.Outcome{
-	{triage.SeeProfessional, triage.SelfCare},
-	{triage.SeeProfessional, triage.Incomplete},
-	{triage.SelfCare, triage.SeeProfessional},
-	{triage.Incomplete, triage.SeeProfessional},
-	{triage.SelfCare, triage.Incomplete},
-	{triage.Incomplete, triage.SelfCare},
-}
+var directionOrder = jsonl.DirectionOrder
 
 func diffCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fset := flag.NewFlagSet("redflag diff", flag.ContinueOnError)
@@ -273,8 +227,8 @@ func diffRules(flagName, arg string, stderr io.Writer) (*diffSide, int) {
 func diffLines(ctx context.Context, old, nw *diffSide, in io.Reader, t *diffTally, write func(any) error) error {
 	br := bufio.NewReaderSize(in, 64<<10)
 	for {
-		line, rerr := readLine(br, maxLineBytes)
-		if line.read {
+		line, rerr := jsonl.ReadLine(br, maxLineBytes)
+		if line.Read {
 			t.lines++
 			out := diffLine(ctx, old, nw, t.lines, line, t)
 			if err := ctx.Err(); err != nil {
@@ -297,13 +251,13 @@ func diffLines(ctx context.Context, old, nw *diffSide, in io.Reader, t *diffTall
 
 // diffLine compares one line and tallies it; it returns the JSON line to
 // write, or nil when the line is unchanged.
-func diffLine(ctx context.Context, old, nw *diffSide, lineNo int, in inputLine, t *diffTally) any {
-	o := evalLine(ctx, old.eng, lineNo, in, old.dir)
-	if in.tooLong || in.bareCR || len(bytes.TrimSpace(in.text)) == 0 {
+func diffLine(ctx context.Context, old, nw *diffSide, lineNo int, in jsonl.Line, t *diffTally) any {
+	o := jsonl.Eval(ctx, old.eng, lineNo, in, old.dir)
+	if in.Problem() != "" {
 		// Not an answers object: the same error under any rule set.
 		return t.addError(diffErrorLine{Line: lineNo, Error: o.Error, Errors: o.Errors})
 	}
-	n := evalLine(ctx, nw.eng, lineNo, in, nw.dir)
+	n := jsonl.Eval(ctx, nw.eng, lineNo, in, nw.dir)
 	switch {
 	case o.Verdict == nil && n.Verdict == nil:
 		return t.addError(diffErrorLine{Line: lineNo, RuleSet: "both", Error: o.Error, Errors: o.Errors})
@@ -319,8 +273,7 @@ func diffLine(ctx context.Context, old, nw *diffSide, lineNo int, in inputLine, 
 		return nil
 	}
 	t.addChange(lineNo, c)
-	return diffChangeLine{Line: lineNo, Old: c.Old, New: c.New, LostReferral: c.LostReferral(),
-		Fired: c.Fired, Unfired: c.Unfired, Missing: c.Missing}
+	return jsonl.NewChangeLine(lineNo, c)
 }
 
 func (t *diffTally) addError(e diffErrorLine) diffErrorLine {
@@ -347,25 +300,12 @@ func (t *diffTally) addError(e diffErrorLine) diffErrorLine {
 	return e
 }
 
-func ruleSetJSON(s *diffSide) compactRuleSet {
-	i := s.eng.RuleSet()
-	return compactRuleSet{Name: i.Name, Version: i.Version, Hash: i.Hash}
-}
-
 func (t *diffTally) summary(old, nw *diffSide) diffSummary {
-	s := diffSummaryBody{
-		Lines: t.lines, Compared: t.compared, Unchanged: t.unchanged,
-		Changed: t.changed(), OutcomeChanged: t.outcomeChanged(), LostReferrals: t.lost(), Errors: t.errors,
-		Directions: []diffDirection{},
-		Old:        ruleSetJSON(old), New: ruleSetJSON(nw), Notice: triage.Disclaimer,
-	}
+	c := jsonl.DiffCounts{Lines: t.lines, Compared: t.compared, Unchanged: t.unchanged, Changed: t.changed(), Errors: t.errors}
 	for _, d := range directionOrder {
-		n := t.count(func(g *diffGroup) bool { return g.old == d[0] && g.new == d[1] })
-		if n > 0 {
-			s.Directions = append(s.Directions, diffDirection{Old: d[0], New: d[1], Count: n, LostReferral: d[0] == triage.SeeProfessional})
-		}
+		c.Directions = append(c.Directions, t.count(func(g *diffGroup) bool { return g.old == d[0] && g.new == d[1] }))
 	}
-	return diffSummary{Summary: s}
+	return jsonl.NewSummary(c, jsonl.RuleSetIDOf(old.eng.RuleSet()), jsonl.RuleSetIDOf(nw.eng.RuleSet()))
 }
 
 // oneLine is the summary on standard error after --jsonl.
