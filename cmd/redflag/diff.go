@@ -148,16 +148,11 @@ func diffCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return code
 	}
 
-	in, name := stdin, "standard input"
-	if len(positional) == 1 && positional[0] != "-" {
-		f, err := os.Open(positional[0])
-		if err != nil {
-			fmt.Fprintf(stderr, "redflag diff: %s\n", printable(err.Error()))
-			return exitBadInput
-		}
-		defer f.Close()
-		in, name = f, positional[0]
+	in, name, closeIn, ok := openInput("diff", positional, stdin, stderr)
+	if !ok {
+		return exitBadInput
 	}
+	defer closeIn()
 
 	var t diffTally
 	write := func(v any) error { return nil }

@@ -164,16 +164,11 @@ func check(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 		return code
 	}
 
-	in, name := stdin, "standard input"
-	if len(positional) == 1 && positional[0] != "-" {
-		f, err := os.Open(positional[0])
-		if err != nil {
-			fmt.Fprintf(stderr, "redflag check: %s\n", printable(err.Error()))
-			return exitBadInput
-		}
-		defer f.Close()
-		in, name = f, positional[0]
+	in, name, closeIn, ok := openInput("check", positional, stdin, stderr)
+	if !ok {
+		return exitBadInput
 	}
+	defer closeIn()
 	if *jsonl {
 		return checkJSONL(ctx, eng, *rulesDir, *compact, in, name, stdout, stderr)
 	}
@@ -371,4 +366,19 @@ func parseInterspersed(fset *flag.FlagSet, args []string) ([]string, error) {
 		positional = append(positional, args[0])
 		args = args[1:]
 	}
+}
+
+// openInput opens the answers input of a command: the file named by the
+// one positional argument, or standard input when there is none or it is
+// "-". On failure it reports the error for cmd and returns false.
+func openInput(cmd string, positional []string, stdin io.Reader, stderr io.Writer) (in io.Reader, name string, closeIn func(), ok bool) {
+	if len(positional) != 1 || positional[0] == "-" {
+		return stdin, "standard input", func() {}, true
+	}
+	f, err := os.Open(positional[0])
+	if err != nil {
+		fmt.Fprintf(stderr, "redflag %s: %s\n", cmd, printable(err.Error()))
+		return nil, "", nil, false
+	}
+	return f, positional[0], func() { f.Close() }, true
 }

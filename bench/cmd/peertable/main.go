@@ -50,6 +50,12 @@ func measure(fn func()) result {
 	return result{float64(r.T.Nanoseconds()) / float64(r.N), float64(r.AllocedBytesPerOp()), float64(r.AllocsPerOp())}
 }
 
+// input is one set of answers every engine evaluates.
+type input struct {
+	name    string
+	answers triage.Answers
+}
+
 func main() {
 	testing.Init()
 	count := flag.Int("count", 5, "rounds; each figure is the median")
@@ -58,8 +64,17 @@ func main() {
 	if err := flag.Set("test.benchtime", benchtime.String()); err != nil {
 		fail(err)
 	}
-
 	peers := bench.Peers()
+	engines := loadAll(peers)
+	inputs := []input{{"complete", bench.Complete()}, {"missing 3", bench.Missing()}}
+	checkAgreement(peers, engines, inputs)
+	evals, loads := measureRounds(*count, peers, engines, inputs)
+	printTables(peers, inputs, evals, loads)
+	fmt.Printf("Median of %d rounds of %s each, %s.\n", *count, *benchtime, time.Now().UTC().Format("2006-01-02"))
+}
+
+// loadAll loads the default rule set into every peer.
+func loadAll(peers []bench.Peer) []bench.Evaluator {
 	engines := make([]bench.Evaluator, len(peers))
 	for i, p := range peers {
 		e, err := p.Load()
@@ -68,10 +83,12 @@ func main() {
 		}
 		engines[i] = e
 	}
-	inputs := []struct {
-		name    string
-		answers triage.Answers
-	}{{"complete", bench.Complete()}, {"missing 3", bench.Missing()}}
+	return engines
+}
+
+// checkAgreement refuses to measure engines that disagree: a fast wrong
+// answer is no result.
+func checkAgreement(peers []bench.Peer, engines []bench.Evaluator, inputs []input) {
 	for _, in := range inputs {
 		var want string
 		for i, e := range engines {
@@ -87,14 +104,18 @@ func main() {
 			}
 		}
 	}
+}
 
-	evals := make([][][]result, len(inputs)) // input, engine, round
-	loads := make([][]result, len(peers))
+// measureRounds interleaves the engines round by round, so that a busy
+// moment of the machine falls on all of them alike.
+func measureRounds(count int, peers []bench.Peer, engines []bench.Evaluator, inputs []input) (evals [][][]result, loads [][]result) {
+	evals = make([][][]result, len(inputs)) // input, engine, round
+	loads = make([][]result, len(peers))
 	for ii := range inputs {
 		evals[ii] = make([][]result, len(peers))
 	}
-	for round := range *count {
-		fmt.Fprintf(os.Stderr, "round %d/%d\n", round+1, *count)
+	for round := range count {
+		fmt.Fprintf(os.Stderr, "round %d/%d\n", round+1, count)
 		for ii, in := range inputs {
 			for pi, e := range engines {
 				evals[ii][pi] = append(evals[ii][pi], measure(bench.Timed(e, in.answers)))
@@ -108,7 +129,11 @@ func main() {
 			}))
 		}
 	}
+	return evals, loads
+}
 
+// printTables prints the medians as Markdown tables and the targets line.
+func printTables(peers []bench.Peer, inputs []input, evals [][][]result, loads [][]result) {
 	const goIdx, floorIdx, redflagIdx, opaIdx = 0, 1, 2, 4
 	fmt.Printf("| answers | engine | ns/op | B/op | allocs/op | × hand-written Go | × CEL floor |\n")
 	fmt.Printf("|---|---|---:|---:|---:|---:|---:|\n")
@@ -132,7 +157,6 @@ func main() {
 	c := med[0]
 	fmt.Printf("\nredflag on complete answers: %.2f× the CEL floor (target ≤ 2×), %.0f allocs/op; OPA takes %.0f× redflag's time (target ≥ 10×); redflag loads in %.1f ms (target < 10 ms).\n",
 		c[redflagIdx].ns/c[floorIdx].ns, c[redflagIdx].allocs, c[opaIdx].ns/c[redflagIdx].ns, median(loads[redflagIdx]).ns/1e6)
-	fmt.Printf("Median of %d rounds of %s each, %s.\n", *count, *benchtime, time.Now().UTC().Format("2006-01-02"))
 }
 
 // num formats with thousands separators.
