@@ -2,6 +2,7 @@ package triage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -259,6 +260,11 @@ func (s *evalState) eval(c *condition, given []any) (result, []int, error) {
 	prg := c.Fast
 	var input any = s.vars
 	if !s.complete && readsUnanswered(c, given) {
+		if c.Blank != nil && readsNothingAnswered(c, given) {
+			// Precomputed at load: nothing it reads is answered, so
+			// partial evaluation would give exactly this.
+			return blankResult(c.Blank)
+		}
 		if s.partial == nil {
 			act, err := s.e.env.PartialVars(s.vars)
 			if err != nil {
@@ -303,6 +309,27 @@ func (s *evalState) eval(c *condition, given []any) (result, []int, error) {
 		return unknownResult, qs, nil
 	}
 	return no, nil, fmt.Errorf("condition produced %s, not a boolean", out.Type().TypeName())
+}
+
+// blankResult is an undecided result that needs the questions qs,
+// precomputed; like a live evaluation, an unknown that names no question
+// is a failure, never a verdict.
+func blankResult(qs []int) (result, []int, error) {
+	if len(qs) == 0 {
+		return no, nil, errors.New("undecided result names no unanswered question")
+	}
+	return unknownResult, qs, nil
+}
+
+// readsNothingAnswered reports whether every question c reads is
+// unanswered.
+func readsNothingAnswered(c *condition, given []any) bool {
+	for _, qi := range c.Reads {
+		if given[qi] != nil {
+			return false
+		}
+	}
+	return true
 }
 
 // readsUnanswered reports whether c reads a question that is unanswered.
