@@ -31,7 +31,8 @@ func (p brokenProgram) ContextEval(context.Context, any) (ref.Val, *cel.EvalDeta
 
 // TestEvaluateFailsClosedOnInjectedFailures breaks one rule of the default
 // rule set in each way a condition can misbehave, on every evaluation path
-// (batched complete answers, rule by rule, partial evaluation), and checks
+// (complete answers over the shared frame, rule by rule, partial
+// evaluation), and checks
 // that Evaluate returns an error and no verdict, whatever the other answers
 // say. TestEvaluateFailsClosed shows the same for a real run-time failure
 // (a division by zero) written in a rule file.
@@ -65,7 +66,6 @@ func TestEvaluateFailsClosedOnInjectedFailures(t *testing.T) {
 				eng := withBrokenFever(t, base, func(c *compile.Condition) {
 					c.Fast, c.Partial, c.Blank = broken, broken, nil
 				})
-				eng.batch = broken // the batch fails too; rule-by-rule must catch it
 				requireEvalError(t, eng, answers)
 			})
 		}
@@ -153,41 +153,6 @@ func requireEvalError(t *testing.T, eng *Engine, answers Answers) {
 	var ee *EvalError
 	require.ErrorAs(t, err, &ee)
 	assert.Equal(t, "fever", ee.ID, "the error names the broken rule")
-}
-
-// TestBrokenBatchFallsBackToRuleByRule checks that when only the batched
-// program misbehaves, Evaluate does not trust it: it evaluates rule by rule
-// and returns the same verdict as an intact engine.
-func TestBrokenBatchFallsBackToRuleByRule(t *testing.T) {
-	base, err := Load(rules.FS)
-	require.NoError(t, err)
-	a := Answers{}
-	for _, q := range base.questions {
-		switch q.Type {
-		case BooleanType:
-			a[q.ID] = q.ID == "grinding" // a caution only: self-care
-		case IntegerType:
-			a[q.ID] = int64(30)
-		case MultiChoiceType:
-			a[q.ID] = []string{}
-		}
-	}
-	a["pain_days"] = int64(1)
-	want, err := base.Evaluate(context.Background(), a)
-	require.NoError(t, err)
-	require.Equal(t, SelfCare, want.Outcome)
-	for name, broken := range map[string]brokenProgram{
-		"error":          {err: errors.New("injected")},
-		"wrong type":     {out: types.True},
-		"short list":     {out: types.NewDynamicList(types.DefaultTypeAdapter, []bool{false})},
-		"non-bool items": {out: types.NewDynamicList(types.DefaultTypeAdapter, make([]string, len(base.rules)))},
-	} {
-		eng := *base
-		eng.batch = broken
-		got, err := eng.Evaluate(context.Background(), a)
-		require.NoError(t, err, name)
-		assert.Equal(t, want, got, "%s: a broken batch is ignored, never trusted", name)
-	}
 }
 
 func ruleIndex(t *testing.T, e *Engine, id string) int {

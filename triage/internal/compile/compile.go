@@ -6,7 +6,6 @@ package compile
 
 import (
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 
@@ -426,57 +425,4 @@ func locationOffset(src string, line, col int) int {
 		off += len([]rune(l)) + 1
 	}
 	return off
-}
-
-// Batch compiles every condition into one CEL list, so that complete
-// answers are evaluated in a single pass. Each condition is wrapped in
-// parentheses on lines of its own, so comments and newlines inside it stay
-// harmless. It returns nil if the batch cannot be built; the engine then
-// evaluates condition by condition, which is always correct. needsCtx
-// reports that some condition has a comprehension.
-func (e *Env) Batch(conds []*Condition) (prg cel.Program, needsCtx bool) {
-	if len(conds) == 0 {
-		return nil, false
-	}
-	var src strings.Builder
-	src.WriteString("[")
-	for i, c := range conds {
-		if i > 0 {
-			src.WriteString(",")
-		}
-		src.WriteString("(\n")
-		src.WriteString(c.Src)
-		src.WriteString("\n)")
-		needsCtx = needsCtx || c.NeedsCtx
-	}
-	src.WriteString("]")
-	// Each condition passed the per-condition limits; the list of them may
-	// be longer and one level deeper than any one of them.
-	env, err := e.cel.Extend(
-		cel.ParserExpressionSizeLimit(len([]rune(src.String()))+1),
-		cel.ParserRecursionLimit(e.lim.Nesting+2),
-	)
-	if err != nil {
-		return nil, false
-	}
-	checked, iss := env.Compile(src.String())
-	if iss != nil && iss.Err() != nil {
-		return nil, false
-	}
-	if !checked.OutputType().IsExactType(cel.ListType(cel.BoolType)) {
-		return nil, false
-	}
-	opts := []cel.ProgramOption{cel.EvalOptions(cel.OptOptimize)}
-	if needsCtx {
-		limit := e.lim.Cost * uint64(len(conds))
-		if limit/uint64(len(conds)) != e.lim.Cost {
-			limit = math.MaxUint64 // saturate rather than wrap
-		}
-		opts = append(opts, cel.CostLimit(limit), cel.InterruptCheckFrequency(100))
-	}
-	prg, err = env.Program(checked, opts...)
-	if err != nil {
-		return nil, false
-	}
-	return prg, needsCtx
 }
