@@ -82,16 +82,23 @@ type celFloor struct {
 	fast, partial []cel.Program
 }
 
-func newCELFloor(b *testing.B, eng *triage.Engine) *celFloor {
-	var opts []cel.EnvOption
-	for _, q := range eng.Questions() {
-		t := map[triage.QuestionType]*cel.Type{
-			triage.BooleanType: cel.BoolType, triage.IntegerType: cel.IntType, triage.NumberType: cel.DoubleType,
-			triage.ChoiceType: cel.StringType, triage.MultiChoiceType: cel.ListType(cel.StringType),
-		}[q.Type]
-		opts = append(opts, cel.Variable(q.ID, t))
+// celTypes are the CEL types of the question types.
+var celTypes = map[triage.QuestionType]*cel.Type{
+	triage.BooleanType: cel.BoolType, triage.IntegerType: cel.IntType, triage.NumberType: cel.DoubleType,
+	triage.ChoiceType: cel.StringType, triage.MultiChoiceType: cel.ListType(cel.StringType),
+}
+
+// floorEnv declares the questions as typed CEL variables.
+func floorEnv(qs []triage.Question) (*cel.Env, error) {
+	opts := make([]cel.EnvOption, 0, len(qs))
+	for _, q := range qs {
+		opts = append(opts, cel.Variable(q.ID, celTypes[q.Type]))
 	}
-	env, err := cel.NewEnv(opts...)
+	return cel.NewEnv(opts...)
+}
+
+func newCELFloor(b *testing.B, eng *triage.Engine) *celFloor {
+	env, err := floorEnv(eng.Questions())
 	require.NoError(b, err)
 	f := &celFloor{env: env}
 	for _, r := range eng.Rules() {
@@ -153,11 +160,35 @@ func BenchmarkCELFloor(b *testing.B) {
 	})
 }
 
+// interleave runs a and then base, 50 times each, per iteration and
+// reports how many times base's time a takes, under unit. Interleaving
+// makes the ratio far less sensitive to a noisy machine than two separate
+// benchmarks. It also reports a's own time per call (ns/call).
+func interleave(b *testing.B, unit string, a, base func()) {
+	const batch = 50
+	var tA, tBase time.Duration
+	for b.Loop() {
+		t0 := time.Now()
+		for range batch {
+			a()
+		}
+		t1 := time.Now()
+		for range batch {
+			base()
+		}
+		tA += t1.Sub(t0)
+		tBase += time.Since(t1)
+	}
+	b.ReportMetric(float64(tA)/float64(tBase), unit)
+	b.ReportMetric(float64(tA.Nanoseconds())/float64(b.N*batch), "ns/call")
+}
+
 // BenchmarkEvaluateVsFloor runs Evaluate and the bare-CEL floor interleaved,
 // in batches, on the same input, and reports how many times the floor's
-// time Evaluate takes ("x-floor"). Interleaving makes the ratio far less
-// sensitive to a noisy machine than two separate benchmarks. The target for
-// complete answers is at most 2.
+// time Evaluate takes ("x-floor"). The target for complete answers is at
+// most 1.35 on one core:
+//
+//	go test ./triage -run '^$' -bench VsFloor -cpu 1 -count 5
 func BenchmarkEvaluateVsFloor(b *testing.B) {
 	eng, err := triage.Load(rules.FS)
 	require.NoError(b, err)
@@ -172,23 +203,11 @@ func BenchmarkEvaluateVsFloor(b *testing.B) {
 		{"missing", benchMissing(), f.missing},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			const batch = 50
-			var tEval, tFloor time.Duration
-			for b.Loop() {
-				t0 := time.Now()
-				for range batch {
-					if _, err := eng.Evaluate(ctx, bc.answers); err != nil {
-						b.Fatal(err)
-					}
+			interleave(b, "x-floor", func() {
+				if _, err := eng.Evaluate(ctx, bc.answers); err != nil {
+					b.Fatal(err)
 				}
-				t1 := time.Now()
-				for range batch {
-					bc.floor(b, bc.answers)
-				}
-				tEval += t1.Sub(t0)
-				tFloor += time.Since(t1)
-			}
-			b.ReportMetric(float64(tEval)/float64(tFloor), "x-floor")
+			}, func() { bc.floor(b, bc.answers) })
 		})
 	}
 }
@@ -249,4 +268,76 @@ func BenchmarkExplain(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkNextVsEvaluate runs Next on an empty questionnaire and Evaluate
+// on complete answers interleaved and reports how many times Evaluate's
+// time Next takes ("x-evaluate"; target at most 2) and Next's own time
+// (ns/call; target at most 5,000):
+//
+//	go test ./triage -run '^$' -bench NextVsEvaluate -count 5
+func BenchmarkNextVsEvaluate(b *testing.B) {
+	eng, err := triage.Load(rules.FS)
+	require.NoError(b, err)
+	ctx := context.Background()
+	complete := benchAnswers()
+	interleave(b, "x-evaluate", func() {
+		if _, ok, err := eng.Next(ctx, triage.Answers{}); err != nil || !ok {
+			b.Fatalf("Next: ok=%v err=%v", ok, err)
+		}
+	}, func() {
+		if _, err := eng.Evaluate(ctx, complete); err != nil {
+			b.Fatal(err)
+		}
+	})
+}
+
+// compileFloor compiles the rule set's conditions (every when and ask_if)
+// as plain cel-go programs over a fresh environment: the least any loader
+// of these conditions must do.
+func compileFloor(qs []triage.Question, conds []string) error {
+	env, err := floorEnv(qs)
+	if err != nil {
+		return err
+	}
+	for _, src := range conds {
+		ast, iss := env.Compile(src)
+		if iss.Err() != nil {
+			return iss.Err()
+		}
+		if _, err := env.Program(ast); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// BenchmarkLoadVsCELCompile runs Load of the default rule set and the
+// bare-CEL compile of the same conditions interleaved and reports how many
+// times the compile's time Load takes ("x-compile"; target at most 3):
+//
+//	go test ./triage -run '^$' -bench LoadVsCELCompile -count 5
+func BenchmarkLoadVsCELCompile(b *testing.B) {
+	eng, err := triage.Load(rules.FS)
+	require.NoError(b, err)
+	qs := eng.Questions()
+	var conds []string
+	for _, r := range eng.Rules() {
+		conds = append(conds, r.When)
+	}
+	for _, q := range qs {
+		if q.AskIf != "" {
+			conds = append(conds, q.AskIf)
+		}
+	}
+	require.NoError(b, compileFloor(qs, conds))
+	interleave(b, "x-compile", func() {
+		if _, err := triage.Load(rules.FS); err != nil {
+			b.Fatal(err)
+		}
+	}, func() {
+		if err := compileFloor(qs, conds); err != nil {
+			b.Fatal(err)
+		}
+	})
 }

@@ -2,6 +2,7 @@ package triage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -9,7 +10,7 @@ import (
 	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/common/types/ref"
-	"cel.dev/cel-go/common/types/traits"
+	"cel.dev/cel-go/interpreter"
 )
 
 // Evaluate validates answers against the questionnaire and evaluates every
@@ -31,9 +32,10 @@ import (
 //
 // Caution rules that fire are reported as reasons and never change the
 // outcome. Complete answers pay nothing for the support of missing ones:
-// when every question is answered, all conditions run as a single CEL
-// program (one list of booleans), and otherwise each rule whose answers are
-// all given runs without partial evaluation.
+// each rule whose answers are all given runs without partial evaluation,
+// over one CEL execution frame shared by the whole call, and a rule that
+// reads no answer at all is not evaluated: what it gives then was
+// computed once, at load.
 //
 // Evaluate honours ctx before it starts, between rules, and inside
 // comprehensions (cel-go's interrupt check). Any failure is returned as an
@@ -81,16 +83,11 @@ func (e *Engine) run(ctx context.Context, s *evalState, answers Answers, given [
 	}
 	*s = evalState{e: e, ctx: ctx, vars: vars, complete: complete}
 
+	defer s.close()
+
 	var firedBuf [32]*rule
-	fired := firedBuf[:0]
-	var undecided []int // questions read by undecided refer rules, unsorted
-	batched := false
-	if complete && e.batch != nil {
-		fired, batched = s.evalBatch(fired)
-	}
-	if batched {
-		recordBatch(rec, e.rules, fired)
-	} else if fired, undecided, err = s.evalRules(fired, given, rec); err != nil {
+	fired, undecided, err := s.evalRules(firedBuf[:0], given, rec)
+	if err != nil {
 		return nil, err
 	}
 	v := s.newVerdict(fired, given)
@@ -130,20 +127,6 @@ func (e *Engine) run(ctx context.Context, s *evalState, answers Answers, given [
 type ruleResult struct {
 	res     result
 	unknown []int // for an undecided rule: the unanswered questions it needs
-}
-
-// recordBatch records the batch's results: with every question answered,
-// each rule either fired or did not.
-func recordBatch(rec []ruleResult, rules, fired []*rule) {
-	if rec == nil {
-		return
-	}
-	for i, r := range rules {
-		rec[i] = ruleResult{res: no}
-		if slices.Contains(fired, r) {
-			rec[i].res = yes
-		}
-	}
 }
 
 // evalRules evaluates the rules one by one, appending those that fire to
@@ -192,46 +175,6 @@ func (s *evalState) failure(id string, pos Position, err error) error {
 	return &EvalError{ID: id, Pos: pos, Err: err}
 }
 
-// evalBatch evaluates every rule in one CEL program, for complete answers.
-// It reports false when the batch did not produce a clean list of booleans
-// (a rule failed, say); the caller then evaluates rule by rule, which
-// finds and reports the failing rule.
-func (s *evalState) evalBatch(fired []*rule) ([]*rule, bool) {
-	var (
-		out ref.Val
-		err error
-	)
-	if s.e.batchNeedsCtx {
-		out, _, err = s.e.batch.ContextEval(s.ctx, s.vars)
-	} else {
-		out, _, err = s.e.batch.Eval(s.vars)
-	}
-	if err != nil {
-		return fired, false
-	}
-	list, ok := out.(traits.Lister)
-	if !ok || list.Size() != types.Int(len(s.e.rules)) {
-		return fired, false
-	}
-	// The list literal's native value is its []ref.Val; reading it directly
-	// avoids boxing an index per element.
-	vals, ok := list.Value().([]ref.Val)
-	if !ok || len(vals) != len(s.e.rules) {
-		return fired, false
-	}
-	start := len(fired)
-	for i, r := range s.e.rules {
-		b, ok := vals[i].(types.Bool)
-		if !ok {
-			return fired[:start], false
-		}
-		if b {
-			fired = append(fired, r)
-		}
-	}
-	return fired, true
-}
-
 type result int8
 
 const (
@@ -242,11 +185,15 @@ const (
 
 // evalState is the per-call state of one Evaluate.
 type evalState struct {
-	e        *Engine
-	ctx      context.Context
-	vars     map[string]any
-	partial  cel.PartialActivation // built on first need
-	complete bool                  // every question is answered
+	e       *Engine
+	ctx     context.Context
+	vars    map[string]any
+	partial cel.PartialActivation // built on first need
+	// frame is one CEL execution frame over vars, shared by every
+	// evaluation that needs neither partial evaluation nor a context:
+	// built on first need, returned to cel-go's pool by close.
+	frame    *interpreter.ExecutionFrame
+	complete bool // every question is answered
 	// cautionNeeds holds the unanswered questions read by undecided caution
 	// rules, unsorted, for Verdict.Optional.
 	cautionNeeds []int
@@ -256,9 +203,14 @@ type evalState struct {
 // the questions whose answers it still needs. given holds each question's
 // answer as given, by question index; nil means unanswered.
 func (s *evalState) eval(c *condition, given []any) (result, []int, error) {
-	prg := c.Fast
+	prg, plain := c.Fast, true
 	var input any = s.vars
 	if !s.complete && readsUnanswered(c, given) {
+		if c.Blank != nil && readsNothingAnswered(c, given) {
+			// Precomputed at load: nothing it reads is answered, so
+			// partial evaluation would give exactly this.
+			return blankResult(c.Blank)
+		}
 		if s.partial == nil {
 			act, err := s.e.env.PartialVars(s.vars)
 			if err != nil {
@@ -266,15 +218,18 @@ func (s *evalState) eval(c *condition, given []any) (result, []int, error) {
 			}
 			s.partial = act
 		}
-		prg, input = c.Partial, s.partial
+		prg, input, plain = c.Partial, s.partial, false
 	}
 	var (
 		out ref.Val
 		err error
 	)
-	if c.NeedsCtx {
+	switch {
+	case c.NeedsCtx:
 		out, _, err = prg.ContextEval(s.ctx, input)
-	} else {
+	case plain:
+		out, _, err = prg.Eval(s.sharedFrame())
+	default:
 		out, _, err = prg.Eval(input)
 	}
 	if err != nil {
@@ -303,6 +258,51 @@ func (s *evalState) eval(c *condition, given []any) (result, []int, error) {
 		return unknownResult, qs, nil
 	}
 	return no, nil, fmt.Errorf("condition produced %s, not a boolean", out.Type().TypeName())
+}
+
+// blankResult is an undecided result that needs the questions qs,
+// precomputed; like a live evaluation, an unknown that names no question
+// is a failure, never a verdict.
+func blankResult(qs []int) (result, []int, error) {
+	if len(qs) == 0 {
+		return no, nil, errors.New("undecided result names no unanswered question")
+	}
+	return unknownResult, qs, nil
+}
+
+// readsNothingAnswered reports whether every question c reads is
+// unanswered.
+func readsNothingAnswered(c *condition, given []any) bool {
+	for _, qi := range c.Reads {
+		if given[qi] != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// sharedFrame returns the execution frame over s.vars, building it on
+// first need. Passing one frame to every plain program, instead of the
+// map, spares each evaluation taking a frame from cel-go's pool and
+// putting it back. A frame that cannot be built (never, for a map) falls
+// back to the map itself.
+func (s *evalState) sharedFrame() any {
+	if s.frame == nil {
+		f, err := interpreter.NewExecutionFrame(s.vars)
+		if err != nil {
+			return s.vars
+		}
+		s.frame = f
+	}
+	return s.frame
+}
+
+// close returns the shared frame, if any, to cel-go's pool.
+func (s *evalState) close() {
+	if s.frame != nil {
+		s.frame.Close()
+		s.frame = nil
+	}
 }
 
 // readsUnanswered reports whether c reads a question that is unanswered.

@@ -537,12 +537,12 @@ func TestEvaluateCancelledBetweenRules(t *testing.T) {
 	assert.Nil(t, v, "a context cancelled between rules gives no verdict")
 	assert.ErrorIs(t, err, context.Canceled)
 
-	// Complete answers run every rule in one CEL evaluation: there is no
-	// "between rules", so a context live at the start gets its answer.
+	// Complete answers run rule by rule too, so the context is checked
+	// between their rules as well.
 	ctx = &cancelAfterStart{Context: context.Background(), done: done}
 	v, err = eng.Evaluate(ctx, negative())
-	require.NoError(t, err)
-	assert.Equal(t, triage.SelfCare, v.Outcome)
+	assert.Nil(t, v, "complete answers are checked between rules too")
+	assert.ErrorIs(t, err, context.Canceled)
 }
 
 func TestChoiceLiteralCheckAllowsValidRules(t *testing.T) {

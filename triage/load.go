@@ -32,13 +32,9 @@ type Engine struct {
 	qIndex    map[string]int
 	// rules are in evaluation and reporting order: refer rules, then
 	// caution rules, each in rule-set order.
-	rules []*rule
-	// batch evaluates every rule's condition as one list, for complete
-	// answers: one CEL evaluation instead of one per rule.
-	batch         cel.Program
-	batchNeedsCtx bool
-	guidance      []Guidance
-	env           *cel.Env
+	rules    []*rule
+	guidance []Guidance
+	env      *cel.Env
 	// limits are the answers limits Load was given, for Evaluate and the
 	// Engine's decoding methods.
 	limits answerLimits
@@ -260,8 +256,8 @@ func (b *builder) wholeSet(in *decoded) {
 	}
 }
 
-// complete gives a rule set that checked clean its questionnaire, answer
-// limits and the batched program that evaluates every rule at once.
+// complete gives a rule set that checked clean its questionnaire and
+// answer limits.
 func (b *builder) complete(eng *Engine) {
 	eng.questions, eng.qIndex = b.questions, b.qIndex
 	eng.limits = b.opts.answerLimits()
@@ -273,11 +269,6 @@ func (b *builder) complete(eng *Engine) {
 		}
 		slices.SortFunc(eng.byID, func(i, j int) int { return strings.Compare(eng.questions[i].ID, eng.questions[j].ID) })
 	}
-	conds := make([]*compile.Condition, len(eng.rules))
-	for i, r := range eng.rules {
-		conds[i] = r.when.Condition
-	}
-	eng.batch, eng.batchNeedsCtx = b.env.Batch(conds)
 }
 
 // finish sorts the errors and gives each its source line, for

@@ -6,7 +6,6 @@ package compile
 
 import (
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 
@@ -125,6 +124,14 @@ type Condition struct {
 	// questions, which then cites every answer it read (more than decided
 	// it, never less).
 	Track cel.Program
+	// Blank is what the partial program gives when no question the
+	// condition reads is answered, computed once at compile time: the
+	// result is then always undecided, and Blank lists the questions it
+	// needs (as Env.Unanswered reports them; empty means the unknown named
+	// no question, which evaluation treats as a failure). Evaluation
+	// returns it instead of running Partial, so rules that read nothing
+	// answered cost nothing. nil means not precomputed: run Partial.
+	Blank []int
 	// NeedsCtx is set when the condition has a comprehension, the only
 	// construct that can run long enough for cancellation to matter.
 	NeedsCtx bool
@@ -210,15 +217,50 @@ func (e *Env) Compile(src, subject string) Result {
 	// A condition that is decided with every answer unknown can never
 	// change with the answers: it always or never fires, which in a
 	// clinical rule is a mistake, not a choice.
-	out, _, err := c.Partial.Eval(e.cel.UnknownVars())
+	out, _, err := c.Partial.Eval(unknownReads(checked))
 	switch {
 	case err != nil:
 		return r.fail(-1, "%s always fails to evaluate: %v", subject, err)
 	case !types.IsUnknown(out):
 		return r.fail(-1, "%s is always %v: it does not depend on any answer", subject, out)
 	}
+	c.Blank = e.Unanswered(out.(*types.Unknown), func(int) bool { return true })
 	r.Cond = c
 	return r
+}
+
+// unknownReads is an activation in which every variable the checked
+// condition reads is unknown. Marking only those, rather than every
+// question of the questionnaire, keeps load linear in the questions each
+// condition reads. Placeholders (questions whose declaration is broken)
+// are marked too, so that a rule reading one is not also reported as
+// always failing.
+func unknownReads(checked *cel.Ast) cel.PartialActivation {
+	var patterns []*cel.AttributePatternType
+	for _, ref := range checked.NativeRep().ReferenceMap() {
+		if ref.Value == nil && len(ref.OverloadIDs) == 0 {
+			patterns = append(patterns, cel.AttributePattern(ref.Name))
+		}
+	}
+	act, _ := cel.PartialVars(map[string]any{}, patterns...) // fails only for an invalid map
+	return act
+}
+
+// Unanswered lists the questions an undecided result still needs: the
+// variables its attribute trails name, in the order CEL reports them,
+// kept when unanswered(question index) holds. Evaluation and the
+// precomputed Condition.Blank share it, so they agree by construction.
+func (e *Env) Unanswered(u *types.Unknown, unanswered func(qi int) bool) []int {
+	qs := []int{}
+	for _, id := range u.IDs() {
+		trails, _ := u.GetAttributeTrails(id)
+		for _, t := range trails {
+			if qi, ok := e.index[t.Variable()]; ok && unanswered(qi) {
+				qs = append(qs, qi)
+			}
+		}
+	}
+	return qs
 }
 
 // describeCheckErrors rewords the type-check errors of a condition, the
@@ -383,57 +425,4 @@ func locationOffset(src string, line, col int) int {
 		off += len([]rune(l)) + 1
 	}
 	return off
-}
-
-// Batch compiles every condition into one CEL list, so that complete
-// answers are evaluated in a single pass. Each condition is wrapped in
-// parentheses on lines of its own, so comments and newlines inside it stay
-// harmless. It returns nil if the batch cannot be built; the engine then
-// evaluates condition by condition, which is always correct. needsCtx
-// reports that some condition has a comprehension.
-func (e *Env) Batch(conds []*Condition) (prg cel.Program, needsCtx bool) {
-	if len(conds) == 0 {
-		return nil, false
-	}
-	var src strings.Builder
-	src.WriteString("[")
-	for i, c := range conds {
-		if i > 0 {
-			src.WriteString(",")
-		}
-		src.WriteString("(\n")
-		src.WriteString(c.Src)
-		src.WriteString("\n)")
-		needsCtx = needsCtx || c.NeedsCtx
-	}
-	src.WriteString("]")
-	// Each condition passed the per-condition limits; the list of them may
-	// be longer and one level deeper than any one of them.
-	env, err := e.cel.Extend(
-		cel.ParserExpressionSizeLimit(len([]rune(src.String()))+1),
-		cel.ParserRecursionLimit(e.lim.Nesting+2),
-	)
-	if err != nil {
-		return nil, false
-	}
-	checked, iss := env.Compile(src.String())
-	if iss != nil && iss.Err() != nil {
-		return nil, false
-	}
-	if !checked.OutputType().IsExactType(cel.ListType(cel.BoolType)) {
-		return nil, false
-	}
-	opts := []cel.ProgramOption{cel.EvalOptions(cel.OptOptimize)}
-	if needsCtx {
-		limit := e.lim.Cost * uint64(len(conds))
-		if limit/uint64(len(conds)) != e.lim.Cost {
-			limit = math.MaxUint64 // saturate rather than wrap
-		}
-		opts = append(opts, cel.CostLimit(limit), cel.InterruptCheckFrequency(100))
-	}
-	prg, err = env.Program(checked, opts...)
-	if err != nil {
-		return nil, false
-	}
-	return prg, needsCtx
 }

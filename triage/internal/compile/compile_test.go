@@ -1,8 +1,6 @@
 package compile
 
 import (
-	"context"
-	"reflect"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -72,25 +70,4 @@ func TestCompileLimits(t *testing.T) {
 	res = cheap.Compile(`where.exists(a, where.exists(b, a == b))`, "when")
 	require.Len(t, res.Problems, 1)
 	assert.Regexp(t, `^when: estimated cost \d+ exceeds the limit of 5$`, res.Problems[0].Msg)
-}
-
-// TestBatch checks that the batch program gives each condition's result.
-func TestBatch(t *testing.T) {
-	env := testEnv(t)
-	var conds []*Condition
-	for _, src := range []string{"fever", "days > 3", `"arms" in where`} {
-		res := env.Compile(src, "when")
-		require.NotNil(t, res.Cond, src)
-		conds = append(conds, res.Cond)
-	}
-	prg, needsCtx := env.Batch(conds)
-	require.NotNil(t, prg)
-	assert.False(t, needsCtx)
-	out, _, err := prg.ContextEval(context.Background(), map[string]any{
-		"fever": true, "days": int64(2), "temp": 37.0, "side": "left", "where": []string{"arms"},
-	})
-	require.NoError(t, err)
-	got, err := out.ConvertToNative(reflect.TypeOf([]bool{}))
-	require.NoError(t, err)
-	assert.Equal(t, []bool{true, false, true}, got)
 }

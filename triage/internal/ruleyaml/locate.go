@@ -31,28 +31,60 @@ type rawChar struct {
 	line, col int
 }
 
-// rawText lists the characters of scalar n's raw text from the start of
-// its value, each line ending in a '\n'. An escape in a double-quoted
-// scalar is listed as the character it stands for, at its backslash. A
-// value of runes characters never spans more raw lines than that, so no
-// more are read.
-func (d *Decoder) rawText(n *Node, runes int) []rawChar {
+// rawReader reads the characters of a scalar's raw text from the start of
+// its value, each line ending in a '\n', one at a time: the search stops
+// as soon as it finds the offset, so only the lines up to it are read. An
+// escape in a double-quoted scalar is read as the character it stands for,
+// at its backslash.
+type rawReader struct {
+	lines          []string
+	line, lastLine int    // the line being read, and the last to read
+	rs             []rune // the line being read
+	col            int    // the next column of rs to read
+	double         bool
+}
+
+// rawText starts reading scalar n's raw text. A value of runes characters
+// never spans more raw lines than that, so no more are read.
+func (d *Decoder) rawText(n *Node, runes int) *rawReader {
 	startLine, startCol := n.Line, n.Column
 	if n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
 		startLine, startCol = n.Line+1, 1 // block scalars start after the indicator line
 	}
-	lastLine := min(len(d.lines), startLine+runes+1)
-	double := n.Style&yaml.DoubleQuotedStyle != 0
-	var raw []rawChar
-	for l := startLine; l <= lastLine; l++ {
-		rs := []rune(strings.TrimSuffix(d.lines[l-1], "\r"))
-		c0 := 1
-		if l == startLine {
-			c0 = skipProperties(rs, startCol)
-		}
-		raw = appendLine(raw, rs, l, c0, double)
+	rd := &rawReader{lines: d.lines, line: startLine, lastLine: min(len(d.lines), startLine+runes+1),
+		double: n.Style&yaml.DoubleQuotedStyle != 0}
+	if rd.line <= rd.lastLine {
+		rd.rs = []rune(strings.TrimSuffix(d.lines[rd.line-1], "\r"))
+		rd.col = skipProperties(rd.rs, startCol)
 	}
-	return raw
+	return rd
+}
+
+// next returns the next character, or false at the end of the lines to
+// read.
+func (rd *rawReader) next() (rawChar, bool) {
+	if rd.line > rd.lastLine {
+		return rawChar{}, false
+	}
+	l, c, rs := rd.line, rd.col, rd.rs
+	if c > len(rs) {
+		// The line break; the next line starts at column 1.
+		rd.line++
+		if rd.line <= rd.lastLine {
+			rd.rs, rd.col = []rune(strings.TrimSuffix(rd.lines[rd.line-1], "\r")), 1
+		}
+		return rawChar{'\n', l, len(rs) + 1}, true
+	}
+	if rd.double && rs[c-1] == '\\' && c < len(rs) {
+		// An escape stands for one character of the value, found at its
+		// backslash.
+		if r, width, ok := unescape(rs[c:]); ok {
+			rd.col = c + 1 + width
+			return rawChar{r, l, c}, true
+		}
+	}
+	rd.col = c + 1
+	return rawChar{rs[c-1], l, c}, true
 }
 
 // skipProperties returns the column, from c0 on, where the value starts
@@ -69,69 +101,66 @@ func skipProperties(rs []rune, c0 int) int {
 	return c0
 }
 
-// appendLine appends the characters of line l (rs), from column c0, and
-// the line break after them.
-func appendLine(raw []rawChar, rs []rune, l, c0 int, double bool) []rawChar {
-	for c := c0; c <= len(rs); c++ {
-		if double && rs[c-1] == '\\' && c < len(rs) {
-			// An escape stands for one character of the value, found at
-			// its backslash.
-			if r, width, ok := unescape(rs[c:]); ok {
-				raw = append(raw, rawChar{r, l, c})
-				c += width
-				continue
-			}
-		}
-		raw = append(raw, rawChar{rs[c-1], l, c})
-	}
-	return append(raw, rawChar{'\n', l, len(rs) + 1})
-}
-
 // matchValue walks raw along value, skipping only what YAML adds around a
 // value (quotes, escapes, line breaks and indentation), and returns where
 // the character at offset is. It fails if the walk meets anything else.
-func matchValue(raw []rawChar, value []rune, offset int) (rawChar, bool) {
-	i := 0
+func matchValue(raw *rawReader, value []rune, offset int) (rawChar, bool) {
+	// anchor is the last character read that is not a space or a line
+	// break (or the first character read): where the value ends.
+	var anchor rawChar
+	read := 0
 	for j := 0; j < len(value); j++ {
-		for i < len(raw) && raw[i].r != value[j] {
-			if !strings.ContainsRune(" \t\n\"'\\", raw[i].r) {
+		ch, ok := raw.next()
+		for ok && ch.r != value[j] {
+			if !strings.ContainsRune(" \t\n\"'\\", ch.r) {
 				return rawChar{}, false
 			}
-			i++
+			anchor, read = anchorAfter(anchor, ch, read), read+1
+			ch, ok = raw.next()
 		}
-		if i >= len(raw) {
+		if !ok {
 			return rawChar{}, false
 		}
 		if j == offset {
-			return raw[i], true
+			return ch, true
 		}
-		i++
+		anchor, read = anchorAfter(anchor, ch, read), read+1
 	}
-	if offset >= len(value) && i > 0 {
+	if offset >= len(value) && read > 0 {
 		// Just past the last character of the value, on its line: where
 		// an expression that ends too early needs more.
-		k := i - 1
-		for k > 0 && strings.ContainsRune(" \t\n", raw[k].r) {
-			k--
-		}
-		return rawChar{line: raw[k].line, col: raw[k].col + 1}, true
+		return rawChar{line: anchor.line, col: anchor.col + 1}, true
 	}
 	return rawChar{}, false
 }
+
+// anchorAfter returns the anchor once ch, the read-th character, is read.
+func anchorAfter(anchor, ch rawChar, read int) rawChar {
+	if read == 0 || !strings.ContainsRune(" \t\n", ch.r) {
+		return ch
+	}
+	return anchor
+}
+
+// simpleEscapes are YAML's one-character escapes; hexEscapes give the
+// number of hex digits after \x, \u and \U.
+var (
+	simpleEscapes = map[rune]rune{
+		'0': 0, 'a': '\a', 'b': '\b', 't': '\t', '\t': '\t', 'n': '\n', 'v': '\v', 'f': '\f',
+		'r': '\r', 'e': 0x1b, ' ': ' ', '"': '"', '/': '/', '\\': '\\', 'N': 0x85,
+		'_': 0xa0, 'L': 0x2028, 'P': 0x2029,
+	}
+	hexEscapes = map[rune]int{'x': 2, 'u': 4, 'U': 8}
+)
 
 // unescape decodes the YAML double-quoted escape whose text (after the
 // backslash) starts rs. It returns the character and how many runes after
 // the backslash the escape uses.
 func unescape(rs []rune) (rune, int, bool) {
-	simple := map[rune]rune{
-		'0': 0, 'a': '\a', 'b': '\b', 't': '\t', '\t': '\t', 'n': '\n', 'v': '\v', 'f': '\f',
-		'r': '\r', 'e': 0x1b, ' ': ' ', '"': '"', '/': '/', '\\': '\\', 'N': 0x85,
-		'_': 0xa0, 'L': 0x2028, 'P': 0x2029,
-	}
-	if r, ok := simple[rs[0]]; ok {
+	if r, ok := simpleEscapes[rs[0]]; ok {
 		return r, 1, true
 	}
-	digits := map[rune]int{'x': 2, 'u': 4, 'U': 8}[rs[0]]
+	digits := hexEscapes[rs[0]]
 	if digits == 0 || len(rs) < 1+digits {
 		return 0, 0, false
 	}
