@@ -99,3 +99,41 @@ func ExampleNewOperationOutcome() {
 	// QuestionnaireResponse.repeat(item).where(linkId='pain_days')
 	// The answer to "pain_days" cannot be used: this integer question takes valueInteger, not valueBoolean
 }
+
+// Drive an adaptive form with SDC $next-question: each reply adds the next
+// item to the contained Questionnaire, until the response is completed with
+// the verdict attached.
+func ExampleForm_NextQuestion() {
+	eng, err := triage.Load(rules.FS)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	form, err := fhir.New(eng, fhir.Options{BaseURL: "https://example.org/fhir"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	start := &fhir.QuestionnaireResponse{ResourceType: "QuestionnaireResponse", Questionnaire: form.Canonical(), Status: "in-progress"}
+	reply, err := form.NextQuestion(context.Background(), start)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	items := reply.Contained[0].Questionnaire.Item
+	fmt.Println(reply.Status, reply.Questionnaire, items[len(items)-1].LinkID)
+
+	// The person says yes: a refer rule fires, so nothing is left to ask.
+	yes := true
+	reply.Item = append(reply.Item, fhir.AnswerItem{LinkID: "shooting_arm_pain", Answer: []fhir.Answer{{Value: fhir.Value{Boolean: &yes}}}})
+	done, err := form.NextQuestion(context.Background(), reply)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	g := done.Contained[1].GuidanceResponse
+	fmt.Println(done.Status, g.Extension[0].Value.Coding.Code)
+	// Output:
+	// in-progress #questionnaire shooting_arm_pain
+	// completed see_professional
+}

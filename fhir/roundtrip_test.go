@@ -61,3 +61,24 @@ func normal(a triage.Answers) map[string]any {
 	}
 	return out
 }
+
+// TestResponseGolden pins a response with every answer type: a decimal
+// keeps its text, a multichoice has one answer per choice, and "none of
+// these" is the exclusive option.
+func TestResponseGolden(t *testing.T) {
+	f := askifForm(t)
+	qr, err := f.Response(triage.Answers{"b1": true, "b2": false, "n1": 4, "x1": json.Number("37.50"),
+		"c1": "left", "m1": []string{"fingers", "arms"}, "f_q": true, "p_size": nil})
+	require.NoError(t, err)
+	golden(t, "response-askif.json", qr)
+	none, err := f.Response(triage.Answers{"m1": []string{}})
+	require.NoError(t, err)
+	golden(t, "response-none.json", none)
+
+	_, err = f.Response(triage.Answers{"n1": 1 << 40, "zz": true})
+	var list triage.AnswerErrors
+	require.ErrorAs(t, err, &list)
+	require.Len(t, list, 2, "every bad answer is reported")
+	assert.Equal(t, "n1", list[0].Question)
+	assert.Equal(t, "zz", list[1].Question)
+}
