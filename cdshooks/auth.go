@@ -164,7 +164,7 @@ func checkAlg(raw string) error {
 		Typ string `json:"typ"`
 	}
 	if err := json.Unmarshal(data, &h); err != nil {
-		return refuse("the token's header is not a JSON object")
+		return refuse("the token is not a well-formed signed JWT: its header is not JSON")
 	}
 	if !slices.Contains(algorithms, jose.SignatureAlgorithm(h.Alg)) {
 		return refuse("the token is signed with alg %q; only %v are accepted", h.Alg, algorithms)
