@@ -3,12 +3,10 @@ package fhir
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/redflagkit/redflag/triage"
 )
-
-// API CONTRACT (skeleton): the exported signatures below are shared by the
-// fhir, cdshooks and server work; bodies are filled in on branch fhir.
 
 // Options configure a Form.
 type Options struct {
@@ -16,6 +14,9 @@ type Options struct {
 	// Questionnaire's url is BaseURL + "/Questionnaire/" + the rule set's
 	// name. It must be an absolute URL.
 	BaseURL string
+	// Now, when set, dates each GuidanceResponse (occurrenceDateTime);
+	// without it the element is left out, so output is reproducible.
+	Now func() time.Time
 }
 
 // Form is a loaded rule set seen through FHIR R4. It is immutable and safe for
@@ -62,4 +63,43 @@ func (f *Form) GuidanceResponse(v *triage.Verdict) *GuidanceResponse { return ni
 // appended, or completed with the verdict attached.
 func (f *Form) NextQuestion(ctx context.Context, qr *QuestionnaireResponse) (*QuestionnaireResponse, error) {
 	return nil, errTODO
+}
+
+// ParseResponse reads a QuestionnaireResponse from JSON: the bare resource,
+// or a Parameters resource carrying it in a parameter named "in" or
+// "questionnaireResponse". Every problem is a triage.AnswerErrors whose
+// entries give the line and column.
+func ParseResponse(data []byte) (*QuestionnaireResponse, error) { return nil, errTODO }
+
+// NewOperationOutcome describes err as an R4 OperationOutcome, one issue per
+// problem, each naming the linkId it is about. It returns nil for nil.
+func NewOperationOutcome(err error) *OperationOutcome { return nil }
+
+// ExportError is an ask_if that cannot be expressed in R4.
+type ExportError struct {
+	// Question is the id of the question whose ask_if it is.
+	Question string
+	// Pos is where the ask_if is written.
+	Pos triage.Position
+	// Msg says what cannot be expressed, and why.
+	Msg string
+}
+
+func (e *ExportError) Error() string {
+	return e.Pos.String() + ": " + e.Question + ": " + e.Msg
+}
+
+// ExportErrors is the error New returns: every ask_if that cannot be
+// exported, in questionnaire order. Reach it with errors.As.
+type ExportErrors []*ExportError
+
+func (l ExportErrors) Error() string { return "" }
+
+// Unwrap returns the individual errors.
+func (l ExportErrors) Unwrap() []error {
+	out := make([]error, len(l))
+	for i, e := range l {
+		out[i] = e
+	}
+	return out
 }
