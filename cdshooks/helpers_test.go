@@ -8,6 +8,7 @@ import (
 	"crypto/rsa"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -117,6 +118,19 @@ func (f *fakeForm) Answers(*fhir.QuestionnaireResponse) (triage.Answers, error) 
 	return f.answers, f.err
 }
 
+// fakeParse reads only what the fake form needs: the resource type and the
+// questionnaire named.
+func fakeParse(data []byte) (*fhir.QuestionnaireResponse, error) {
+	var qr fhir.QuestionnaireResponse
+	if err := json.Unmarshal(data, &qr); err != nil {
+		return nil, err
+	}
+	if qr.ResourceType != "QuestionnaireResponse" {
+		return nil, fmt.Errorf("resourceType %q", qr.ResourceType)
+	}
+	return &qr, nil
+}
+
 const canonical = "https://cds.example.org/fhir/Questionnaire/clinic|1.0.0"
 
 // testService builds a Service with the test keys trusted and form in
@@ -139,6 +153,7 @@ func testService(t testing.TB, form formView, change func(*Options)) (*Service, 
 	require.NoError(t, err)
 	if form != nil {
 		s.form = func() formView { return form }
+		s.parse = fakeParse
 	}
 	return s, logs
 }

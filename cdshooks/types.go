@@ -1,6 +1,7 @@
 package cdshooks
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -127,7 +128,8 @@ func (c Card) MarshalJSON() ([]byte, error) {
 		return nil, err
 	}
 	type plain Card
-	return json.Marshal(plain(c))
+	data, err := encode(plain(c))
+	return bytes.TrimSuffix(data, []byte("\n")), err
 }
 
 // check reports the first rule of the specification that c breaks.
