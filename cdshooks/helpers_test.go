@@ -14,7 +14,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -253,15 +252,6 @@ func (b *syncBuffer) String() string {
 func indentJSON(t testing.TB, data []byte) []byte {
 	t.Helper()
 	var out bytes.Buffer
-	require.NoError(t, json.Indent(&out, data, "", "  "))
+	require.NoError(t, json.Indent(&out, bytes.TrimSpace(data), "", "  "))
 	return append(out.Bytes(), '\n')
-}
-
-func containsAny(s string, subs ...string) string {
-	for _, sub := range subs {
-		if strings.Contains(s, sub) {
-			return sub
-		}
-	}
-	return ""
 }
