@@ -185,6 +185,7 @@ type OperationOutcome struct {
 
 // Issue is an R4 OperationOutcome.issue.
 type Issue struct {
+	Extension   []Extension      `json:"extension,omitempty"`
 	Severity    string           `json:"severity"`
 	Code        string           `json:"code"`
 	Details     *CodeableConcept `json:"details,omitempty"`

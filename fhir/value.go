@@ -262,6 +262,3 @@ func (r *Resource) UnmarshalJSON(b []byte) error {
 	r.Other = slices.Clone(json.RawMessage(b))
 	return nil
 }
-
-// parseDecimal checks s against R4's decimal syntax.
-func parseDecimal(s string) (string, error) { return s, nil }
