@@ -4,6 +4,7 @@ go 1.25.0
 
 require (
 	cel.dev/cel-go v0.33.2
+	github.com/go-jose/go-jose/v4 v4.1.9
 	github.com/stretchr/testify v1.12.0
 	go.yaml.in/yaml/v3 v3.0.4
 )
