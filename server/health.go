@@ -22,7 +22,7 @@ func (s *Server) ReloadFailed(err error) {
 	s.reload = reloadState{err: err, at: time.Now()}
 	s.mu.Unlock()
 	s.log.Error("the edited rules do not load; the last good rule set stays in service",
-		"in_service", s.inService(), "err", s.locatedLoadError(err))
+		"in_service", s.inService(), "problems", s.loadProblems(err, true))
 }
 
 // Reloaded records that an edit loaded and is in service, and logs it.
@@ -42,20 +42,24 @@ func (s *Server) inService() string {
 	return ""
 }
 
-// locatedLoadError renders a load error with every position naming its
-// file as the operator can open it.
-func (s *Server) locatedLoadError(err error) string {
+// loadProblems lists the problems of a load error, one per entry, each
+// with its position; within names each file as the operator can open it
+// (for the log), and otherwise as it is named within the rule set (for
+// /readyz, which should not show the server's paths).
+func (s *Server) loadProblems(err error, within bool) []string {
 	var list triage.ErrorList
 	if !errors.As(err, &list) {
-		return err.Error()
+		return []string{err.Error()}
 	}
-	named := make(triage.ErrorList, len(list))
+	out := make([]string, len(list))
 	for i, e := range list {
 		c := *e
-		c.Pos.File = inDir(s.opts.RulesDir, c.Pos.File)
-		named[i] = &c
+		if within {
+			c.Pos.File = inDir(s.opts.RulesDir, c.Pos.File)
+		}
+		out[i] = c.Error()
 	}
-	return named.Error()
+	return out
 }
 
 // healthResponse is the body of GET /healthz.
@@ -79,9 +83,9 @@ type readiness struct {
 	Message string `json:"message"`
 	// RuleSet is the rule set in service.
 	RuleSet *triage.RuleSetInfo `json:"rule_set,omitempty"`
-	// ReloadError is why the latest edit did not load, with positions in
-	// the rule files; ReloadErrorAt is when it was found.
-	ReloadError   string     `json:"reload_error,omitempty"`
+	// ReloadErrors are why the latest edit did not load, each with its
+	// position in the rule files; ReloadErrorAt is when it was found.
+	ReloadErrors  []string   `json:"reload_errors,omitempty"`
 	ReloadErrorAt *time.Time `json:"reload_error_at,omitempty"`
 	// FHIR is why the rule set cannot be served as FHIR, when it cannot
 	// (the JSON API and the form still work).
@@ -110,7 +114,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		resp.Status = "stale"
 		resp.Message = "The latest edit to the rules does not load, so the last good rule set, " + info.String() +
 			", is still in service. Fix the problem below and save again."
-		resp.ReloadError, resp.ReloadErrorAt = st.err.Error(), &at
+		resp.ReloadErrors, resp.ReloadErrorAt = s.loadProblems(st.err, false), &at
 	}
 	if v.formErr != nil {
 		resp.FHIR = v.formErr.Error()

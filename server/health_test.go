@@ -50,7 +50,7 @@ func TestReadyz(t *testing.T) {
 		status  int
 		state   string
 		message string
-		reload  string // in reload_error; "" for none
+		reload  string // the one reload error; "" for none
 	}{
 		{
 			name: "no rule set", reason: "nothing to serve: not ready, and the JSON API says so too",
@@ -63,7 +63,7 @@ func TestReadyz(t *testing.T) {
 		{
 			name: "broken edit", reason: "the last good rule set stays in service: still 200, but stale, with the problem in the rule file",
 			step: func() { s.ReloadFailed(broken) }, status: 200, state: "stale",
-			message: "does not load, so the last good rule set, upper-back-self-adjustment", reload: `r.yaml:10:11: rate: when: unknown question "dayz"`,
+			message: "does not load, so the last good rule set, upper-back-self-adjustment", reload: `r.yaml:10:11: rate: when: unknown question "dayz" (did you mean "days"?)`,
 		},
 		{
 			name: "fixed", reason: "an edit that loads clears the report",
@@ -78,10 +78,10 @@ func TestReadyz(t *testing.T) {
 		assert.Equal(t, tt.state, got.Status, tt.name)
 		assert.Contains(t, got.Message, tt.message, tt.name)
 		if tt.reload == "" {
-			assert.Empty(t, got.ReloadError, tt.name)
+			assert.Empty(t, got.ReloadErrors, tt.name)
 			assert.Nil(t, got.ReloadErrorAt, tt.name)
 		} else {
-			assert.Contains(t, got.ReloadError, tt.reload, tt.name)
+			assert.Equal(t, []string{tt.reload}, got.ReloadErrors, tt.name)
 			assert.NotNil(t, got.ReloadErrorAt, tt.name)
 		}
 		var alive healthResponse
