@@ -1,0 +1,186 @@
+package cdshooks
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"regexp"
+	"time"
+
+	"github.com/redflagkit/redflag/fhir"
+	"github.com/redflagkit/redflag/triage"
+)
+
+// maxBody bounds a hook call's body, in bytes. One prefetched
+// QuestionnaireResponse of the default rule set takes a few kilobytes.
+const maxBody = 1 << 20
+
+// hook is the one hook the service answers.
+const hook = "patient-view"
+
+// discovery answers GET /cds-services.
+func (s *Service) discovery(w http.ResponseWriter, r *http.Request) {
+	if !s.authenticate(w, r, s.servicesURL) {
+		return
+	}
+	f := s.form()
+	if f == nil {
+		writeError(w, http.StatusServiceUnavailable, "no rule set is loaded yet")
+		return
+	}
+	writeJSON(w, http.StatusOK, Discovery{Services: []ServiceInfo{s.info(f)}})
+}
+
+func (s *Service) info(f formView) ServiceInfo {
+	rs := f.Engine().RuleSet()
+	return ServiceInfo{
+		Hook:  hook,
+		Title: "Red-flag triage: " + rs.Title,
+		Description: "Shows the triage of the patient's latest answers to the questionnaire " + f.Canonical() +
+			" (rule set " + rs.Name + " " + rs.Version + "): whether a warning sign means they should see a professional, " +
+			"whether answers are missing, or whether self-care is reasonable. It supports triage and is not a diagnosis.",
+		ID:       s.id,
+		Prefetch: map[string]string{prefetchKey: prefetchTemplate(f.Canonical())},
+	}
+}
+
+// call answers POST /cds-services/{id}.
+func (s *Service) call(w http.ResponseWriter, r *http.Request) {
+	start := s.now()
+	id := r.PathValue("id")
+	if !s.authenticate(w, r, s.servicesURL+"/"+id) {
+		return
+	}
+	if id != s.id {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no CDS service %q here; this server offers %q", id, s.id))
+		return
+	}
+	f := s.form()
+	if f == nil {
+		writeError(w, http.StatusServiceUnavailable, "no rule set is loaded yet")
+		return
+	}
+	req, err := decodeRequest(w, r)
+	if err != nil {
+		s.fail(w, "", err)
+		return
+	}
+	resp, v, err := s.respond(r, f, req)
+	if err != nil {
+		s.fail(w, req.HookInstance, err)
+		return
+	}
+	body, err := encode(resp)
+	if err != nil { // a card that breaks the specification: never sent
+		s.fail(w, req.HookInstance, &requestError{status: http.StatusInternalServerError, kind: "card", msg: "the card could not be built"})
+		return
+	}
+	s.logCall(req.HookInstance, v, s.now().Sub(start))
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write(body)
+}
+
+// respond triages the prefetched response; v is nil when there is none.
+func (s *Service) respond(r *http.Request, f formView, req *Request) (*Response, *triage.Verdict, error) {
+	raw, err := prefetched(req.Prefetch)
+	if err != nil || raw == nil {
+		return &Response{Cards: []Card{}}, nil, err
+	}
+	answers, err := readAnswers(f, s.parse, raw)
+	if err != nil {
+		return nil, nil, err
+	}
+	eng := f.Engine()
+	v, err := eng.Evaluate(r.Context(), answers)
+	var ae triage.AnswerErrors
+	switch {
+	case errors.As(err, &ae):
+		return nil, nil, badRequest("invalid_answers", "the patient's answers cannot be triaged: %v", err)
+	case err != nil:
+		return nil, nil, &requestError{status: http.StatusInternalServerError, kind: "evaluation", msg: "the answers could not be evaluated; no verdict was made"}
+	}
+	return &Response{Cards: []Card{newCard(v, eng.Questions(), s.formURL)}}, v, nil
+}
+
+// decodeRequest reads and checks a hook call's body.
+func decodeRequest(w http.ResponseWriter, r *http.Request) (*Request, error) {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || mt != "application/json" {
+			return nil, &requestError{status: http.StatusUnsupportedMediaType, kind: "content_type", msg: "send the hook call as application/json"}
+		}
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	var req Request
+	if err := dec.Decode(&req); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, &requestError{status: http.StatusRequestEntityTooLarge, kind: "too_large", msg: fmt.Sprintf("the request is larger than %d bytes", maxBody)}
+		}
+		return nil, badRequest("malformed", "the request is not a CDS Hooks call in JSON: %v", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, badRequest("malformed", "the request has data after its JSON object")
+	}
+	switch {
+	case req.Hook != hook:
+		return nil, badRequest("hook", "this service answers the %s hook, not %q", hook, req.Hook)
+	case req.HookInstance == "" || len(req.HookInstance) > 256:
+		return nil, badRequest("hook_instance", "hookInstance must be a UUID")
+	case req.Context == nil:
+		return nil, badRequest("context", "the request has no context")
+	}
+	var patient string
+	if err := json.Unmarshal(req.Context["patientId"], &patient); err != nil || patient == "" {
+		return nil, badRequest("context", "context.patientId must be the patient's FHIR id")
+	}
+	return &req, nil
+}
+
+// fail answers with err's status and message, and logs only its kind.
+func (s *Service) fail(w http.ResponseWriter, hookInstance string, err error) {
+	var re *requestError
+	if !errors.As(err, &re) {
+		re = &requestError{status: http.StatusInternalServerError, kind: "internal", msg: "internal error"}
+	}
+	s.log.Warn("cds hook failed", "service", s.id, "hookInstance", loggable(hookInstance), "status", re.status, "problem", re.kind)
+	writeError(w, re.status, re.msg)
+}
+
+// logCall records a hook call: ids, outcome and timing, never answers or
+// patient ids.
+func (s *Service) logCall(hookInstance string, v *triage.Verdict, d time.Duration) {
+	attrs := []any{"service", s.id, "hookInstance", loggable(hookInstance), "seconds", d.Seconds()}
+	if v == nil {
+		s.log.Info("cds hook", append(attrs, "outcome", "no_response", "cards", 0)...)
+		return
+	}
+	var refer, caution []string
+	for _, r := range v.Reasons {
+		if r.Action == triage.Refer {
+			refer = append(refer, r.RuleID)
+		} else {
+			caution = append(caution, r.RuleID)
+		}
+	}
+	s.log.Info("cds hook", append(attrs, "outcome", v.Outcome.String(), "cards", 1, "refer", refer, "caution", caution, "rule_set", v.RuleSet.String())...)
+}
+
+var uuidPattern = regexp.MustCompile(`^(urn:uuid:)?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// loggable returns a hook instance fit for a log: a UUID, or a mark that
+// it was not one (a client could put anything there).
+func loggable(hookInstance string) string {
+	if uuidPattern.MatchString(hookInstance) {
+		return hookInstance
+	}
+	return "(not a UUID)"
+}
+
+// parseResponse reads a QuestionnaireResponse; the tests replace it while
+// package fhir cannot yet.
+var parseResponse = fhir.ParseResponse
