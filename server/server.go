@@ -134,6 +134,11 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /questionnaire", s.withView(s.questionnaire))
 	mux.HandleFunc("POST /triage", s.withView(s.triage))
 	mux.HandleFunc("POST /next", s.withView(s.next))
+	mux.HandleFunc("GET /fhir/Questionnaire/{id}", s.withView(s.fhirQuestionnaire))
+	mux.HandleFunc("POST /fhir/Questionnaire/$next-question", s.withView(s.fhirNextQuestion))
+	mux.HandleFunc("POST /fhir/QuestionnaireResponse/$triage", s.withView(s.fhirTriage))
+	mux.HandleFunc("GET /fhir/", s.fhirNotFound)
+	mux.HandleFunc("POST /fhir/", s.fhirNotFound)
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
 	return s.logRequests(securityHeaders(s.withCORS(mux)))
@@ -153,7 +158,7 @@ func (s *Server) view() *view {
 	for _, q := range eng.Questions() {
 		v.questions[q.ID] = q
 	}
-	v.form, v.formErr = fhir.New(eng, fhir.Options{BaseURL: s.fhirBase})
+	v.form, v.formErr = fhir.New(eng, fhir.Options{BaseURL: s.fhirBase, Now: time.Now})
 	if v.formErr != nil {
 		v.form = nil
 	}
@@ -169,6 +174,10 @@ func (s *Server) withView(h func(http.ResponseWriter, *http.Request, *view)) htt
 	return func(w http.ResponseWriter, r *http.Request) {
 		v := s.view()
 		if v == nil {
+			if strings.HasPrefix(r.URL.Path, "/fhir/") {
+				writeOutcome(w, http.StatusServiceUnavailable, "transient", "No rule set is in service yet; try again shortly.")
+				return
+			}
 			writeJSON(w, http.StatusServiceUnavailable, errorResponse{Error: "no rule set is in service yet; try again shortly"})
 			return
 		}
