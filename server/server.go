@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/redflagkit/redflag/cdshooks"
 	"github.com/redflagkit/redflag/fhir"
 	"github.com/redflagkit/redflag/triage"
 )
@@ -48,6 +49,12 @@ type Options struct {
 	// may call the service from a browser. Each must match exactly; any
 	// other origin gets no CORS header at all.
 	CORSOrigins []string
+
+	// CDSHooks, when set, serves CDS Hooks (package cdshooks) under
+	// /cds-services. Form is always the rule set in service; empty
+	// ServicesURL, FormURL and Logger default to BaseURL +
+	// "/cds-services", BaseURL + "/" (the browser form) and Logger.
+	CDSHooks *cdshooks.Options
 }
 
 // Server serves the JSON API, the browser form, the FHIR endpoints and
@@ -97,8 +104,37 @@ func New(opts Options) (*Server, error) {
 		}
 		s.cors[o] = true
 	}
-	s.handler = s.routes()
+	var cds http.Handler
+	if opts.CDSHooks != nil {
+		svc, err := cdshooks.New(s.cdsOptions(*opts.CDSHooks))
+		if err != nil {
+			return nil, fmt.Errorf("server: CDS Hooks: %w", err)
+		}
+		cds = svc.Handler()
+	}
+	s.handler = s.routes(cds)
 	return s, nil
+}
+
+// cdsOptions completes the CDS Hooks options from the Server's.
+func (s *Server) cdsOptions(o cdshooks.Options) cdshooks.Options {
+	base := strings.TrimSuffix(s.opts.BaseURL, "/")
+	o.Form = func() *fhir.Form {
+		if v := s.view(); v != nil {
+			return v.form
+		}
+		return nil
+	}
+	if o.ServicesURL == "" {
+		o.ServicesURL = base + "/cds-services"
+	}
+	if o.FormURL == "" {
+		o.FormURL = base + "/"
+	}
+	if o.Logger == nil {
+		o.Logger = s.log
+	}
+	return o
 }
 
 // checkBaseURL requires an absolute http or https URL without query or
@@ -124,7 +160,8 @@ func checkOrigin(o string) error {
 // headers and CORS around them.
 func (s *Server) Handler() http.Handler { return s.handler }
 
-func (s *Server) routes() http.Handler {
+// routes builds the mux; cds is the CDS Hooks handler, nil for none.
+func (s *Server) routes(cds http.Handler) http.Handler {
 	files, err := fs.Sub(static, "static")
 	if err != nil {
 		panic(err) // the directory is embedded at build time
@@ -139,6 +176,13 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /fhir/QuestionnaireResponse/$triage", s.withView(s.fhirTriage))
 	mux.HandleFunc("GET /fhir/", s.fhirNotFound)
 	mux.HandleFunc("POST /fhir/", s.fhirNotFound)
+	if cds != nil {
+		// Method by method: a pattern for every method would conflict
+		// with "GET /". The service answers its own 405s for GET /{id}.
+		for _, p := range []string{"GET /cds-services", "GET /cds-services/", "POST /cds-services", "POST /cds-services/"} {
+			mux.Handle(p, cds)
+		}
+	}
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
 	return s.logRequests(securityHeaders(s.withCORS(mux)))

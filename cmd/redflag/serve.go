@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"syscall"
 
+	"github.com/redflagkit/redflag/cdshooks"
 	"github.com/redflagkit/redflag/server"
 	"github.com/redflagkit/redflag/triage"
 	"github.com/redflagkit/redflag/triage/reload"
@@ -23,6 +24,10 @@ type serveFlags struct {
 	rules, addr, baseURL string
 	tlsCert, tlsKey      string
 	corsOrigins          []string
+	// cdsIssuers and cdsJWKS pair up in order: the i-th issuer's keys are
+	// in the i-th file.
+	cdsIssuers, cdsJWKS []string
+	insecureDev         bool
 }
 
 // parseServe parses serve's flags. ok is false when serve should stop at
@@ -39,8 +44,18 @@ func parseServe(args []string, stderr io.Writer) (f serveFlags, exit int, ok boo
 		f.corsOrigins = append(f.corsOrigins, o)
 		return nil
 	})
+	fset.Func("cds-issuer", "trust CDS Hooks clients whose JWTs name `ISSUER` (iss), with the keys of the matching --cds-jwks; repeatable", func(v string) error {
+		f.cdsIssuers = append(f.cdsIssuers, v)
+		return nil
+	})
+	fset.Func("cds-jwks", "the JSON Web Key Set `FILE` of the --cds-issuer in the same position; read once, never fetched", func(v string) error {
+		f.cdsJWKS = append(f.cdsJWKS, v)
+		return nil
+	})
+	fset.BoolVar(&f.insecureDev, "insecure-dev", false, "DEVELOPMENT ONLY: accept CDS Hooks calls that carry no JWT")
 	fset.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: redflag serve [--rules DIR] [--addr 127.0.0.1:8080] [--base-url URL] [--tls-cert FILE --tls-key FILE] [--cors-origin ORIGIN]...")
+		fmt.Fprintln(stderr, "Usage: redflag serve [--rules DIR] [--addr 127.0.0.1:8080] [--base-url URL] [--tls-cert FILE --tls-key FILE]")
+		fmt.Fprintln(stderr, "                     [--cors-origin ORIGIN]... [--cds-issuer ISSUER --cds-jwks FILE]... [--insecure-dev]")
 		fset.PrintDefaults()
 	}
 	positional, exit, ok := parseArgs(fset, args)
@@ -52,6 +67,8 @@ func parseServe(args []string, stderr io.Writer) (f serveFlags, exit int, ok boo
 		fmt.Fprintf(stderr, "redflag serve: unexpected argument %s; the rule directory goes after --rules\n", quote(positional[0]))
 	case (f.tlsCert == "") != (f.tlsKey == ""):
 		fmt.Fprintln(stderr, "redflag serve: --tls-cert and --tls-key go together: give both for HTTPS, or neither")
+	case len(f.cdsIssuers) != len(f.cdsJWKS):
+		fmt.Fprintf(stderr, "redflag serve: each --cds-issuer needs its --cds-jwks file, in the same order; got %d issuers and %d files\n", len(f.cdsIssuers), len(f.cdsJWKS))
 	default:
 		return f, 0, true
 	}
@@ -70,7 +87,11 @@ func serveCmd(ctx context.Context, args []string, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
-
+	cds, err := cdsOptions(f)
+	if err != nil {
+		fmt.Fprintf(stderr, "redflag serve: %s\n", printable(err.Error()))
+		return exitBadInput
+	}
 	ln, err := listen(f)
 	if err != nil {
 		fmt.Fprintf(stderr, "redflag serve: %s\n", printable(err.Error()))
@@ -81,9 +102,12 @@ func serveCmd(ctx context.Context, args []string, stderr io.Writer) int {
 	if baseURL == "" {
 		baseURL = scheme(f) + "://" + ln.Addr().String()
 	}
+	if f.insecureDev {
+		log.Warn("INSECURE DEVELOPMENT MODE (--insecure-dev): CDS Hooks calls without a JWT are accepted. Never run it like this with real patients' data.")
+	}
 	var engine atomic.Pointer[triage.Engine]
 	srv, err := server.New(server.Options{
-		Engine: engine.Load, BaseURL: baseURL, RulesDir: f.rules, Logger: log, CORSOrigins: f.corsOrigins,
+		Engine: engine.Load, BaseURL: baseURL, RulesDir: f.rules, Logger: log, CORSOrigins: f.corsOrigins, CDSHooks: cds,
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "redflag serve: %s\n", printable(err.Error()))
@@ -94,12 +118,33 @@ func serveCmd(ctx context.Context, args []string, stderr io.Writer) int {
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "url", baseURL, "tls", f.tlsCert != "",
 		"rules", rulesWhere(f.rules), "hot_reload", f.rules != "", "rule_set", engine.Load().RuleSet().String(),
+		"cds_hooks", cds != nil, "cds_issuers", f.cdsIssuers, "insecure_dev", f.insecureDev,
 		"notice", triage.Disclaimer)
 	if err := server.Serve(ctx, ln, srv.Handler(), log); err != nil {
 		log.Error("serving failed", "err", err)
 		return exitFailure
 	}
 	return exitSelfCare
+}
+
+// cdsOptions are the CDS Hooks options of f: nil (no CDS Hooks) without
+// a trusted issuer or --insecure-dev. Each JWKS file is read here, once.
+func cdsOptions(f serveFlags) (*cdshooks.Options, error) {
+	if len(f.cdsIssuers) == 0 && !f.insecureDev {
+		return nil, nil
+	}
+	o := &cdshooks.Options{Insecure: f.insecureDev, Issuers: map[string][]byte{}}
+	for i, iss := range f.cdsIssuers {
+		if _, dup := o.Issuers[iss]; dup {
+			return nil, fmt.Errorf("--cds-issuer %s is given twice; give each issuer once, with all its keys in one JWKS file", quote(iss))
+		}
+		data, err := os.ReadFile(f.cdsJWKS[i])
+		if err != nil {
+			return nil, fmt.Errorf("--cds-jwks: %w", err)
+		}
+		o.Issuers[iss] = data
+	}
+	return o, nil
 }
 
 // listen opens the listening socket, with TLS when a certificate is given.

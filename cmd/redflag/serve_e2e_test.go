@@ -27,8 +27,9 @@ import (
 
 // service is a running "redflag serve" and everything it has logged.
 type service struct {
-	cmd  *exec.Cmd
-	url  string
+	cmd    *exec.Cmd
+	url    string
+	client *http.Client
 	mu   sync.Mutex
 	logs bytes.Buffer
 	done chan struct{} // closed when its standard error ends
@@ -36,18 +37,18 @@ type service struct {
 
 // startServe builds redflag into a temporary directory, starts "redflag
 // serve" on a free port of 127.0.0.1 with args, and returns once it has
-// logged the address it bound.
-func startServe(t *testing.T, args ...string) *service {
+// logged the URL it serves at. client is the HTTP client to call it with.
+func startServe(t *testing.T, client *http.Client, args ...string) *service {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "redflag")
 	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
 	require.NoError(t, err, "go build: %s", out)
-	s := &service{cmd: exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...), done: make(chan struct{})}
+	s := &service{cmd: exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...), client: client, done: make(chan struct{})}
 	stderr, err := s.cmd.StderrPipe()
 	require.NoError(t, err)
 	require.NoError(t, s.cmd.Start())
 	t.Cleanup(func() { _ = s.cmd.Process.Kill() }) // only if a check failed before stop
-	addr := make(chan string, 1)
+	url := make(chan string, 1)
 	go func() {
 		defer close(s.done)
 		sc := bufio.NewScanner(stderr)
@@ -55,15 +56,14 @@ func startServe(t *testing.T, args ...string) *service {
 			s.mu.Lock()
 			s.logs.Write(append(sc.Bytes(), '\n'))
 			s.mu.Unlock()
-			var line struct{ Msg, Addr string }
+			var line struct{ Msg, URL string }
 			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "serving" {
-				addr <- line.Addr
+				url <- line.URL
 			}
 		}
 	}()
 	select {
-	case a := <-addr:
-		s.url = "http://" + a
+	case s.url = <-url:
 	case <-s.done:
 		t.Fatalf("redflag serve exited before serving; its log:\n%s", s.log())
 	case <-time.After(30 * time.Second):
@@ -90,7 +90,7 @@ func (s *service) do(t *testing.T, method, path, contentType, body string, heade
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
-	res, err := http.DefaultClient.Do(req)
+	res, err := s.client.Do(req)
 	require.NoError(t, err)
 	defer res.Body.Close()
 	data, err := io.ReadAll(res.Body)
@@ -141,15 +141,20 @@ type readiness struct {
 // in a log; none of them may ever appear there.
 const secretAnswers = `{"shooting_arm_pain": false, "self_pops": true, "relief_minutes": 7391, "pops_per_day": 52913, "pain_days": 86417}`
 
-var secretValues = []string{"7391", "52913", "86417"}
+var secretValues = []string{"7391", "52913", "86417", patientID}
 
-// TestServeEndToEnd runs the real binary: the JSON API, a hot-reload edit
-// that loads and one that does not (the last good rule set kept, the
-// problem at /readyz), SIGTERM, and a scan of the whole log for health
-// data.
+// TestServeEndToEnd runs the real binary over TLS: the JSON API, the FHIR
+// endpoints ($next-question walked to a completed response), CDS Hooks
+// with signed and refused tokens, a hot-reload edit that loads and one
+// that does not (the last good rule set kept, the problem at /readyz),
+// SIGTERM, and a scan of the whole log for health data.
 func TestServeEndToEnd(t *testing.T) {
 	dir := copyRules(t)
-	s := startServe(t, "--rules", dir)
+	client := newCDSClient(t)
+	cert, key, https := selfSigned(t)
+	s := startServe(t, https, "--rules", dir, "--tls-cert", cert, "--tls-key", key,
+		"--cds-issuer", cdsIssuer, "--cds-jwks", client.jwks)
+	require.True(t, strings.HasPrefix(s.url, "https://127.0.0.1:"), s.url)
 
 	t.Run("ready", func(t *testing.T) {
 		var r readiness
@@ -165,6 +170,8 @@ func TestServeEndToEnd(t *testing.T) {
 		assert.Contains(t, v.Notice, "not a diagnosis")
 		require.Equal(t, http.StatusUnsupportedMediaType, s.do(t, "POST", "/triage", "text/plain", secretAnswers, nil, nil))
 	})
+	t.Run("FHIR", func(t *testing.T) { checkFHIR(t, s) })
+	t.Run("CDS Hooks", func(t *testing.T) { checkCDSHooks(t, s, client) })
 	t.Run("hot reload", func(t *testing.T) { checkHotReload(t, s, dir) })
 
 	s.stop(t)
@@ -210,6 +217,10 @@ var logKeys = map[string]bool{
 	"time": true, "level": true, "msg": true, "method": true, "route": true, "status": true, "duration_ms": true,
 	"addr": true, "url": true, "tls": true, "rules": true, "hot_reload": true, "rule_set": true, "notice": true,
 	"grace": true, "err": true, "in_service": true, "hash": true, "problems": true,
+	"cds_hooks": true, "cds_issuers": true, "insecure_dev": true,
+	// package cdshooks
+	"service": true, "reason": true, "hookInstance": true, "problem": true, "outcome": true, "cards": true,
+	"refer": true, "caution": true, "seconds": true,
 }
 
 // checkLog reads every line the service logged: each is JSON with only
