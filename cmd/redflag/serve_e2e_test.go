@@ -30,9 +30,9 @@ type service struct {
 	cmd    *exec.Cmd
 	url    string
 	client *http.Client
-	mu   sync.Mutex
-	logs bytes.Buffer
-	done chan struct{} // closed when its standard error ends
+	mu     sync.Mutex
+	logs   bytes.Buffer
+	done   chan struct{} // closed when its standard error ends
 }
 
 // startServe builds redflag into a temporary directory, starts "redflag
