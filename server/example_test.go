@@ -33,5 +33,6 @@ func Example() {
 	rec := httptest.NewRecorder()
 	mux.ServeHTTP(rec, req)
 	fmt.Println(rec.Code, strings.Contains(rec.Body.String(), `"outcome":"see_professional"`))
-	// Output: 200 true
+	// Output:
+	// 200 true
 }
