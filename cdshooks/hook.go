@@ -181,6 +181,6 @@ func loggable(hookInstance string) string {
 	return "(not a UUID)"
 }
 
-// parseResponse reads a QuestionnaireResponse; the tests replace it while
-// package fhir cannot yet.
+// parseResponse reads a QuestionnaireResponse. Tests that stand in for the
+// form (formView) stand in for it too.
 var parseResponse = fhir.ParseResponse

@@ -47,8 +47,9 @@ func parseTree(data []byte) (*node, error) {
 	if err != nil {
 		return nil, err
 	}
+	at := p.skipSpace(int(p.dec.InputOffset()))
 	if _, err := p.dec.Token(); err != io.EOF {
-		return nil, errAt(p.skipSpace(int(p.dec.InputOffset())), "there is more after the JSON value")
+		return nil, errAt(at, "there is more after the JSON value")
 	}
 	return n, nil
 }

@@ -40,7 +40,7 @@ const (
 // data-required: incomplete, never self-care.
 func (f *Form) NextQuestion(ctx context.Context, qr *QuestionnaireResponse) (*QuestionnaireResponse, error) {
 	if qr == nil {
-		return nil, triage.AnswerErrors{{Msg: "no QuestionnaireResponse was given"}}
+		return nil, responseError("no QuestionnaireResponse was given")
 	}
 	qid, err := f.adaptiveQuestionnaire(qr)
 	if err != nil {
@@ -127,11 +127,11 @@ func (f *Form) adaptiveQuestionnaire(qr *QuestionnaireResponse) (string, error) 
 			if slices.Contains(q.DerivedFrom, f.Canonical()) || q.URL+"|"+q.Version == f.Canonical() {
 				return ref, nil
 			}
-			return "", triage.AnswerErrors{{Msg: fmt.Sprintf(
-				"the contained Questionnaire %q is not derived from this form, %q", ref, f.Canonical())}}
+			return "", responseError(fmt.Sprintf(
+				"the contained Questionnaire %q is not derived from this form, %q", ref, f.Canonical()))
 		}
-		return "", triage.AnswerErrors{{Msg: fmt.Sprintf("the response names questionnaire %q, but contains no Questionnaire with that id", qr.Questionnaire)}}
+		return "", responseError(fmt.Sprintf("the response names questionnaire %q, but contains no Questionnaire with that id", qr.Questionnaire))
 	}
-	return "", triage.AnswerErrors{{Msg: fmt.Sprintf(
-		"the response is to questionnaire %q, but this form is %q (url|version)", qr.Questionnaire, f.Canonical())}}
+	return "", responseError(fmt.Sprintf(
+		"the response is to questionnaire %q, but this form is %q (url|version)", qr.Questionnaire, f.Canonical()))
 }

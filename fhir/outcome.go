@@ -61,7 +61,11 @@ func answerIssue(e *triage.AnswerError) Issue {
 	if e.Question != "" && e.Line == 0 {
 		text = "The answer to " + fpString(e.Question) + " cannot be used: " + e.Msg
 	}
-	is := Issue{Severity: "error", Code: code, Details: &CodeableConcept{Text: text}, Diagnostics: e.Error()}
+	diag := e.Error()
+	if e.Question == "" && e.Line == 0 {
+		diag = e.Msg // about the response as a whole
+	}
+	is := Issue{Severity: "error", Code: code, Details: &CodeableConcept{Text: text}, Diagnostics: diag}
 	if e.Question != "" {
 		path := "QuestionnaireResponse.repeat(item).where(linkId=" + fpString(e.Question) + ")"
 		is.Expression, is.Location = []string{path}, []string{path}
