@@ -135,7 +135,7 @@ func (r *reader) single(q triage.Question, v Value) (any, bool) {
 	want := map[triage.QuestionType]string{triage.BooleanType: "Boolean", triage.IntegerType: "Integer",
 		triage.NumberType: "Decimal", triage.ChoiceType: "Coding"}[q.Type]
 	if name != want {
-		r.errorf(q.ID, "a %s question is answered with value%s, not value%s", q.Type, want, name)
+		r.errorf(q.ID, "this %s question takes value%s, not value%s", q.Type, want, name)
 		return nil, false
 	}
 	switch {

@@ -3,6 +3,8 @@ package fhir
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strconv"
 
 	"github.com/redflagkit/redflag/triage"
 )
@@ -58,8 +60,11 @@ func answerIssue(e *triage.AnswerError) Issue {
 		code = "too-long"
 	}
 	text := e.Msg
-	if e.Question != "" && e.Line == 0 {
-		text = "The answer to " + fpString(e.Question) + " cannot be used: " + e.Msg
+	switch {
+	case e.Line > 0:
+		text = fmt.Sprintf("The response could not be read: %s (line %d, column %d).", e.Msg, e.Line, e.Column)
+	case e.Question != "":
+		text = "The answer to " + strconv.Quote(e.Question) + " cannot be used: " + e.Msg
 	}
 	diag := e.Error()
 	if e.Question == "" && e.Line == 0 {
