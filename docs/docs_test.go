@@ -397,7 +397,7 @@ func cliFlags(t *testing.T) map[string]bool {
 	t.Helper()
 	files, err := filepath.Glob(filepath.Join(root, "cmd", "redflag", "*.go"))
 	require.NoError(t, err)
-	re := regexp.MustCompile(`fset\.(?:String|Bool|Float64|Int|Duration)\("([a-z-]+)"`)
+	re := regexp.MustCompile(`fset\.(?:(?:String|Bool|Float64|Int|Duration|Func)\(|(?:String|Bool)Var\([^,]+, )"([a-z-]+)"`)
 	flags := map[string]bool{"h": true, "help": true}
 	for _, f := range files {
 		if strings.HasSuffix(f, "_test.go") {
@@ -412,7 +412,7 @@ func cliFlags(t *testing.T) map[string]bool {
 	return flags
 }
 
-var redflagCommands = []string{"check", "ask", "diff", "test", "lint", "init", "help"}
+var redflagCommands = []string{"check", "ask", "diff", "test", "lint", "init", "serve", "help"}
 
 // checkShell: every command in the block is a real one. Packages, files
 // and directories it names exist, redflag subcommands and flags exist.

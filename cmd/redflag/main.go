@@ -8,6 +8,7 @@
 //	redflag check --jsonl [--compact] [--rules DIR] [FILE|-]
 //	redflag ask [--rules DIR] [--all] [--save FILE]
 //	redflag diff [--old DIR] --new DIR [--jsonl] [FILE|-]
+//	redflag serve [--rules DIR] [--addr 127.0.0.1:8080] [flags]
 //
 // check reads one JSON object of answers (from FILE, or standard input when
 // FILE is "-" or absent) and prints the verdict. With --jsonl it reads one
@@ -73,6 +74,8 @@ Usage:
   redflag test [flags] [DIR]                       run a rule set's test cases (see redflag test -h)
   redflag lint [--fhir] [DIR]                      check a rule set and its test cases without running them
   redflag init DIR                                 write an example rule set with test cases to start from
+  redflag serve [--rules DIR] [--addr ADDR] [flags]
+                                                   serve the form, the JSON API, FHIR and CDS Hooks over HTTP (see redflag serve -h)
   redflag help                                     show this help
 
 check reads answers from FILE, or from standard input when FILE is "-" or
@@ -102,6 +105,12 @@ outcome and through which rules; anyone who loses a referral comes first.
 It exits 0 when nothing changed, 3 when anyone loses a referral, 5 when
 verdicts changed otherwise, 2 when a line is bad, 1 on failure.
 
+serve runs the HTTP service (docs/serve.md) until SIGINT or SIGTERM, on
+127.0.0.1:8080 unless --addr says otherwise; with --rules it reloads the
+rule set when it changes (at once on SIGHUP) and keeps the last good one
+when an edit is broken. It logs JSON lines on standard error, without
+answers or other health data, and exits 0 after a graceful shutdown.
+
 Exit codes: 0 self-care, 3 see a professional, 4 incomplete,
 2 bad input or bad rules, 1 anything else.
 
@@ -126,6 +135,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return ask(ctx, args[1:], stdin, stdout, stderr)
 	case "diff":
 		return diffCmd(ctx, args[1:], stdin, stdout, stderr)
+	case "serve":
+		return serveCmd(ctx, args[1:], stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitSelfCare

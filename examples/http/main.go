@@ -1,5 +1,7 @@
-// Command http serves redflag over HTTP with the standard library only: a
-// JSON API for apps and a plain HTML form for people.
+// Command http serves redflag over HTTP: a JSON API for apps, a plain HTML
+// form for people and the FHIR endpoints, all from package server, mounted
+// in this program's own mux beside a decision log and OpenTelemetry spans.
+// For a service to run as it is, see "redflag serve".
 //
 // It is a module of its own (OpenTelemetry stays out of the library's
 // dependencies); run it from its directory:
@@ -15,6 +17,9 @@
 //	GET  /questionnaire  the questions, with their types, choices and ask_if
 //	POST /triage         answers in, verdict out (400 with per-question errors)
 //	POST /next           {"answers": {...}, "skip": [...]} in; the next question (with a count of those left), or the verdict
+//
+// and the FHIR endpoints and health checks of package server (see
+// docs/serve.md).
 //
 // POST bodies must be sent as Content-Type: application/json (else 415,
 // which keeps cross-site "simple" form posts out) and are read strictly: one
@@ -50,12 +55,12 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
-	"time"
 
 	"go.opentelemetry.io/otel/exporters/stdout/stdouttrace"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/redflagkit/redflag/rules"
+	"github.com/redflagkit/redflag/server"
 	"github.com/redflagkit/redflag/triage"
 )
 
@@ -126,12 +131,36 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	if err != nil {
 		return err
 	}
+	h, err := newHandler(eng, *dir, "http://"+ln.Addr().String(), log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	where := *dir
 	if where == "" {
 		where = "embedded"
 	}
 	log.Info("serving", "url", "http://"+ln.Addr().String(), "rules", where, "rule_set", eng.RuleSet().String())
-	return serve(ctx, ln, newServer(newHandler(eng, *dir, log), log), log)
+	return server.Serve(ctx, ln, h, log)
+}
+
+// newHandler is the program's own mux, with redflag's handlers (package
+// server) mounted in it; a program of your own adds its routes beside
+// them. baseURL is where the service is reached, for the FHIR resources'
+// canonical urls.
+func newHandler(eng *triage.Engine, dir, baseURL string, log *slog.Logger) (http.Handler, error) {
+	srv, err := server.New(server.Options{
+		Engine:   func() *triage.Engine { return eng },
+		BaseURL:  baseURL,
+		RulesDir: dir,
+		Logger:   log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/", srv.Handler())
+	return mux, nil
 }
 
 // inDir names file, a path within the rule directory dir ("" for the
@@ -142,40 +171,4 @@ func inDir(dir, file string) string {
 		return file
 	}
 	return filepath.Join(dir, filepath.FromSlash(file))
-}
-
-// newServer returns the server for h, with its limits and timeouts.
-func newServer(h http.Handler, log *slog.Logger) *http.Server {
-	return &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       10 * time.Second,
-		WriteTimeout:      10 * time.Second,
-		IdleTimeout:       60 * time.Second,
-		MaxHeaderBytes:    16 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
-}
-
-// serve runs srv on ln until ctx ends, then shuts down gracefully: it stops
-// accepting connections and waits up to ten seconds for requests in
-// flight.
-func serve(ctx context.Context, ln net.Listener, srv *http.Server, log *slog.Logger) error {
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	log.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
 }

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -39,9 +38,7 @@ func observed(t *testing.T) (*httptest.Server, *bytes.Buffer, *tracetest.InMemor
 	obs := &observer{log: newDecisionLog(&logBuf), tracer: tp.Tracer(tracerName)}
 	eng, err := triage.Load(rules.FS, obs.options()...)
 	require.NoError(t, err)
-	srv := httptest.NewServer(newHandler(eng, "", slog.New(slog.NewTextHandler(io.Discard, nil))))
-	t.Cleanup(srv.Close)
-	return srv, &logBuf, exp
+	return serveEngine(t, eng, slog.New(slog.DiscardHandler)), &logBuf, exp
 }
 
 // attrs returns a span's attributes by key.

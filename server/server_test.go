@@ -1,4 +1,4 @@
-package main
+package server
 
 import (
 	"bufio"
@@ -31,9 +31,18 @@ func newTestServer(t *testing.T) *httptest.Server {
 	t.Helper()
 	eng, err := triage.Load(rules.FS)
 	require.NoError(t, err)
-	srv := httptest.NewServer(newHandler(eng, "", slog.New(slog.NewTextHandler(io.Discard, nil))))
+	srv := httptest.NewServer(newHandler(t, eng, "", slog.New(slog.DiscardHandler)))
 	t.Cleanup(srv.Close)
 	return srv
+}
+
+// newHandler returns the handler of a Server for the fixed engine eng,
+// loaded from dir ("" for the embedded rule set).
+func newHandler(t *testing.T, eng *triage.Engine, dir string, log *slog.Logger) http.Handler {
+	t.Helper()
+	s, err := New(Options{Engine: func() *triage.Engine { return eng }, BaseURL: "http://redflag.test", RulesDir: dir, Logger: log})
+	require.NoError(t, err)
+	return s.Handler()
 }
 
 // call sends a request, as JSON when it is a POST, and decodes the JSON
@@ -300,11 +309,11 @@ func TestServeShutsDownGracefully(t *testing.T) {
 	t.Parallel()
 	eng, err := triage.Load(rules.FS)
 	require.NoError(t, err)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := slog.New(slog.DiscardHandler)
 	started := make(chan struct{})
 	release := make(chan struct{})
 	mux := http.NewServeMux()
-	mux.Handle("/", newHandler(eng, "", log))
+	mux.Handle("/", newHandler(t, eng, "", log))
 	mux.HandleFunc("GET /slow", func(w http.ResponseWriter, r *http.Request) {
 		close(started)
 		<-release
@@ -314,7 +323,7 @@ func TestServeShutsDownGracefully(t *testing.T) {
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- serve(ctx, ln, newServer(mux, log), log) }()
+	go func() { done <- serve(ctx, ln, newHTTPServer(mux, log), log) }()
 
 	url := "http://" + ln.Addr().String()
 	body := make(chan string, 1)
@@ -342,14 +351,6 @@ func TestServeShutsDownGracefully(t *testing.T) {
 	assert.Error(t, err, "the server no longer accepts connections")
 }
 
-func TestRunRejectsBadRules(t *testing.T) {
-	t.Parallel()
-	var stderr bytes.Buffer
-	err := run(context.Background(), []string{"-rules", t.TempDir(), "-addr", "127.0.0.1:0"}, io.Discard, &stderr)
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "do not load")
-}
-
 // TestEvaluationFailureIsNotAVerdict serves a rule that fails at run time
 // (a division by zero): the response is a 500 with no verdict, never a
 // self-care answer.
@@ -371,7 +372,7 @@ rules:
 `)}})
 	require.NoError(t, err)
 	var logs bytes.Buffer
-	srv := httptest.NewServer(newHandler(eng, "", slog.New(slog.NewTextHandler(&logs, nil))))
+	srv := httptest.NewServer(newHandler(t, eng, "", slog.New(slog.NewTextHandler(&logs, nil))))
 	defer srv.Close()
 	for _, path := range []string{"/triage", "/next"} {
 		body := `{"days": 0}`
@@ -587,7 +588,7 @@ func TestBodyReadFailures(t *testing.T) {
 	t.Parallel()
 	eng, err := triage.Load(rules.FS)
 	require.NoError(t, err)
-	h := newHandler(eng, "", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	h := newHandler(t, eng, "", slog.New(slog.DiscardHandler))
 	tests := []struct {
 		name   string
 		reason string
@@ -640,15 +641,15 @@ func TestBodyReadFailures(t *testing.T) {
 }
 
 // TestSlowBodyOnARealSocket stalls a body on a real connection to a server
-// whose read and write timeouts are short (and equal, as in newServer):
+// whose read and write timeouts are short (and equal, as in newHTTPServer):
 // when the read timeout passes, the client gets a 408 with a JSON error
 // instead of a dropped connection.
 func TestSlowBodyOnARealSocket(t *testing.T) {
 	t.Parallel()
 	eng, err := triage.Load(rules.FS)
 	require.NoError(t, err)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := newServer(newHandler(eng, "", log), log)
+	log := slog.New(slog.DiscardHandler)
+	srv := newHTTPServer(newHandler(t, eng, "", log), log)
 	srv.ReadTimeout = 200 * time.Millisecond
 	srv.WriteTimeout = 200 * time.Millisecond
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -728,13 +729,17 @@ func TestLogsNameRuleFilesInTheirDirectory(t *testing.T) {
 		output func(t *testing.T, dir string) string
 	}{
 		{
-			name: "load error", reason: "the rules do not load: the error and its snippet name the file in DIR",
+			name: "reload error", reason: "an edit that does not load is logged at its file in DIR",
 			when: "dayz > 2",
 			output: func(t *testing.T, dir string) string {
-				var stderr bytes.Buffer
-				err := run(context.Background(), []string{"-rules", dir, "-addr", "127.0.0.1:0"}, io.Discard, &stderr)
-				require.Error(t, err)
-				return err.Error()
+				_, loadErr := triage.Load(os.DirFS(dir))
+				require.Error(t, loadErr)
+				var logs bytes.Buffer
+				s, err := New(Options{Engine: func() *triage.Engine { return nil }, BaseURL: "http://redflag.test", RulesDir: dir,
+					Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+				require.NoError(t, err)
+				s.ReloadFailed(loadErr)
+				return logs.String()
 			},
 		},
 		{
@@ -744,7 +749,7 @@ func TestLogsNameRuleFilesInTheirDirectory(t *testing.T) {
 				eng, err := triage.Load(os.DirFS(dir))
 				require.NoError(t, err)
 				var logs bytes.Buffer
-				srv := httptest.NewServer(newHandler(eng, dir, slog.New(slog.NewTextHandler(&logs, nil))))
+				srv := httptest.NewServer(newHandler(t, eng, dir, slog.New(slog.NewTextHandler(&logs, nil))))
 				defer srv.Close()
 				res := call(t, srv, "POST", "/triage", `{"days": 0}`, nil)
 				require.Equal(t, http.StatusInternalServerError, res.StatusCode)

@@ -1,0 +1,234 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"sync/atomic"
+	"syscall"
+
+	"github.com/redflagkit/redflag/cdshooks"
+	"github.com/redflagkit/redflag/server"
+	"github.com/redflagkit/redflag/triage"
+	"github.com/redflagkit/redflag/triage/reload"
+)
+
+// serveFlags are the flags of "redflag serve".
+type serveFlags struct {
+	rules, addr, baseURL string
+	tlsCert, tlsKey      string
+	corsOrigins          []string
+	// cdsIssuers and cdsJWKS pair up in order: the i-th issuer's keys are
+	// in the i-th file.
+	cdsIssuers, cdsJWKS []string
+	insecureDev         bool
+}
+
+// parseServe parses serve's flags. ok is false when serve should stop at
+// once with exit (after -h, or a mistake it has reported).
+func parseServe(args []string, stderr io.Writer) (f serveFlags, exit int, ok bool) {
+	fset := flag.NewFlagSet("redflag serve", flag.ContinueOnError)
+	fset.SetOutput(stderr)
+	fset.StringVar(&f.rules, "rules", "", "serve the rule set in `DIR`, reloading it when it changes (default: the embedded rule set)")
+	fset.StringVar(&f.addr, "addr", "127.0.0.1:8080", "listen on `ADDRESS` (host:port; port 0 picks a free one)")
+	fset.StringVar(&f.baseURL, "base-url", "", "the `URL` clients reach the service at, for canonical urls (default: http(s)://ADDRESS as bound)")
+	fset.StringVar(&f.tlsCert, "tls-cert", "", "serve HTTPS with the certificate (PEM) in `FILE`; needs --tls-key")
+	fset.StringVar(&f.tlsKey, "tls-key", "", "the private key (PEM) in `FILE` for --tls-cert")
+	fset.Func("cors-origin", "let pages of `ORIGIN` (https://app.example.org, matched exactly) call the service from a browser; repeatable", func(o string) error {
+		f.corsOrigins = append(f.corsOrigins, o)
+		return nil
+	})
+	fset.Func("cds-issuer", "trust CDS Hooks clients whose JWTs name `ISSUER` (iss), with the keys of the matching --cds-jwks; repeatable", func(v string) error {
+		f.cdsIssuers = append(f.cdsIssuers, v)
+		return nil
+	})
+	fset.Func("cds-jwks", "the JSON Web Key Set `FILE` of the --cds-issuer in the same position; read once, never fetched", func(v string) error {
+		f.cdsJWKS = append(f.cdsJWKS, v)
+		return nil
+	})
+	fset.BoolVar(&f.insecureDev, "insecure-dev", false, "DEVELOPMENT ONLY: accept CDS Hooks calls that carry no JWT")
+	fset.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: redflag serve [--rules DIR] [--addr 127.0.0.1:8080] [--base-url URL] [--tls-cert FILE --tls-key FILE]")
+		fmt.Fprintln(stderr, "                     [--cors-origin ORIGIN]... [--cds-issuer ISSUER --cds-jwks FILE]... [--insecure-dev]")
+		fset.PrintDefaults()
+	}
+	positional, exit, ok := parseArgs(fset, args)
+	if !ok {
+		return f, exit, false
+	}
+	switch {
+	case len(positional) > 0:
+		fmt.Fprintf(stderr, "redflag serve: unexpected argument %s; the rule directory goes after --rules\n", quote(positional[0]))
+	case (f.tlsCert == "") != (f.tlsKey == ""):
+		fmt.Fprintln(stderr, "redflag serve: --tls-cert and --tls-key go together: give both for HTTPS, or neither")
+	case len(f.cdsIssuers) != len(f.cdsJWKS):
+		fmt.Fprintf(stderr, "redflag serve: each --cds-issuer needs its --cds-jwks file, in the same order; got %d issuers and %d files\n", len(f.cdsIssuers), len(f.cdsJWKS))
+	default:
+		return f, 0, true
+	}
+	return f, exitBadInput, false
+}
+
+// serveCmd is "redflag serve": the JSON API, the browser form, the FHIR
+// endpoints and health checks over HTTP(S), until SIGINT or SIGTERM. It
+// exits 0 after a graceful shutdown, 2 for bad flags or rules, 1 when it
+// cannot listen or serve.
+func serveCmd(ctx context.Context, args []string, stderr io.Writer) int {
+	f, exit, ok := parseServe(args, stderr)
+	if !ok {
+		return exit
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	log := slog.New(slog.NewJSONHandler(stderr, nil))
+	cds, err := cdsOptions(f)
+	if err != nil {
+		fmt.Fprintf(stderr, "redflag serve: %s\n", printable(err.Error()))
+		return exitBadInput
+	}
+	ln, err := listen(f)
+	if err != nil {
+		fmt.Fprintf(stderr, "redflag serve: %s\n", printable(err.Error()))
+		return exitFailure
+	}
+	defer ln.Close()
+	baseURL := f.baseURL
+	if baseURL == "" {
+		baseURL = scheme(f) + "://" + ln.Addr().String()
+	}
+	if f.insecureDev {
+		log.Warn("INSECURE DEVELOPMENT MODE (--insecure-dev): CDS Hooks calls without a JWT are accepted. Never run it like this with real patients' data.")
+	}
+	var engine atomic.Pointer[triage.Engine]
+	srv, err := server.New(server.Options{
+		Engine: engine.Load, BaseURL: baseURL, RulesDir: f.rules, Logger: log, CORSOrigins: f.corsOrigins, CDSHooks: cds,
+	})
+	if err != nil {
+		fmt.Fprintf(stderr, "redflag serve: %s\n", printable(err.Error()))
+		return exitBadInput
+	}
+	if code, ok := startRules(ctx, f.rules, srv, &engine, log, stderr); !ok {
+		return code
+	}
+	log.Info("serving", "addr", ln.Addr().String(), "url", baseURL, "tls", f.tlsCert != "",
+		"rules", rulesWhere(f.rules), "hot_reload", f.rules != "", "rule_set", engine.Load().RuleSet().String(),
+		"cds_hooks", cds != nil, "cds_issuers", f.cdsIssuers, "insecure_dev", f.insecureDev,
+		"notice", triage.Disclaimer)
+	if err := server.Serve(ctx, ln, srv.Handler(), log); err != nil {
+		log.Error("serving failed", "err", err)
+		return exitFailure
+	}
+	return exitSelfCare
+}
+
+// cdsOptions are the CDS Hooks options of f: nil (no CDS Hooks) without
+// a trusted issuer or --insecure-dev. Each JWKS file is read here, once.
+func cdsOptions(f serveFlags) (*cdshooks.Options, error) {
+	if len(f.cdsIssuers) == 0 && !f.insecureDev {
+		return nil, nil
+	}
+	o := &cdshooks.Options{Insecure: f.insecureDev, Issuers: map[string][]byte{}}
+	for i, iss := range f.cdsIssuers {
+		if _, dup := o.Issuers[iss]; dup {
+			return nil, fmt.Errorf("--cds-issuer %s is given twice; give each issuer once, with all its keys in one JWKS file", quote(iss))
+		}
+		data, err := os.ReadFile(f.cdsJWKS[i])
+		if err != nil {
+			return nil, fmt.Errorf("--cds-jwks: %w", err)
+		}
+		o.Issuers[iss] = data
+	}
+	return o, nil
+}
+
+// listen opens the listening socket, with TLS when a certificate is given.
+func listen(f serveFlags) (net.Listener, error) {
+	var cfg *tls.Config
+	if f.tlsCert != "" {
+		cert, err := tls.LoadX509KeyPair(f.tlsCert, f.tlsKey)
+		if err != nil {
+			return nil, fmt.Errorf("cannot load the TLS certificate and key: %w", err)
+		}
+		cfg = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	ln, err := net.Listen("tcp", f.addr)
+	if err != nil {
+		return nil, err
+	}
+	if cfg != nil {
+		return tls.NewListener(ln, cfg), nil
+	}
+	return ln, nil
+}
+
+// scheme is the URL scheme the service is reached with.
+func scheme(f serveFlags) string {
+	if f.tlsCert != "" {
+		return "https"
+	}
+	return "http"
+}
+
+// rulesWhere names where the rules come from, for the log.
+func rulesWhere(dir string) string {
+	if dir == "" {
+		return "embedded"
+	}
+	return dir
+}
+
+// startRules puts the rule set in service in engine: the embedded one, or
+// the one in dir, watched for edits (and reloaded at once on SIGHUP) until
+// ctx is done, with each reload reported to srv. When the rules do not
+// load, it says why on stderr and ok is false.
+func startRules(ctx context.Context, dir string, srv *server.Server, engine *atomic.Pointer[triage.Engine], log *slog.Logger, stderr io.Writer) (code int, ok bool) {
+	rs, code := openRules(dir, "redflag serve: --rules", stderr)
+	if rs == nil {
+		return code, false
+	}
+	if dir == "" {
+		eng, err := triage.Load(rs.fsys)
+		if err != nil {
+			rs.reportLoadError(stderr, "rules", err)
+			return exitBadInput, false
+		}
+		engine.Store(eng)
+		return 0, true
+	}
+	r, err := reload.Watch(ctx, rs.fsys,
+		reload.WithErrorHandler(srv.ReloadFailed),
+		reload.WithReloadHandler(func(eng *triage.Engine) {
+			engine.Store(eng)
+			srv.Reloaded(eng)
+		}))
+	if err != nil {
+		rs.reportLoadError(stderr, "rules", err)
+		return exitBadInput, false
+	}
+	engine.Store(r.Engine())
+	go reloadOnHangup(ctx, r, log)
+	return 0, true
+}
+
+// reloadOnHangup reloads the rules at once on each SIGHUP, the usual
+// "the edit is finished" signal, instead of at the next poll.
+func reloadOnHangup(ctx context.Context, r *reload.Reloader, log *slog.Logger) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			log.Info("SIGHUP: reloading the rules now")
+			_ = r.Reload() // a failure is reported through ReloadFailed
+		}
+	}
+}
