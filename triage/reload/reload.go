@@ -81,7 +81,10 @@ func WithErrorHandler(fn func(error)) Option {
 }
 
 // WithReloadHandler sets a function called with each newly loaded Engine,
-// after it is in service. It runs on the Reloader's goroutine (or in
+// after it is in service. It is also called with the Engine in service when
+// the files return to exactly its content after a broken edit was reported,
+// so that a handler tracking the last error (a readiness check) can clear
+// it. It runs on the Reloader's goroutine (or in
 // Reload), one call at a time, and must not call Reload.
 func WithReloadHandler(fn func(*triage.Engine)) Option {
 	return func(c *config) error {
@@ -222,8 +225,12 @@ func (r *Reloader) check(now bool) error {
 	key := snap.Key()
 	if key == r.Engine().RuleSet().Hash {
 		// What is on disk is what is in service, built from these very
-		// bytes.
+		// bytes. If a broken edit was tried since, it has been undone.
+		recovered := r.seen != "" && r.seen != key
 		r.seen, r.havePend = key, false
+		if recovered && r.cfg.onReload != nil {
+			r.cfg.onReload(r.Engine())
+		}
 		return nil
 	}
 	if !now && !r.settled(key) {

@@ -503,3 +503,36 @@ func TestWatchDecisionHook(t *testing.T) {
 	assert.Equal(t, triage.SelfCare, got[1].Outcome)
 	assert.Equal(t, got[0].AnswersDigest, got[1].AnswersDigest, "the same answers")
 }
+
+// TestRevertAfterBrokenEditIsReported: undoing a broken edit returns the
+// files to exactly the rule set in service. Nothing needs loading, but a
+// handler that recorded the error (a readiness check) must hear that it is
+// over, or it reports a stale rule set for good.
+func TestRevertAfterBrokenEditIsReported(t *testing.T) {
+	dir := t.TempDir()
+	writeAtomically(t, dir, "questions.yaml", watchedQuestions)
+	writeAtomically(t, dir, "rules.yaml", watchedRules(1))
+	var reloaded []*triage.Engine
+	var failures int
+	r, err := reload.Watch(t.Context(), os.DirFS(dir), reload.WithInterval(time.Hour),
+		reload.WithErrorHandler(func(error) { failures++ }),
+		reload.WithReloadHandler(func(e *triage.Engine) { reloaded = append(reloaded, e) }))
+	require.NoError(t, err)
+	first := r.Engine()
+
+	require.NoError(t, r.Reload())
+	assert.Empty(t, reloaded, "the files in service, unchanged: nothing to report")
+
+	writeAtomically(t, dir, "rules.yaml", "rules: [\n")
+	require.ErrorIs(t, r.Reload(), triage.ErrInvalidRuleSet)
+	assert.Equal(t, 1, failures)
+
+	writeAtomically(t, dir, "rules.yaml", watchedRules(1))
+	require.NoError(t, r.Reload())
+	assert.Same(t, first, r.Engine(), "nothing is rebuilt: the files are those in service")
+	require.Len(t, reloaded, 1, "the revert is reported to the reload handler")
+	assert.Same(t, first, reloaded[0])
+
+	require.NoError(t, r.Reload())
+	assert.Len(t, reloaded, 1, "and only once")
+}
