@@ -38,7 +38,11 @@ import (
 // Evaluate neither modifies nor retains the map.
 type Answers map[string]any
 
-func decodeAnswers(r io.Reader, limits *answerLimits) (Answers, error) {
+// decodeAnswersSlow is the general answers decoder, built on
+// encoding/json's streaming Decoder. It is the reference: the fast path in
+// answers_fast.go falls back to it for anything unusual, and its
+// differential tests compare the two.
+func decodeAnswersSlow(r io.Reader, limits *answerLimits) (Answers, error) {
 	data, err := readLimited(r, limits.size)
 	if err != nil {
 		return nil, err

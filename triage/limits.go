@@ -102,7 +102,7 @@ func (l *answerLimits) listValue(key string, n int) error {
 // it) its one AnswerError's Line, Column and Offset say where. A failure to
 // read r is returned as it is, wrapped.
 func (e *Engine) DecodeAnswers(r io.Reader) (Answers, error) {
-	return decodeAnswers(r, &e.limits)
+	return e.decodeAnswers(r)
 }
 
 // readLimited reads all of r, refusing more than max bytes.

@@ -37,6 +37,7 @@ func ask(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	all := fset.Bool("all", false, "ask every question that applies, not only the ones that can still change the outcome or add a caution")
 	save := fset.String("save", "", "write the answers to `FILE` as JSON, replayable with redflag check")
 	details := fset.Bool("details", false, "show with the result the rule ids, citations, full self-care advice and rule-set hash")
+	limits := addLimitFlag(fset)
 	fset.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: redflag ask [--rules DIR] [--all] [--details] [--save FILE]")
 		fset.PrintDefaults()
@@ -49,7 +50,7 @@ func ask(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintf(stderr, "redflag ask: unexpected argument %s; answers are typed in, not given as files\n", quote(positional[0]))
 		return exitBadInput
 	}
-	eng, code := loadEngine(*rulesDir, stderr)
+	eng, code := loadEngine(*rulesDir, limits, stderr)
 	if eng == nil {
 		return code
 	}

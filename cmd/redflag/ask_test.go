@@ -426,7 +426,7 @@ rules:
     advice: See a professional.
     cite: {source: leaflet, section: Fever}
 `), 0o644))
-	eng, code := loadEngine(dir, io.Discard)
+	eng, code := loadEngine(dir, nil, io.Discard)
 	require.NotNil(t, eng, "exit %d", code)
 	var stdout, stderr bytes.Buffer
 	code = askEngine(t.Context(), eng, askOptions{width: noWrap}, strings.NewReader(typed("hot", "50", "38,5", "38.5", "left side")), &stdout, &stderr)

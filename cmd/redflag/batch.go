@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -285,8 +284,9 @@ func startBatch(ctx context.Context, eng *triage.Engine, in io.Reader, slots cha
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			enc := jsonl.NewEncoder()
 			for c := range jobs {
-				evalChunk(ctx, eng, c, opts.rulesDir, opts.compact)
+				evalChunk(ctx, eng, enc, c, opts.rulesDir, opts.compact)
 				p.done <- c
 			}
 		}()
@@ -515,41 +515,49 @@ func readChunks(ctx context.Context, in io.Reader, slots chan struct{}, jobs cha
 }
 
 // evalChunk evaluates every line of c and fills c.out and c.results.
-// With compact, each line is written in its --compact form.
-func evalChunk(ctx context.Context, eng *triage.Engine, c *batchChunk, rulesDir string, compact bool) {
+// With compact, each line is written in its --compact form. enc belongs
+// to the calling goroutine and keeps what it encoded once for the next
+// chunks.
+func evalChunk(ctx context.Context, eng *triage.Engine, enc *jsonl.Encoder, c *batchChunk, rulesDir string, compact bool) {
 	c.results = make([]lineResult, 0, len(c.lines))
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	encode := func(res batchLine) error {
+	out := make([]byte, 0, chunkOutBytes*len(c.lines))
+	encode := func(res batchLine) ([]byte, error) {
 		if compact {
-			return enc.Encode(res.Compact())
+			return appendJSON(out, res.Compact())
 		}
-		return enc.Encode(res)
+		return enc.AppendResult(out, res)
 	}
 	for i, line := range c.lines {
 		res := jsonl.Eval(ctx, eng, c.firstLine+i, line, rulesDir)
-		if err := encode(res); err != nil {
+		b, err := encode(res)
+		if err != nil {
 			// A verdict always marshals; if not, say so on the line rather
 			// than drop it.
 			res = batchLine{Line: res.Line, Error: "cannot encode the result: " + err.Error()}
-			buf.Truncate(c.end())
-			_ = encode(res)
+			b, _ = encode(res)
 		}
-		r := lineResult{end: buf.Len(), failed: res.Verdict == nil, inBytes: line.Size}
+		out = b
+		r := lineResult{end: len(out), failed: res.Verdict == nil, inBytes: line.Size}
 		if res.Verdict != nil {
 			r.outcome = res.Verdict.Outcome
 		}
 		c.results = append(c.results, r)
 	}
-	c.out = buf.Bytes()
+	c.out = out
 	c.lines = nil // the input is no longer needed; let it go
 	c.cancelled = ctx.Err() != nil
 }
 
-// end is where the output of the lines evaluated so far ends.
-func (c *batchChunk) end() int {
-	if len(c.results) == 0 {
-		return 0
+// chunkOutBytes is roughly the size of one full verdict line, so that a
+// chunk's output buffer seldom grows.
+const chunkOutBytes = 2 << 10
+
+// appendJSON appends v as encoding/json's Encoder writes it.
+func appendJSON(dst []byte, v any) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return dst, err
 	}
-	return c.results[len(c.results)-1].end
+	dst = append(dst, b...)
+	return append(dst, '\n'), nil
 }

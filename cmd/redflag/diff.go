@@ -123,6 +123,7 @@ func diffCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	oldArg := fset.String("old", embeddedName, "the rule set in service: `DIR`, embedded, or the embedded rule set's version")
 	newArg := fset.String("new", "", "the changed rule set: `DIR`, or embedded")
 	jsonl := fset.Bool("jsonl", false, "one JSON line per changed or bad input line, then a summary object")
+	limits := addLimitFlag(fset)
 	fset.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: redflag diff [--old DIR|embedded|VERSION] --new DIR [--jsonl] [FILE|-]")
 		fset.PrintDefaults()
@@ -139,11 +140,11 @@ func diffCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		fmt.Fprintln(stderr, "redflag diff: --new DIR is required: the changed rule set to compare with --old (default: the embedded rule set)")
 		return exitBadInput
 	}
-	old, code := diffRules("--old", *oldArg, stderr)
+	old, code := diffRules("--old", *oldArg, limits, stderr)
 	if old == nil {
 		return code
 	}
-	nw, code := diffRules("--new", *newArg, stderr)
+	nw, code := diffRules("--new", *newArg, limits, stderr)
 	if nw == nil {
 		return code
 	}
@@ -184,14 +185,15 @@ func diffCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 
 // diffRules loads the rule set that --old or --new (flagName) names:
 // "embedded", a directory, or the embedded rule set's version.
-func diffRules(flagName, arg string, stderr io.Writer) (*diffSide, int) {
+// Both sides are loaded under the limits of --limit (nil: the defaults).
+func diffRules(flagName, arg string, limits *limitFlag, stderr io.Writer) (*diffSide, int) {
 	label := "redflag diff: " + flagName
 	dir := arg
 	if arg == embeddedName {
 		dir = ""
 	} else if _, err := os.Stat(arg); err != nil {
 		// Not a directory: perhaps the version of the embedded rule set.
-		eng, lerr := triage.Load(rules.FS)
+		eng, lerr := triage.Load(rules.FS, limits.options()...)
 		if lerr == nil && arg == eng.RuleSet().Version {
 			return &diffSide{eng: eng, where: "embedded rule set"}, exitSelfCare
 		}
@@ -207,7 +209,7 @@ func diffRules(flagName, arg string, stderr io.Writer) (*diffSide, int) {
 	if rs == nil {
 		return nil, code
 	}
-	eng, err := triage.Load(rs.fsys)
+	eng, err := triage.Load(rs.fsys, limits.options()...)
 	if err != nil {
 		rs.reportLoadError(stderr, "rules", err)
 		return nil, exitBadInput

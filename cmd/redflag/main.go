@@ -41,6 +41,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 
 	"github.com/redflagkit/redflag/rules"
 	"github.com/redflagkit/redflag/triage"
@@ -155,6 +156,7 @@ func check(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 	asJSON := fset.Bool("json", false, "print the verdict as JSON")
 	jsonl := fset.Bool("jsonl", false, "batch: one answers object per input line, one JSON result per output line")
 	compact := fset.Bool("compact", false, "with --jsonl: each verdict as outcome, fired rule ids, missing question ids and rule set only, without advice or notice")
+	limits := addLimitFlag(fset)
 	fset.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: redflag check [--rules DIR] [--json] [FILE|-]")
 		fmt.Fprintln(stderr, "       redflag check --jsonl [--compact] [--rules DIR] [FILE|-]")
@@ -170,7 +172,7 @@ func check(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 		return exitBadInput
 	}
 
-	eng, code := loadEngine(*rulesDir, stderr)
+	eng, code := loadEngine(*rulesDir, limits, stderr)
 	if eng == nil {
 		return code
 	}
@@ -268,13 +270,14 @@ func outcomeExit(o triage.Outcome) int {
 	return exitFailure
 }
 
-// loadEngine loads the embedded rule set, or the one in dir.
-func loadEngine(dir string, stderr io.Writer) (*triage.Engine, int) {
+// loadEngine loads the embedded rule set, or the one in dir, under the
+// limits of --limit (nil: the defaults).
+func loadEngine(dir string, limits *limitFlag, stderr io.Writer) (*triage.Engine, int) {
 	rs, code := openRules(dir, "redflag: --rules", stderr)
 	if rs == nil {
 		return nil, code
 	}
-	eng, err := triage.Load(rs.fsys)
+	eng, err := triage.Load(rs.fsys, limits.options()...)
 	if err != nil {
 		rs.reportLoadError(stderr, "rules", err)
 		return nil, exitBadInput
@@ -339,11 +342,21 @@ func (r *ruleDir) reportLoadError(stderr io.Writer, what string, err error) {
 		problems = "problem"
 	}
 	fmt.Fprintf(stderr, "redflag: the %s in %s do not load (%d %s):\n", what, r.where, len(list), problems)
+	overLimit := errors.Is(err, triage.ErrLimit)
 	for _, e := range list {
 		e.Pos = r.pos(e.Pos)
 		fmt.Fprintln(stderr, printableLines(e.ErrorWithSnippet()))
+		// Not every rule-set limit error wraps ErrLimit; each names its
+		// field.
+		overLimit = overLimit || strings.Contains(e.Msg, "(Limits.")
+	}
+	if overLimit {
+		fmt.Fprintln(stderr, limitHint)
 	}
 }
+
+// limitHint follows a rule set refused for a limit.
+const limitHint = "The limits guard against runaway input. If the rule set is meant to be this large, raise the limit it names with --limit, for example --limit answers=2000,rules=1500."
 
 // parseArgs parses a command's arguments. ok is false when the command
 // should stop at once with exit: after -h (0), or a bad flag (2), which the

@@ -35,6 +35,7 @@ func testRules(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	mutateFlag := fset.Bool("mutate", false, "run mutation testing: check that the cases catch small mistakes in every rule")
 	minCov := fset.Float64("min-coverage", 0, "fail when clinical coverage is below `PCT` percent")
 	verbose := fset.Bool("v", false, "list every case, not only the failures, and every mutant the loader refused")
+	limits := addLimitFlag(fset)
 	fset.Usage = func() {
 		fmt.Fprint(stderr, testUsage)
 		fset.PrintDefaults()
@@ -58,12 +59,15 @@ func testRules(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	if *mutateFlag {
 		opts = append(opts, triagetest.WithMutation())
+		if lo := limits.options(); lo != nil {
+			opts = append(opts, triagetest.WithLoadOptions(lo...))
+		}
 	}
 	if *minCov > 0 {
 		opts = append(opts, triagetest.WithMinCoverage(*minCov))
 	}
 
-	rs, eng, code := loadRuleDir("redflag test", positional, stderr)
+	rs, eng, code := loadRuleDir("redflag test", positional, limits, stderr)
 	if eng == nil {
 		return code
 	}
@@ -266,8 +270,9 @@ func b2i(b bool) int {
 // loadRuleDir opens the rule directory named by positional (the embedded
 // rule set when there is none) and loads its rules, reporting problems as
 // cmd. The engine is nil on failure; the directory is non-nil when it was
-// opened and its rules did not load.
-func loadRuleDir(cmd string, positional []string, stderr io.Writer) (*ruleDir, *triage.Engine, int) {
+// opened and its rules did not load. limits are --limit's (nil: the
+// defaults).
+func loadRuleDir(cmd string, positional []string, limits *limitFlag, stderr io.Writer) (*ruleDir, *triage.Engine, int) {
 	if len(positional) > 1 {
 		fmt.Fprintf(stderr, "%s: want at most one rule directory, got %d\n", cmd, len(positional))
 		return nil, nil, exitBadInput
@@ -280,7 +285,7 @@ func loadRuleDir(cmd string, positional []string, stderr io.Writer) (*ruleDir, *
 	if rs == nil {
 		return nil, nil, code
 	}
-	eng, err := triage.Load(rs.fsys)
+	eng, err := triage.Load(rs.fsys, limits.options()...)
 	if err != nil {
 		rs.reportLoadError(stderr, "rules", err)
 		return rs, nil, exitBadInput
@@ -293,9 +298,6 @@ const lintUsage = `Usage: redflag lint [--fhir] [DIR]
 Loads the rule set in DIR, or the embedded default rule set, and its test
 cases, and reports every problem, without running anything.
 
-  --fhir   also report every ask_if that cannot be exported to FHIR R4
-           (as an enableWhen or a FHIRPath enableWhenExpression)
-
 Exit codes: 0 no problems, 2 problems found.
 `
 
@@ -303,13 +305,17 @@ Exit codes: 0 no problems, 2 problems found.
 func lint(args []string, stdout, stderr io.Writer) int {
 	fset := flag.NewFlagSet("redflag lint", flag.ContinueOnError)
 	fset.SetOutput(stderr)
-	fset.Usage = func() { fmt.Fprint(stderr, lintUsage) }
-	withFHIR := fset.Bool("fhir", false, "also check that every ask_if exports to FHIR R4")
+	withFHIR := fset.Bool("fhir", false, "also report every ask_if that cannot be exported to FHIR R4 (as an enableWhen or a FHIRPath enableWhenExpression)")
+	limits := addLimitFlag(fset)
+	fset.Usage = func() {
+		fmt.Fprint(stderr, lintUsage)
+		fset.PrintDefaults()
+	}
 	positional, exit, ok := parseArgs(fset, args)
 	if !ok {
 		return exit
 	}
-	rs, eng, code := loadRuleDir("redflag lint", positional, stderr)
+	rs, eng, code := loadRuleDir("redflag lint", positional, limits, stderr)
 	if eng == nil {
 		if rs != nil {
 			fmt.Fprintln(stderr, "redflag lint: the test cases are checked once the rules load")
