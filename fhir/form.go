@@ -1,14 +1,16 @@
 package fhir
 
 import (
-	"context"
 	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"cel.dev/cel-go/cel"
 
 	"github.com/redflagkit/redflag/triage"
 )
-
-// API CONTRACT (skeleton): the exported signatures below are shared by the
-// fhir, cdshooks and server work; bodies are filled in on branch fhir.
 
 // Options configure a Form.
 type Options struct {
@@ -16,50 +18,145 @@ type Options struct {
 	// Questionnaire's url is BaseURL + "/Questionnaire/" + the rule set's
 	// name. It must be an absolute URL.
 	BaseURL string
+	// Now, when set, dates each GuidanceResponse (occurrenceDateTime);
+	// without it the element is left out, so output is reproducible.
+	Now func() time.Time
 }
 
 // Form is a loaded rule set seen through FHIR R4. It is immutable and safe for
 // concurrent use.
 type Form struct {
-	eng  *triage.Engine
-	opts Options
+	eng       *triage.Engine
+	opts      Options
+	url       string
+	questions []triage.Question
+	byID      map[string]triage.Question
+	items     map[string]Item // each question's exported item
+	display   map[string]bool // linkIds of display items
 }
 
-var errTODO = errors.New("fhir: not implemented yet")
+// Extension and code system URLs.
+const (
+	extMinValue       = "http://hl7.org/fhir/StructureDefinition/minValue"
+	extMaxValue       = "http://hl7.org/fhir/StructureDefinition/maxValue"
+	extUnit           = "http://hl7.org/fhir/StructureDefinition/questionnaire-unit"
+	extItemControl    = "http://hl7.org/fhir/StructureDefinition/questionnaire-itemControl"
+	extOptionExcl     = "http://hl7.org/fhir/StructureDefinition/questionnaire-optionExclusive"
+	extEnableWhenExpr = "http://hl7.org/uv/sdc/StructureDefinition/sdc-questionnaire-enableWhenExpression"
+	itemControlSystem = "http://hl7.org/fhir/questionnaire-item-control"
+	// redflagBase names the elements redflag defines itself: the rule-set
+	// hash tag, the outcome and the verdict extension.
+	redflagBase   = "https://github.com/redflagkit/redflag/fhir/"
+	hashSystem    = redflagBase + "rule-set-hash"
+	outcomeExt    = redflagBase + "StructureDefinition/outcome"
+	outcomeSystem = redflagBase + "CodeSystem/outcome"
+	verdictExt    = redflagBase + "StructureDefinition/verdict"
+	// noticeLinkID is the display item that carries triage.Disclaimer;
+	// question ids start with a letter, so it cannot clash with one.
+	noticeLinkID = "_notice"
+	// noneCode is the code of the "none of these" option, in a system of
+	// its own (Form.noneSystem).
+	noneCode = "none"
+	// helpSuffix makes a question's help item's linkId; question ids hold
+	// no dot.
+	helpSuffix = ".help"
+)
 
 // New prepares the FHIR view of eng. It fails, naming each question and its
 // position, when an ask_if cannot be expressed in R4.
 func New(eng *triage.Engine, opts Options) (*Form, error) {
-	return &Form{eng: eng, opts: opts}, errTODO
+	if eng == nil {
+		return nil, errors.New("fhir: New needs an engine")
+	}
+	base, err := url.Parse(opts.BaseURL)
+	if err != nil || !base.IsAbs() || base.Host == "" || base.RawQuery != "" || base.Fragment != "" {
+		return nil, fmt.Errorf("fhir: BaseURL %q must be an absolute http(s) URL without query or fragment", opts.BaseURL)
+	}
+	f := &Form{
+		eng: eng, opts: opts,
+		url:       strings.TrimSuffix(opts.BaseURL, "/") + "/Questionnaire/" + eng.RuleSet().Name,
+		questions: eng.Questions(),
+		byID:      map[string]triage.Question{},
+		items:     map[string]Item{},
+		display:   map[string]bool{noticeLinkID: true},
+	}
+	for _, q := range f.questions {
+		f.byID[q.ID] = q
+	}
+	env, err := cel.NewEnv()
+	if err != nil {
+		return nil, fmt.Errorf("fhir: %w", err)
+	}
+	tr := &translator{questions: f.byID, system: f.system, env: env}
+	var errs ExportErrors
+	for _, q := range f.questions {
+		item, xerr := f.item(tr, q)
+		if xerr != nil {
+			errs = append(errs, xerr)
+			continue
+		}
+		f.items[q.ID] = item
+		if q.Help != "" {
+			f.display[q.ID+helpSuffix] = true
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return f, nil
 }
 
 // Engine returns the engine the Form was built from.
 func (f *Form) Engine() *triage.Engine { return f.eng }
 
 // URL returns the Questionnaire's canonical url (without version).
-func (f *Form) URL() string { return "" }
+func (f *Form) URL() string { return f.url }
 
 // Canonical returns url|version, as QuestionnaireResponse.questionnaire must
 // name it.
-func (f *Form) Canonical() string { return "" }
+func (f *Form) Canonical() string { return f.url + "|" + f.eng.RuleSet().Version }
 
-// Questionnaire returns the exported R4 Questionnaire (a fresh copy).
-func (f *Form) Questionnaire() *Questionnaire { return nil }
+// system is the code system of question qid's choices.
+func (f *Form) system(qid string) string { return f.url + "/choices/" + qid }
 
-// Answers reads a QuestionnaireResponse into answers. Every problem is a
-// triage.AnswerErrors whose entries name the linkId.
-func (f *Form) Answers(qr *QuestionnaireResponse) (triage.Answers, error) { return nil, errTODO }
+// noneSystem is the code system of the "none of these" option.
+func (f *Form) noneSystem() string { return f.url + "/none-of-these" }
 
-// Response writes answers as a QuestionnaireResponse to this Form's
-// Questionnaire (the inverse of Answers).
-func (f *Form) Response(a triage.Answers) (*QuestionnaireResponse, error) { return nil, errTODO }
+// ExportError is an ask_if that cannot be expressed in R4.
+type ExportError struct {
+	// Question is the id of the question whose ask_if it is.
+	Question string
+	// Pos is where the ask_if is written.
+	Pos triage.Position
+	// Msg says what cannot be expressed, and why.
+	Msg string
+}
 
-// GuidanceResponse renders a verdict as an R4 GuidanceResponse.
-func (f *Form) GuidanceResponse(v *triage.Verdict) *GuidanceResponse { return nil }
+// Error returns "file:line:col: question: message".
+func (e *ExportError) Error() string {
+	return e.Pos.String() + ": " + e.Question + ": " + e.Msg
+}
 
-// NextQuestion implements SDC $next-question: given a response (with its
-// Questionnaire contained), it returns the response with the next item(s)
-// appended, or completed with the verdict attached.
-func (f *Form) NextQuestion(ctx context.Context, qr *QuestionnaireResponse) (*QuestionnaireResponse, error) {
-	return nil, errTODO
+// ExportErrors is the error New returns: every ask_if that cannot be
+// exported, in questionnaire order. Reach it with errors.As.
+type ExportErrors []*ExportError
+
+// Error returns the first error and a count of the others, on one line.
+func (l ExportErrors) Error() string {
+	switch len(l) {
+	case 0:
+		return "no errors"
+	case 1:
+		return "fhir: " + l[0].Error()
+	}
+	return fmt.Sprintf("fhir: %s (and %d more)", l[0].Error(), len(l)-1)
+}
+
+// Unwrap returns the individual errors.
+func (l ExportErrors) Unwrap() []error {
+	out := make([]error, len(l))
+	for i, e := range l {
+		out[i] = e
+	}
+	return out
 }

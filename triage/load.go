@@ -510,7 +510,7 @@ func (b *builder) question(q *ruleyaml.Question, d *decoder, firstPos map[string
 		d.errorf(q.Unit.Node, id, q.Path+".unit", "unit applies only to integer and number questions, not %s", typ)
 	}
 	if q.AskIf.Present() {
-		out.AskIf = q.AskIf.V
+		out.AskIf, out.AskIfAt = q.AskIf.V, d.pos(q.AskIf.Node)
 	}
 	return out
 }

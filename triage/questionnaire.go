@@ -83,6 +83,9 @@ type Question struct {
 	// AskIf is the CEL condition over earlier answers under which the
 	// question is asked; empty means always.
 	AskIf string `json:"ask_if,omitempty"`
+	// AskIfAt is where the ask_if is written in the rule file, for tools
+	// that translate it (zero when AskIf is empty).
+	AskIfAt Position `json:"-"`
 }
 
 // Choice is one allowed value of a Choice or MultiChoice question.

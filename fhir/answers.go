@@ -1,0 +1,365 @@
+package fhir
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"math/big"
+	"regexp"
+	"slices"
+
+	"github.com/redflagkit/redflag/triage"
+)
+
+// responseStatuses are R4's QuestionnaireResponse statuses.
+var responseStatuses = []string{"in-progress", "completed", "amended", "entered-in-error", "stopped"}
+
+// Answers reads a QuestionnaireResponse into answers. Every problem is a
+// triage.AnswerErrors whose entries name the linkId: a response to another
+// questionnaire (or version), a status of entered-in-error, an unknown
+// linkId, an answer to a display item, a question answered twice or with
+// several answers where it takes one, a value of the wrong type, and
+// whatever the engine refuses (CheckAnswer). An item with no answer is
+// unanswered; the "none of these" option alone is the empty list.
+func (f *Form) Answers(qr *QuestionnaireResponse) (triage.Answers, error) {
+	if qr == nil {
+		return nil, triage.AnswerErrors{{Msg: "no QuestionnaireResponse was given"}}
+	}
+	if qr.Questionnaire != f.Canonical() {
+		return nil, triage.AnswerErrors{{Msg: fmt.Sprintf(
+			"the response is to questionnaire %q, but this form is %q (url|version)", qr.Questionnaire, f.Canonical())}}
+	}
+	a, _, err := f.readItems(qr)
+	return a, err
+}
+
+// readItems reads qr's items, whatever questionnaire it names, and returns
+// the ids of the questions present with no answer (skipped) too.
+func (f *Form) readItems(qr *QuestionnaireResponse) (triage.Answers, []string, error) {
+	if err := checkStatus(qr.Status); err != nil {
+		return nil, nil, err
+	}
+	r := &reader{f: f, out: triage.Answers{}, seen: map[string]bool{}}
+	r.items(qr.Item)
+	for _, q := range f.questions {
+		v, ok := r.out[q.ID]
+		if !ok {
+			continue
+		}
+		var l triage.AnswerErrors
+		if err := f.eng.CheckAnswer(q.ID, v); errors.As(err, &l) {
+			r.errs = append(r.errs, l...)
+		} else if err != nil {
+			return nil, nil, err
+		}
+	}
+	if len(r.errs) > 0 {
+		return nil, nil, r.errs
+	}
+	return r.out, r.skipped, nil
+}
+
+func checkStatus(s string) error {
+	switch {
+	case s == "entered-in-error":
+		return triage.AnswerErrors{{Msg: "the response's status is entered-in-error: it was entered by mistake and must not be triaged"}}
+	case !slices.Contains(responseStatuses, s):
+		return triage.AnswerErrors{{Msg: fmt.Sprintf("the response's status %q is not an R4 QuestionnaireResponse status", s)}}
+	}
+	return nil
+}
+
+// reader collects answers and problems while walking response items.
+type reader struct {
+	f       *Form
+	out     triage.Answers
+	seen    map[string]bool
+	skipped []string
+	errs    triage.AnswerErrors
+}
+
+func (r *reader) errorf(linkID, format string, args ...any) {
+	r.errs = append(r.errs, &triage.AnswerError{Question: linkID, Msg: fmt.Sprintf(format, args...)})
+}
+
+func (r *reader) items(items []AnswerItem) {
+	for _, it := range items {
+		r.item(it)
+		r.items(it.Item)
+	}
+}
+
+func (r *reader) item(it AnswerItem) {
+	id := it.LinkID
+	if r.seen[id] {
+		r.errorf(id, "the item appears more than once in the response")
+		return
+	}
+	r.seen[id] = true
+	if r.f.display[id] {
+		if len(it.Answer) > 0 {
+			r.errorf(id, "this is a display item, which takes no answer")
+		}
+		return
+	}
+	q, ok := r.f.byID[id]
+	if !ok {
+		r.errorf(id, "no item of this questionnaire has this linkId")
+		return
+	}
+	if len(it.Answer) == 0 {
+		r.skipped = append(r.skipped, id)
+		return
+	}
+	if q.Type != triage.MultiChoiceType {
+		if len(it.Answer) > 1 {
+			r.errorf(id, "the question takes one answer, but the response gives %d", len(it.Answer))
+			return
+		}
+		if v, ok := r.single(q, it.Answer[0].Value); ok {
+			r.out[id] = v
+		}
+		return
+	}
+	r.multi(q, it.Answer)
+}
+
+// single reads the answer to a question that takes one.
+func (r *reader) single(q triage.Question, v Value) (any, bool) {
+	name, _, err := v.variant()
+	if err != nil || name == "" {
+		r.errorf(q.ID, "an answer must have exactly one value")
+		return nil, false
+	}
+	want := map[triage.QuestionType]string{triage.BooleanType: "Boolean", triage.IntegerType: "Integer",
+		triage.NumberType: "Decimal", triage.ChoiceType: "Coding"}[q.Type]
+	if name != want {
+		r.errorf(q.ID, "a %s question is answered with value%s, not value%s", q.Type, want, name)
+		return nil, false
+	}
+	switch {
+	case v.Boolean != nil:
+		return *v.Boolean, true
+	case v.Integer != nil:
+		return *v.Integer, true
+	case v.Decimal != nil:
+		if _, err := parseDecimal(string(*v.Decimal)); err != nil {
+			r.errorf(q.ID, "%v", err)
+			return nil, false
+		}
+		return *v.Decimal, true
+	}
+	return r.code(q, v.Coding)
+}
+
+// code reads a choice's Coding: its system must be the question's.
+func (r *reader) code(q triage.Question, c *Coding) (string, bool) {
+	if c.System != r.f.system(q.ID) {
+		r.errorf(q.ID, "the answer's coding system is %q, but this question's choices are in %q", c.System, r.f.system(q.ID))
+		return "", false
+	}
+	return c.Code, true
+}
+
+// multi reads a multichoice answer: choices, or "none of these" alone.
+func (r *reader) multi(q triage.Question, answers []Answer) {
+	list := []string{}
+	none := false
+	for _, a := range answers {
+		name, _, err := a.Value.variant()
+		if err != nil || name != "Coding" {
+			r.errorf(q.ID, "a multichoice question is answered with valueCoding only")
+			return
+		}
+		if c := a.Value.Coding; c.System == r.f.noneSystem() && c.Code == noneCode {
+			none = true
+			continue
+		}
+		code, ok := r.code(q, a.Value.Coding)
+		if !ok {
+			return
+		}
+		list = append(list, code)
+	}
+	if none && len(list) > 0 {
+		r.errorf(q.ID, "\"None of these\" is picked together with other choices")
+		return
+	}
+	r.out[q.ID] = list
+}
+
+// Response writes answers as a QuestionnaireResponse to this Form's
+// Questionnaire (the inverse of Answers), with status completed and the
+// answered questions in questionnaire order. Invalid answers are a
+// triage.AnswerErrors, as from Evaluate.
+func (f *Form) Response(a triage.Answers) (*QuestionnaireResponse, error) {
+	var errs triage.AnswerErrors
+	for id, v := range a {
+		var l triage.AnswerErrors
+		if err := f.eng.CheckAnswer(id, v); errors.As(err, &l) {
+			errs = append(errs, l...)
+		} else if err != nil {
+			return nil, err
+		} else if q := f.byID[id]; q.Type == triage.IntegerType && v != nil {
+			if n := toInt64(v); n < math.MinInt32 || n > math.MaxInt32 {
+				errs = append(errs, &triage.AnswerError{Question: id, Value: v, Msg: "the answer is outside R4's integer range"})
+			}
+		}
+	}
+	if len(errs) > 0 {
+		slices.SortFunc(errs, func(x, y *triage.AnswerError) int { return cmpString(x.Question, y.Question) })
+		return nil, errs
+	}
+	qr := &QuestionnaireResponse{ResourceType: "QuestionnaireResponse", Questionnaire: f.Canonical(), Status: "completed"}
+	for _, q := range f.questions {
+		if v, ok := a[q.ID]; ok && v != nil {
+			if it, ok := f.answerItem(q, v); ok {
+				qr.Item = append(qr.Item, it)
+			}
+		}
+	}
+	return qr, nil
+}
+
+func cmpString(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// answerItem writes one valid answer; ok is false for a nil slice
+// (unanswered).
+func (f *Form) answerItem(q triage.Question, v any) (AnswerItem, bool) {
+	it := AnswerItem{LinkID: q.ID, Text: q.Text}
+	switch q.Type {
+	case triage.BooleanType:
+		b := v.(bool)
+		it.Answer = []Answer{{Value: Value{Boolean: &b}}}
+	case triage.IntegerType:
+		n := toInt64(v)
+		it.Answer = []Answer{{Value: Value{Integer: &n}}}
+	case triage.NumberType:
+		d := toDecimal(v)
+		it.Answer = []Answer{{Value: Value{Decimal: &d}}}
+	case triage.ChoiceType:
+		it.Answer = []Answer{{Value: Value{Coding: f.coding(q, v.(string))}}}
+	case triage.MultiChoiceType:
+		list := toStrings(v)
+		if list == nil {
+			return it, false
+		}
+		for _, s := range list {
+			it.Answer = append(it.Answer, Answer{Value: Value{Coding: f.coding(q, s)}})
+		}
+		if len(list) == 0 {
+			it.Answer = []Answer{{Value: Value{Coding: &Coding{System: f.noneSystem(), Code: noneCode, Display: "None of these"}}}}
+		}
+	}
+	return it, true
+}
+
+// coding is the Coding of choice value s of question q.
+func (f *Form) coding(q triage.Question, s string) *Coding {
+	c := &Coding{System: f.system(q.ID), Code: s}
+	for _, ch := range q.Choices {
+		if ch.Value == s {
+			c.Display = ch.Label
+		}
+	}
+	return c
+}
+
+func toStrings(v any) []string {
+	switch l := v.(type) {
+	case []string:
+		return l
+	case []any:
+		if l == nil {
+			return nil
+		}
+		out := make([]string, len(l))
+		for i, x := range l {
+			out[i] = x.(string)
+		}
+		return out
+	}
+	return nil
+}
+
+// toInt64 converts an integer answer that CheckAnswer accepted.
+func toInt64(v any) int64 {
+	switch n := v.(type) {
+	case json.Number:
+		r, _ := new(big.Rat).SetString(string(n))
+		return r.Num().Int64()
+	case float32:
+		return int64(n)
+	case float64:
+		return int64(n)
+	}
+	return toBig(v).Int64()
+}
+
+// toBig converts any Go integer.
+func toBig(v any) *big.Int {
+	switch n := v.(type) {
+	case int:
+		return big.NewInt(int64(n))
+	case int8:
+		return big.NewInt(int64(n))
+	case int16:
+		return big.NewInt(int64(n))
+	case int32:
+		return big.NewInt(int64(n))
+	case int64:
+		return big.NewInt(n)
+	case uint:
+		return new(big.Int).SetUint64(uint64(n))
+	case uint8:
+		return new(big.Int).SetUint64(uint64(n))
+	case uint16:
+		return new(big.Int).SetUint64(uint64(n))
+	case uint32:
+		return new(big.Int).SetUint64(uint64(n))
+	case uint64:
+		return new(big.Int).SetUint64(n)
+	}
+	return new(big.Int)
+}
+
+// toDecimal converts a number answer that CheckAnswer accepted, keeping a
+// json.Number's text.
+func toDecimal(v any) json.Number {
+	switch n := v.(type) {
+	case json.Number:
+		return n
+	case float32:
+		return json.Number(formatDouble(float64(n)))
+	case float64:
+		return json.Number(formatDouble(n))
+	}
+	return json.Number(toBig(v).String())
+}
+
+// decimalRe is R4's decimal syntax (JSON's number syntax).
+var decimalRe = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$`)
+
+// parseDecimal checks s against R4's decimal syntax.
+func parseDecimal(s string) (string, error) {
+	if len(s) > 64 || !decimalRe.MatchString(s) {
+		return "", fmt.Errorf("%q is not an R4 decimal", clip(s))
+	}
+	return s, nil
+}
+
+func clip(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
+}

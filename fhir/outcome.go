@@ -1,0 +1,74 @@
+package fhir
+
+import (
+	"context"
+	"errors"
+
+	"github.com/redflagkit/redflag/triage"
+)
+
+// Standard extensions that place an issue in a JSON document.
+const (
+	extIssueLine = "http://hl7.org/fhir/StructureDefinition/operationoutcome-issue-line"
+	extIssueCol  = "http://hl7.org/fhir/StructureDefinition/operationoutcome-issue-col"
+)
+
+// NewOperationOutcome describes err as an R4 OperationOutcome, one issue per
+// problem, each of severity error. An answer problem (triage.AnswerErrors)
+// names its linkId in expression and location as FHIRPath
+// (QuestionnaireResponse.repeat(item).where(linkId='...')), and a problem
+// in a JSON document its line and column (the operationoutcome-issue-line
+// and -col extensions). details.text says in plain words what is wrong;
+// diagnostics holds the full error. It returns nil for nil.
+func NewOperationOutcome(err error) *OperationOutcome {
+	if err == nil {
+		return nil
+	}
+	oo := &OperationOutcome{ResourceType: "OperationOutcome"}
+	var answers triage.AnswerErrors
+	var export ExportErrors
+	switch {
+	case errors.As(err, &answers):
+		for _, e := range answers {
+			oo.Issue = append(oo.Issue, answerIssue(e))
+		}
+	case errors.As(err, &export):
+		for _, e := range export {
+			oo.Issue = append(oo.Issue, plainIssue("not-supported", "This rule set cannot be shown as a FHIR questionnaire: "+e.Msg, e))
+		}
+	case errors.Is(err, context.DeadlineExceeded):
+		oo.Issue = append(oo.Issue, plainIssue("timeout", "The triage took too long and was stopped. No verdict was given.", err))
+	case errors.Is(err, context.Canceled):
+		oo.Issue = append(oo.Issue, plainIssue("exception", "The request was cancelled. No verdict was given.", err))
+	case errors.Is(err, triage.ErrEvaluation):
+		oo.Issue = append(oo.Issue, plainIssue("exception", "The answers could not be evaluated. No verdict was given.", err))
+	default:
+		oo.Issue = append(oo.Issue, plainIssue("exception", "The request could not be processed. No verdict was given.", err))
+	}
+	return oo
+}
+
+func plainIssue(code, text string, err error) Issue {
+	return Issue{Severity: "error", Code: code, Details: &CodeableConcept{Text: text}, Diagnostics: err.Error()}
+}
+
+func answerIssue(e *triage.AnswerError) Issue {
+	code := "invalid"
+	if errors.Is(e, triage.ErrLimit) {
+		code = "too-long"
+	}
+	text := e.Msg
+	if e.Question != "" && e.Line == 0 {
+		text = "The answer to " + fpString(e.Question) + " cannot be used: " + e.Msg
+	}
+	is := Issue{Severity: "error", Code: code, Details: &CodeableConcept{Text: text}, Diagnostics: e.Error()}
+	if e.Question != "" {
+		path := "QuestionnaireResponse.repeat(item).where(linkId=" + fpString(e.Question) + ")"
+		is.Expression, is.Location = []string{path}, []string{path}
+	}
+	if e.Line > 0 {
+		line, col := int64(e.Line), int64(e.Column)
+		is.Extension = []Extension{{URL: extIssueLine, Value: Value{Integer: &line}}, {URL: extIssueCol, Value: Value{Integer: &col}}}
+	}
+	return is
+}

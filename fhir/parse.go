@@ -1,0 +1,207 @@
+package fhir
+
+import (
+	"encoding/json"
+	"errors"
+	"slices"
+	"strings"
+
+	"github.com/redflagkit/redflag/triage"
+)
+
+// ParseResponse reads a QuestionnaireResponse from JSON: the bare resource,
+// or a Parameters resource whose one parameter, named "in" (SDC
+// $next-question's name) or "questionnaireResponse", carries it as its
+// resource.
+//
+// Elements redflag reads are checked strictly: resourceType, questionnaire,
+// status, contained, and every item's linkId, text, answers and nested
+// items. An answer's value must be valueBoolean, valueInteger (a whole
+// number in JSON), valueDecimal (a JSON number, kept as its exact text) or
+// valueCoding; any other value[x], two of them, or an item nested under an
+// answer is an error, because reading past it could change the verdict.
+// Standard elements that do not bear on triage (id, meta, text, extension,
+// identifier, subject, authored, author, source, and the like) are
+// tolerated; id, subject and authored are kept, the others dropped. A
+// modifierExtension anywhere is an error, as R4 requires of an element
+// that is not understood. Contained Questionnaires and GuidanceResponses are
+// read; other contained resources are kept as they are.
+//
+// Every problem is a triage.AnswerErrors with one entry giving the line,
+// column and byte offset (and the linkId, inside an item).
+func ParseResponse(data []byte) (*QuestionnaireResponse, error) {
+	return parseResponse(data, true)
+}
+
+// UnmarshalJSON reads a bare QuestionnaireResponse as ParseResponse does.
+func (qr *QuestionnaireResponse) UnmarshalJSON(data []byte) error {
+	out, err := parseResponse(data, false)
+	if err != nil {
+		return err
+	}
+	*qr = *out
+	return nil
+}
+
+func parseResponse(data []byte, params bool) (*QuestionnaireResponse, error) {
+	m := &mapper{data: data}
+	qr, err := m.parse(params)
+	if err != nil {
+		var pe *posError
+		if !errors.As(err, &pe) {
+			pe = &posError{msg: err.Error()}
+		}
+		line, col := lineCol(data, pe.off)
+		return nil, triage.AnswerErrors{{Question: m.linkID, Msg: pe.msg, Line: line, Column: col, Offset: pe.off}}
+	}
+	return qr, nil
+}
+
+// mapper maps a parsed JSON tree to R4 types.
+type mapper struct {
+	data   []byte
+	linkID string // the item being read, for errors
+}
+
+func (m *mapper) parse(params bool) (*QuestionnaireResponse, error) {
+	root, err := parseTree(m.data)
+	if err != nil {
+		return nil, err
+	}
+	if root.kind != '{' {
+		return nil, errAt(root.start, "a QuestionnaireResponse must be a JSON object, not %s", kindName(root.kind))
+	}
+	rt, ok := root.get("resourceType")
+	if !ok || rt.kind != '"' {
+		return nil, errAt(root.start, "the resource has no resourceType")
+	}
+	if params && rt.str == "Parameters" {
+		if root, err = m.parameter(root); err != nil {
+			return nil, err
+		}
+	} else if rt.str != "QuestionnaireResponse" {
+		want := `"QuestionnaireResponse"`
+		if params {
+			want += ` or "Parameters"`
+		}
+		return nil, errAt(rt.start, "the resourceType is %q; want %s", rt.str, want)
+	}
+	return m.response(root)
+}
+
+func (n *node) get(key string) (*node, bool) {
+	i := slices.Index(n.keys, key)
+	if i < 0 {
+		return nil, false
+	}
+	return n.vals[i], true
+}
+
+// parameterNames are the Parameters names a QuestionnaireResponse is read
+// from.
+var parameterNames = []string{"in", "questionnaireResponse"}
+
+// parameter finds the response in a Parameters resource.
+func (m *mapper) parameter(root *node) (*node, error) {
+	var found *node
+	err := m.object(root, map[string]elem{"resourceType": ignore, "id": ignore, "meta": ignore,
+		"implicitRules": ignore, "language": ignore, "parameter": func(n *node) error {
+			return m.array(n, func(p *node) error {
+				return m.object(p, map[string]elem{"name": ignore, "id": ignore, "extension": ignore,
+					"resource": func(r *node) error {
+						name, _ := p.get("name")
+						if name == nil || name.kind != '"' || !slices.Contains(parameterNames, name.str) {
+							return errAt(p.start, "a parameter must be named \"in\" or \"questionnaireResponse\" and carry the QuestionnaireResponse")
+						}
+						if found != nil {
+							return errAt(p.start, "the Parameters carry more than one QuestionnaireResponse")
+						}
+						found = r
+						return nil
+					}})
+			})
+		}})
+	if err != nil {
+		return nil, err
+	}
+	if found == nil {
+		return nil, errAt(root.start, "the Parameters carry no QuestionnaireResponse (a parameter \"in\" or \"questionnaireResponse\" with a resource)")
+	}
+	if found.kind != '{' {
+		return nil, errAt(found.start, "the resource must be a JSON object, not %s", kindName(found.kind))
+	}
+	rt, _ := found.get("resourceType")
+	if rt == nil || rt.kind != '"' || rt.str != "QuestionnaireResponse" {
+		return nil, errAt(found.start, "the parameter's resource must be a QuestionnaireResponse")
+	}
+	return found, nil
+}
+
+// elem reads one element of an object; ignore (nil) tolerates it.
+type elem func(*node) error
+
+var ignore elem
+
+// object reads n's keys with elems: a key not listed is an error, as is a
+// primitive extension ("_status") of an element that is read.
+func (m *mapper) object(n *node, elems map[string]elem) error {
+	if n.kind != '{' {
+		return errAt(n.start, "expected a JSON object here, not %s", kindName(n.kind))
+	}
+	for i, k := range n.keys {
+		read, ok := elems[k]
+		if !ok && strings.HasPrefix(k, "_") {
+			if base, known := elems[k[1:]]; known && base == nil {
+				continue
+			}
+		}
+		switch {
+		case k == "modifierExtension":
+			return errAt(n.keyAt[i], "a modifierExtension changes what the data means, and redflag does not understand it, so it cannot read this")
+		case !ok:
+			return errAt(n.keyAt[i], "%q is not an element redflag knows here", k)
+		}
+		if read == nil {
+			continue
+		}
+		if err := read(n.vals[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (m *mapper) array(n *node, each func(*node) error) error {
+	if n.kind != '[' {
+		return errAt(n.start, "expected a JSON array here, not %s", kindName(n.kind))
+	}
+	for _, e := range n.elems {
+		if err := each(e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (m *mapper) str(dst *string) elem {
+	return func(n *node) error {
+		if n.kind != '"' {
+			return errAt(n.start, "expected a string here, not %s", kindName(n.kind))
+		}
+		*dst = n.str
+		return nil
+	}
+}
+
+// decode reads n with encoding/json into dst, positioning its errors.
+func (m *mapper) decode(n *node, dst any) error {
+	if err := json.Unmarshal(m.data[n.start:n.end], dst); err != nil {
+		off := n.start
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			off += int(te.Offset)
+		}
+		return errAt(off, "%s", err.Error())
+	}
+	return nil
+}
