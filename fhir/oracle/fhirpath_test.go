@@ -112,8 +112,9 @@ type (
 	}
 )
 
-// check writes in to a file, runs check.js on it and returns its report.
-func check(t *testing.T, in checkInput) (checkReport, int) {
+// check writes in (a checkInput, or its JSON shape) to a file, runs
+// check.js on it and returns its report.
+func check(t *testing.T, in any) (checkReport, int) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "input.json")
 	data, err := json.Marshal(in)
@@ -256,4 +257,37 @@ func checkExpressionReport(t *testing.T, e expressionReport, responses int) {
 	}
 	t.Logf("%s: %d responses, %d agreed, %d disagreed (%d expression evaluations)",
 		e.Questionnaire, e.Responses, e.Agreed, e.Disagreed, e.Evaluations)
+}
+
+// TestExpressionChecksCanFail gives check.js a case whose expected value is
+// wrong: a decided false, then true, where CEL is undecided and FHIRPath
+// gives the empty collection. Each must be a disagreement, as an
+// expression that decided where CEL did not would be.
+func TestExpressionChecksCanFail(t *testing.T) {
+	f := loadForm(t, ruleSet{"expressions", os.DirFS("testdata/expressions"), 0})
+	q := f.Questionnaire()
+	qr, err := f.Response(triage.Answers{"tingling": true, "numb": false})
+	require.NoError(t, err)
+	yes, no := true, false
+	for _, tc := range []struct {
+		reason string
+		want   *bool
+	}{
+		{"spreading's ask_if is undecided (days is unanswered): expecting false must disagree", &no},
+		{"spreading's ask_if is undecided: expecting true must disagree", &yes},
+	} {
+		c := valueCase{Response: qr, Expected: map[string]*bool{}}
+		for _, id := range expressionItems(q) {
+			c.Expected[id] = askIf(t, f.Engine(), triage.Answers{"tingling": true, "numb": false}, id)
+		}
+		require.Nil(t, c.Expected["spreading"], "days is unanswered, so CEL leaves spreading undecided")
+		c.Expected["spreading"] = tc.want
+		r, code := check(t, checkInput{
+			Questionnaires: []namedQuestionnaire{{"expressions", q}},
+			Cases:          []caseSet{{"expressions", []valueCase{c}}},
+		})
+		assert.Equal(t, 1, code, tc.reason)
+		require.Len(t, r.Expressions, 1)
+		assert.Equal(t, 1, r.Expressions[0].Disagreed, tc.reason)
+	}
 }

@@ -216,7 +216,7 @@ function main(argv) {
     byName[name] = resource;
     report.invariants.push({questionnaire: name, ...checkInvariants(name, resource)});
   }
-  for (const {questionnaire, cases} of input.cases) {
+  for (const {questionnaire, cases} of input.cases || []) {
     report.expressions.push(compareExpressions(questionnaire, byName[questionnaire], cases));
   }
   process.stdout.write(JSON.stringify(report, null, 1) + '\n');
