@@ -24,11 +24,11 @@ var responseStatuses = []string{"in-progress", "completed", "amended", "entered-
 // unanswered; the "none of these" option alone is the empty list.
 func (f *Form) Answers(qr *QuestionnaireResponse) (triage.Answers, error) {
 	if qr == nil {
-		return nil, triage.AnswerErrors{{Msg: "no QuestionnaireResponse was given"}}
+		return nil, responseError("no QuestionnaireResponse was given")
 	}
 	if qr.Questionnaire != f.Canonical() {
-		return nil, triage.AnswerErrors{{Msg: fmt.Sprintf(
-			"the response is to questionnaire %q, but this form is %q (url|version)", qr.Questionnaire, f.Canonical())}}
+		return nil, responseError(fmt.Sprintf(
+			"the response is to questionnaire %q, but this form is %q (url|version)", qr.Questionnaire, f.Canonical()))
 	}
 	a, _, err := f.readItems(qr)
 	return a, err
@@ -63,9 +63,9 @@ func (f *Form) readItems(qr *QuestionnaireResponse) (triage.Answers, []string, e
 func checkStatus(s string) error {
 	switch {
 	case s == "entered-in-error":
-		return triage.AnswerErrors{{Msg: "the response's status is entered-in-error: it was entered by mistake and must not be triaged"}}
+		return responseError("the response's status is entered-in-error: it was entered by mistake and must not be triaged")
 	case !slices.Contains(responseStatuses, s):
-		return triage.AnswerErrors{{Msg: fmt.Sprintf("the response's status %q is not an R4 QuestionnaireResponse status", s)}}
+		return responseError(fmt.Sprintf("the response's status %q is not an R4 QuestionnaireResponse status", s))
 	}
 	return nil
 }
@@ -135,7 +135,7 @@ func (r *reader) single(q triage.Question, v Value) (any, bool) {
 	want := map[triage.QuestionType]string{triage.BooleanType: "Boolean", triage.IntegerType: "Integer",
 		triage.NumberType: "Decimal", triage.ChoiceType: "Coding"}[q.Type]
 	if name != want {
-		r.errorf(q.ID, "a %s question is answered with value%s, not value%s", q.Type, want, name)
+		r.errorf(q.ID, "this %s question takes value%s, not value%s", q.Type, want, name)
 		return nil, false
 	}
 	switch {
@@ -363,3 +363,16 @@ func clip(s string) string {
 	}
 	return s
 }
+
+// wholeError is a problem with a response as a whole (its questionnaire or
+// status), not with one item. It unwraps to a triage.AnswerErrors; its own
+// message is the plain one, without the empty linkId the list would show.
+type wholeError struct{ list triage.AnswerErrors }
+
+func responseError(msg string) error {
+	return &wholeError{triage.AnswerErrors{{Msg: msg}}}
+}
+
+func (e *wholeError) Error() string { return e.list[0].Msg }
+
+func (e *wholeError) Unwrap() error { return e.list }

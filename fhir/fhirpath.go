@@ -66,6 +66,9 @@ func (t *translator) fhirpath(e celast.Expr) (string, *unmapped) {
 }
 
 func describeCall(name string) string {
+	if name == operators.Conditional {
+		return "the operator ? :"
+	}
 	if op, ok := operators.FindReverse(name); ok && op != "" {
 		return "the operator " + op
 	}

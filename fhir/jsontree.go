@@ -12,7 +12,7 @@ import (
 // node is a JSON value with where it starts, so that every problem found
 // while mapping it to R4 can say where it is.
 type node struct {
-	start, end int // byte offsets of the value in the document
+	start, end int  // byte offsets of the value in the document
 	kind       byte // '{', '[', '"', '0' (number), 'b' (bool), 'n' (null)
 	keys       []string
 	keyAt      []int
@@ -47,8 +47,9 @@ func parseTree(data []byte) (*node, error) {
 	if err != nil {
 		return nil, err
 	}
+	at := p.skipSpace(int(p.dec.InputOffset()))
 	if _, err := p.dec.Token(); err != io.EOF {
-		return nil, errAt(p.skipSpace(int(p.dec.InputOffset())), "there is more after the JSON value")
+		return nil, errAt(at, "there is more after the JSON value")
 	}
 	return n, nil
 }

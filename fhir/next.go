@@ -40,7 +40,7 @@ const (
 // data-required: incomplete, never self-care.
 func (f *Form) NextQuestion(ctx context.Context, qr *QuestionnaireResponse) (*QuestionnaireResponse, error) {
 	if qr == nil {
-		return nil, triage.AnswerErrors{{Msg: "no QuestionnaireResponse was given"}}
+		return nil, responseError("no QuestionnaireResponse was given")
 	}
 	qid, err := f.adaptiveQuestionnaire(qr)
 	if err != nil {
@@ -56,7 +56,11 @@ func (f *Form) NextQuestion(ctx context.Context, qr *QuestionnaireResponse) (*Qu
 	}
 	next, needed := pickNext(v, skipped)
 	out := &QuestionnaireResponse{ResourceType: "QuestionnaireResponse", ID: qr.ID, Questionnaire: "#" + qid,
-		Status: "in-progress", Subject: qr.Subject, Authored: qr.Authored}
+		Status: "in-progress", Authored: qr.Authored}
+	if qr.Subject != nil {
+		s := *qr.Subject
+		out.Subject = &s
+	}
 	form := f.header()
 	form.ID, form.DerivedFrom, form.Status = qid, []string{f.Canonical()}, "active"
 	form.Item = []Item{noticeItem()}
@@ -81,7 +85,7 @@ func (f *Form) NextQuestion(ctx context.Context, qr *QuestionnaireResponse) (*Qu
 	out.Contained = append(out.Contained, Resource{Questionnaire: form})
 	for _, r := range qr.Contained {
 		if r.Other != nil {
-			out.Contained = append(out.Contained, r)
+			out.Contained = append(out.Contained, Resource{Other: slices.Clone(r.Other)})
 		}
 	}
 	if next == "" {
@@ -91,7 +95,7 @@ func (f *Form) NextQuestion(ctx context.Context, qr *QuestionnaireResponse) (*Qu
 		out.Contained = append(out.Contained, Resource{GuidanceResponse: g})
 		out.Extension = []Extension{{URL: verdictExt, Value: Value{Reference: &Reference{Reference: "#" + verdictID}}}}
 	}
-	return clone(out), nil
+	return out, nil
 }
 
 // pickNext returns the next question to ask and whether it is needed, or ""
@@ -127,11 +131,11 @@ func (f *Form) adaptiveQuestionnaire(qr *QuestionnaireResponse) (string, error) 
 			if slices.Contains(q.DerivedFrom, f.Canonical()) || q.URL+"|"+q.Version == f.Canonical() {
 				return ref, nil
 			}
-			return "", triage.AnswerErrors{{Msg: fmt.Sprintf(
-				"the contained Questionnaire %q is not derived from this form, %q", ref, f.Canonical())}}
+			return "", responseError(fmt.Sprintf(
+				"the contained Questionnaire %q is not derived from this form, %q", ref, f.Canonical()))
 		}
-		return "", triage.AnswerErrors{{Msg: fmt.Sprintf("the response names questionnaire %q, but contains no Questionnaire with that id", qr.Questionnaire)}}
+		return "", responseError(fmt.Sprintf("the response names questionnaire %q, but contains no Questionnaire with that id", qr.Questionnaire))
 	}
-	return "", triage.AnswerErrors{{Msg: fmt.Sprintf(
-		"the response is to questionnaire %q, but this form is %q (url|version)", qr.Questionnaire, f.Canonical())}}
+	return "", responseError(fmt.Sprintf(
+		"the response is to questionnaire %q, but this form is %q (url|version)", qr.Questionnaire, f.Canonical()))
 }

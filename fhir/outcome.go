@@ -3,6 +3,8 @@ package fhir
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strconv"
 
 	"github.com/redflagkit/redflag/triage"
 )
@@ -58,10 +60,17 @@ func answerIssue(e *triage.AnswerError) Issue {
 		code = "too-long"
 	}
 	text := e.Msg
-	if e.Question != "" && e.Line == 0 {
-		text = "The answer to " + fpString(e.Question) + " cannot be used: " + e.Msg
+	switch {
+	case e.Line > 0:
+		text = fmt.Sprintf("The response could not be read: %s (line %d, column %d).", e.Msg, e.Line, e.Column)
+	case e.Question != "":
+		text = "The answer to " + strconv.Quote(e.Question) + " cannot be used: " + e.Msg
 	}
-	is := Issue{Severity: "error", Code: code, Details: &CodeableConcept{Text: text}, Diagnostics: e.Error()}
+	diag := e.Error()
+	if e.Question == "" && e.Line == 0 {
+		diag = e.Msg // about the response as a whole
+	}
+	is := Issue{Severity: "error", Code: code, Details: &CodeableConcept{Text: text}, Diagnostics: diag}
 	if e.Question != "" {
 		path := "QuestionnaireResponse.repeat(item).where(linkId=" + fpString(e.Question) + ")"
 		is.Expression, is.Location = []string{path}, []string{path}

@@ -142,8 +142,9 @@ type elem func(*node) error
 
 var ignore elem
 
-// object reads n's keys with elems: a key not listed is an error, as is a
-// primitive extension ("_status") of an element that is read.
+// object reads n's keys with elems: a key not listed is an error. The
+// extensions of a listed primitive ("_authored") are tolerated: R4 allows
+// no modifier there.
 func (m *mapper) object(n *node, elems map[string]elem) error {
 	if n.kind != '{' {
 		return errAt(n.start, "expected a JSON object here, not %s", kindName(n.kind))
@@ -151,8 +152,8 @@ func (m *mapper) object(n *node, elems map[string]elem) error {
 	for i, k := range n.keys {
 		read, ok := elems[k]
 		if !ok && strings.HasPrefix(k, "_") {
-			if base, known := elems[k[1:]]; known && base == nil {
-				continue
+			if _, known := elems[k[1:]]; known {
+				continue // a primitive's extensions: never a modifier
 			}
 		}
 		switch {

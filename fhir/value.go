@@ -59,11 +59,11 @@ func marshalChoice(base any, prefix string, v Value) ([]byte, error) {
 			return nil, fmt.Errorf("%sDecimal: %w", prefix, err)
 		}
 	}
-	b, err := json.Marshal(base)
+	b, err := marshalPlain(base)
 	if err != nil {
 		return nil, err
 	}
-	vb, err := json.Marshal(val)
+	vb, err := marshalPlain(val)
 	if err != nil {
 		return nil, err
 	}
@@ -76,6 +76,18 @@ func marshalChoice(base any, prefix string, v Value) ([]byte, error) {
 	out.Write(vb)
 	out.WriteByte('}')
 	return out.Bytes(), nil
+}
+
+// marshalPlain marshals v without escaping <, > and &, which FHIRPath and
+// CEL use, so expressions stay readable; the JSON is the same.
+func marshalPlain(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 // unmarshalChoice reads data into base (a type without methods) and the one

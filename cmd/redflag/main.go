@@ -71,7 +71,7 @@ Usage:
   redflag diff [--old DIR] --new DIR [--jsonl] [FILE|-]
                                                    compare two rule sets on one answers object per line
   redflag test [flags] [DIR]                       run a rule set's test cases (see redflag test -h)
-  redflag lint [DIR]                               check a rule set and its test cases without running them
+  redflag lint [--fhir] [DIR]                      check a rule set and its test cases without running them
   redflag init DIR                                 write an example rule set with test cases to start from
   redflag help                                     show this help
 

@@ -7,9 +7,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"regexp"
 	"strings"
 
+	"github.com/redflagkit/redflag/fhir"
 	"github.com/redflagkit/redflag/triage"
 	"github.com/redflagkit/redflag/triage/triagetest"
 )
@@ -286,10 +288,13 @@ func loadRuleDir(cmd string, positional []string, stderr io.Writer) (*ruleDir, *
 	return rs, eng, exitSelfCare
 }
 
-const lintUsage = `Usage: redflag lint [DIR]
+const lintUsage = `Usage: redflag lint [--fhir] [DIR]
 
 Loads the rule set in DIR, or the embedded default rule set, and its test
 cases, and reports every problem, without running anything.
+
+  --fhir   also report every ask_if that cannot be exported to FHIR R4
+           (as an enableWhen or a FHIRPath enableWhenExpression)
 
 Exit codes: 0 no problems, 2 problems found.
 `
@@ -299,6 +304,7 @@ func lint(args []string, stdout, stderr io.Writer) int {
 	fset := flag.NewFlagSet("redflag lint", flag.ContinueOnError)
 	fset.SetOutput(stderr)
 	fset.Usage = func() { fmt.Fprint(stderr, lintUsage) }
+	withFHIR := fset.Bool("fhir", false, "also check that every ask_if exports to FHIR R4")
 	positional, exit, ok := parseArgs(fset, args)
 	if !ok {
 		return exit
@@ -315,7 +321,48 @@ func lint(args []string, stdout, stderr io.Writer) int {
 		rs.reportLoadError(stderr, "test cases", err)
 		return exitBadInput
 	}
+	if *withFHIR && !lintFHIR(rs, eng, stderr) {
+		return exitBadInput
+	}
 	fmt.Fprintf(stdout, "redflag lint: %s, %s: %d questions, %d rules, %d test cases: no problems\n",
 		eng.RuleSet(), rs.where, len(eng.Questions()), len(eng.Rules()), len(suite.Cases))
 	return exitSelfCare
+}
+
+// lintFHIR reports the ask_if conditions that have no FHIR R4 form, each at
+// its position with the line and a caret, and returns whether there are
+// none.
+func lintFHIR(rs *ruleDir, eng *triage.Engine, stderr io.Writer) bool {
+	_, err := fhir.New(eng, fhir.Options{BaseURL: "https://example.org/fhir"})
+	if err == nil {
+		return true
+	}
+	var list fhir.ExportErrors
+	if !errors.As(err, &list) {
+		fmt.Fprintf(stderr, "redflag lint: FHIR export: %s\n", printable(err.Error()))
+		return false
+	}
+	conditions := "ask_if conditions"
+	if len(list) == 1 {
+		conditions = "ask_if condition"
+	}
+	fmt.Fprintf(stderr, "redflag lint: %d %s in %s cannot be exported to FHIR R4:\n", len(list), conditions, rs.where)
+	for _, e := range list {
+		te := &triage.Error{Pos: rs.pos(e.Pos), ID: e.Question, Msg: e.Msg, Snippet: sourceLine(rs.fsys, e.Pos)}
+		fmt.Fprintln(stderr, printableLines(te.ErrorWithSnippet()))
+	}
+	return false
+}
+
+// sourceLine returns line pos.Line of pos.File in fsys, or "".
+func sourceLine(fsys fs.FS, pos triage.Position) string {
+	data, err := fs.ReadFile(fsys, pos.File)
+	if err != nil || pos.Line < 1 {
+		return ""
+	}
+	lines := strings.Split(string(data), "\n")
+	if pos.Line > len(lines) {
+		return ""
+	}
+	return strings.TrimRight(lines[pos.Line-1], "\r")
 }

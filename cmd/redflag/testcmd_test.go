@@ -252,3 +252,50 @@ func TestReadmeShowsRealOutput(t *testing.T) {
 		assert.Contains(t, string(readme), "```\n"+string(want)+"```\n", "docs/testing.md must show the real output of %s; paste testdata/%s", name, name)
 	}
 }
+
+// TestLintFHIR checks redflag lint --fhir: an ask_if with no R4 form is
+// reported at its position, with its line and a caret, and exits 2 as
+// other lint problems do; rule sets that export pass, and without --fhir
+// the export is not checked.
+func TestLintFHIR(t *testing.T) {
+	t.Parallel()
+	followUp := clinicRules + `  - {id: bad, title: Bad, when: '(fever ? true : pain_days > 2) && chills', action: refer, advice: See someone., cite: {source: doc, section: Fever}}
+`
+	followUp = strings.Replace(followUp, "rules:\n", `  - id: chills
+    text: Do you have chills
+    type: boolean
+    ask_if: 'fever ? true : pain_days > 2'
+rules:
+`, 1)
+	bad := writeRuleSet(t, map[string]string{"clinic.yaml": followUp})
+	good := writeRuleSet(t, map[string]string{"clinic.yaml": clinicRules})
+	tests := []struct {
+		name, reason string
+		args         []string
+		code         int
+		stdout       []string
+		stderr       []string
+	}{
+		{"untranslatable", "positioned, with a caret, exit 2", []string{"lint", "--fhir", bad}, exitBadInput, nil, []string{
+			"redflag lint: 1 ask_if condition in " + bad + " cannot be exported to FHIR R4:",
+			filepath.Join(bad, "clinic.yaml") + ":12:13: chills: the ask_if cannot be exported to FHIR: in `fever ? true : (pain_days > 2)`, the operator ? :",
+			"\n        ask_if: 'fever ? true : pain_days > 2'\n" + strings.Repeat(" ", 16) + "^\n",
+		}},
+		{"not asked for", "without --fhir nothing is exported", []string{"lint", bad}, exitSelfCare, []string{"no problems"}, nil},
+		{"exports", "a set without ask_if exports", []string{"lint", "--fhir", good}, exitSelfCare, []string{"no problems"}, nil},
+		{"default set", "the embedded rule set exports", []string{"lint", "--fhir"}, exitSelfCare, []string{"21 questions"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := runCLI(t, t.Context(), "", tt.args...)
+			assert.Equal(t, tt.code, got.code, "%s\nstdout:\n%s\nstderr:\n%s", tt.reason, got.stdout, got.stderr)
+			for _, s := range tt.stdout {
+				assert.Contains(t, got.stdout, s, tt.reason)
+			}
+			for _, s := range tt.stderr {
+				assert.Contains(t, got.stderr, s, tt.reason)
+			}
+		})
+	}
+}
