@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // check.js: redflag's FHIRPath checks, run by fhir/oracle's Go tests (see
-// fhir/oracle/README.md). Plain JavaScript, no build step.
+// docs/fhir.md, "Checked by real FHIR tooling"). Plain JavaScript, no
+// build step.
 //
 //   node check.js INPUT.json      prints a JSON report; exit 1 on a failure
 //   node check.js --invariants    prints the invariant table as JSON
