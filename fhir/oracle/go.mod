@@ -1,3 +1,8 @@
+// The FHIR oracle: tests that check package fhir's output with
+// google/fhir/go and the fhirpath npm package (docs/fhir.md, "Checked by
+// real FHIR tooling"). github.com/golang/protobuf stays at v1.5.4 or later:
+// google/fhir/go v0.7.4 asks for an older one, which does not build beside
+// the google.golang.org/protobuf that cel-go needs.
 module github.com/redflagkit/redflag/fhir/oracle
 
 go 1.26.0
@@ -8,6 +13,7 @@ require (
 	github.com/google/fhir/go v0.7.4
 	github.com/redflagkit/redflag v0.0.0-00010101000000-000000000000
 	github.com/stretchr/testify v1.12.1
+	google.golang.org/protobuf v1.36.12
 )
 
 require (
@@ -27,5 +33,4 @@ require (
 	golang.org/x/text v0.41.0 // indirect
 	google.golang.org/genproto/googleapis/api v0.0.0-20261019180522-ce908d29299b // indirect
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20261019180522-ce908d29299b // indirect
-	google.golang.org/protobuf v1.36.12 // indirect
 )
