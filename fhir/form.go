@@ -42,7 +42,7 @@ const (
 	extUnit           = "http://hl7.org/fhir/StructureDefinition/questionnaire-unit"
 	extItemControl    = "http://hl7.org/fhir/StructureDefinition/questionnaire-itemControl"
 	extOptionExcl     = "http://hl7.org/fhir/StructureDefinition/questionnaire-optionExclusive"
-	extEnableWhenExpr = "http://hl7.org/uv/sdc/StructureDefinition/sdc-questionnaire-enableWhenExpression"
+	extEnableWhenExpr = "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-enableWhenExpression"
 	itemControlSystem = "http://hl7.org/fhir/questionnaire-item-control"
 	// redflagBase names the elements redflag defines itself: the rule-set
 	// hash tag, the outcome and the verdict extension.
