@@ -21,7 +21,8 @@ func realService(t *testing.T) (*Service, *fhir.Form, *syncBuffer) {
 	return s, form, logs
 }
 
-// qrJSON is answers written as a QuestionnaireResponse by the form itself.
+// qrJSON is answers written as a QuestionnaireResponse by the form itself,
+// about the patient in view.
 func qrJSON(t *testing.T, form *fhir.Form, a triage.Answers) map[string]any {
 	t.Helper()
 	qr, err := form.Response(a)
@@ -30,7 +31,7 @@ func qrJSON(t *testing.T, form *fhir.Form, a triage.Answers) map[string]any {
 	require.NoError(t, err)
 	var m map[string]any
 	require.NoError(t, json.Unmarshal(data, &m))
-	return m
+	return withSubject(m, "Patient/"+patientID)
 }
 
 // Each outcome, end to end: answers written as an R4 QuestionnaireResponse,

@@ -180,6 +180,16 @@ func bareQR(q string) map[string]any {
 	return map[string]any{"resourceType": "QuestionnaireResponse", "questionnaire": q, "status": "completed", "subject": map[string]any{"reference": "Patient/" + patientID}}
 }
 
+// withSubject sets qr's subject reference, or removes the subject when
+// ref is empty.
+func withSubject(qr map[string]any, ref string) map[string]any {
+	delete(qr, "subject")
+	if ref != "" {
+		qr["subject"] = map[string]any{"reference": ref}
+	}
+	return qr
+}
+
 func bundle(entries ...any) map[string]any {
 	b := map[string]any{"resourceType": "Bundle", "type": "searchset", "total": len(entries)}
 	var es []any

@@ -90,7 +90,7 @@ func (s *Service) respond(r *http.Request, f formView, req *Request) (*Response,
 	if err != nil || raw == nil {
 		return &Response{Cards: []Card{}}, nil, err
 	}
-	answers, err := readAnswers(f, s.parse, raw)
+	answers, err := readAnswers(f, s.parse, raw, patient{id: req.patientID, fhirServer: req.FHIRServer})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -134,8 +134,7 @@ func decodeRequest(w http.ResponseWriter, r *http.Request) (*Request, error) {
 	case req.Context == nil:
 		return nil, badRequest("context", "the request has no context")
 	}
-	var patient string
-	if err := json.Unmarshal(req.Context["patientId"], &patient); err != nil || patient == "" {
+	if err := json.Unmarshal(req.Context["patientId"], &req.patientID); err != nil || req.patientID == "" {
 		return nil, badRequest("context", "context.patientId must be the patient's FHIR id")
 	}
 	return &req, nil

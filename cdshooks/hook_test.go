@@ -36,6 +36,10 @@ func TestPrefetch(t *testing.T) {
 		{"QR for another questionnaire", "answers to another form must not be triaged as ours", bundle(bareQR(other)), "", 0, 400, other},
 		{"two QRs", "the template asks for the latest only", bundle(bareQR(canonical), bareQR(canonical)), "", 0, 400, "holds 2 QuestionnaireResponses"},
 		{"a Patient", "not what was asked for", map[string]any{"resourceType": "Patient"}, "", 0, 400, `is a "Patient"`},
+		{"QR about another patient", "another patient's answers must never make a card in this chart", bundle(withSubject(bareQR(canonical), "Patient/someone-else")), "", 0, 400, `about "Patient/someone-else"`},
+		{"QR with no subject", "answers that could be anyone's are not triaged for this patient", bundle(withSubject(bareQR(canonical), "")), "", 0, 400, "no subject"},
+		{"QR whose subject is another server's patient", "the same id on another FHIR server is another person", bundle(withSubject(bareQR(canonical), "https://other.example.org/fhir/Patient/" + patientID)), "", 0, 400, "not the patient in view"},
+		{"QR whose subject is absolute on the client's server", "an absolute reference to the patient in view is the same patient", bundle(withSubject(bareQR(canonical), "https://ehr.example.org/fhir/Patient/" + patientID)), "", 1, 200, ""},
 		{"a Patient in the bundle", "not what was asked for", bundle(map[string]any{"resourceType": "Patient"}), "", 0, 400, `entry[0] is a "Patient"`},
 	}
 	eng := loadEngine(t)
@@ -153,7 +157,7 @@ func TestDiscoveryGolden(t *testing.T) {
 	var d Discovery
 	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &d))
 	require.Len(t, d.Services, 1)
-	assert.Equal(t, "QuestionnaireResponse?subject={{context.patientId}}&questionnaire=https://cds.example.org/fhir/Questionnaire/clinic%7C1.0.0&_sort=-authored&_count=1",
+	assert.Equal(t, "QuestionnaireResponse?subject=Patient/{{context.patientId}}&questionnaire=https://cds.example.org/fhir/Questionnaire/clinic%7C1.0.0&_sort=-authored&_count=1",
 		d.Services[0].Prefetch[prefetchKey], "the latest response to this questionnaire, by the patient in context")
 	golden(t, "discovery.json", indentJSON(t, w.Body.Bytes()))
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/redflagkit/redflag/fhir"
 	"github.com/redflagkit/redflag/triage"
@@ -16,7 +17,7 @@ const prefetchKey = "questionnaireResponse"
 // prefetchTemplate asks for the patient's latest QuestionnaireResponse to
 // the Questionnaire whose canonical is given.
 func prefetchTemplate(canonical string) string {
-	return "QuestionnaireResponse?subject={{context.patientId}}&questionnaire=" + queryEscape(canonical) + "&_sort=-authored&_count=1"
+	return "QuestionnaireResponse?subject=Patient/{{context.patientId}}&questionnaire=" + queryEscape(canonical) + "&_sort=-authored&_count=1"
 }
 
 // queryEscape escapes a canonical for a FHIR search value, keeping it
@@ -107,8 +108,9 @@ func prefetched(prefetch map[string]json.RawMessage) (json.RawMessage, error) {
 }
 
 // readAnswers reads a prefetched QuestionnaireResponse into answers for f,
-// refusing one written for another questionnaire.
-func readAnswers(f formView, parse func([]byte) (*fhir.QuestionnaireResponse, error), raw []byte) (triage.Answers, error) {
+// refusing one written for another questionnaire or about someone other
+// than the patient in view.
+func readAnswers(f formView, parse func([]byte) (*fhir.QuestionnaireResponse, error), raw []byte, p patient) (triage.Answers, error) {
 	qr, err := parse(raw)
 	if err != nil {
 		return nil, badRequest("invalid_response", "the patient's QuestionnaireResponse cannot be read: %v", err)
@@ -116,9 +118,40 @@ func readAnswers(f formView, parse func([]byte) (*fhir.QuestionnaireResponse, er
 	if want := f.Canonical(); qr.Questionnaire != want {
 		return nil, badRequest("other_questionnaire", "the patient's QuestionnaireResponse answers the questionnaire %q, but this service triages %q", qr.Questionnaire, want)
 	}
+	if err := p.check(qr.Subject); err != nil {
+		return nil, err
+	}
 	a, err := f.Answers(qr)
 	if err != nil {
 		return nil, badRequest("invalid_response", "the patient's QuestionnaireResponse cannot be read: %v", err)
 	}
 	return a, nil
+}
+
+// patient is the patient in view: context.patientId, and the client's FHIR
+// server, against which an absolute reference is resolved.
+type patient struct {
+	id, fhirServer string
+}
+
+// check refuses a response whose subject is not the patient in view: one
+// with no subject could be anyone's, and a card about someone else's
+// answers shown in this patient's chart is worse than no card. The subject
+// must be "Patient/{id}", or that reference made absolute with the
+// request's fhirServer.
+func (p patient) check(subject *fhir.Reference) error {
+	if subject == nil || subject.Reference == "" {
+		return badRequest("no_subject", "the prefetched QuestionnaireResponse does not say whose answers it holds (it has no subject.reference), so it cannot be triaged for patient %q", p.id)
+	}
+	want := "Patient/" + p.id
+	ref := subject.Reference
+	if p.fhirServer != "" {
+		if rel, ok := strings.CutPrefix(ref, strings.TrimSuffix(p.fhirServer, "/")+"/"); ok {
+			ref = rel
+		}
+	}
+	if ref != want {
+		return badRequest("other_patient", "the prefetched QuestionnaireResponse is about %q, not the patient in view (%s); it was not triaged", subject.Reference, want)
+	}
+	return nil
 }

@@ -44,6 +44,7 @@ func TestCDSHooks(t *testing.T) {
 
 	qr, err := form.Response(triage.Answers{})
 	require.NoError(t, err)
+	qr.Subject = &fhir.Reference{Reference: "Patient/p-1"}
 	body, err := json.Marshal(map[string]any{
 		"hook": "patient-view", "hookInstance": "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea",
 		"context":  map[string]any{"userId": "Practitioner/1", "patientId": "p-1"},
