@@ -38,8 +38,8 @@ func TestPrefetch(t *testing.T) {
 		{"a Patient", "not what was asked for", map[string]any{"resourceType": "Patient"}, "", 0, 400, `is a "Patient"`},
 		{"QR about another patient", "another patient's answers must never make a card in this chart", bundle(withSubject(bareQR(canonical), "Patient/someone-else")), "", 0, 400, `about "Patient/someone-else"`},
 		{"QR with no subject", "answers that could be anyone's are not triaged for this patient", bundle(withSubject(bareQR(canonical), "")), "", 0, 400, "no subject"},
-		{"QR whose subject is another server's patient", "the same id on another FHIR server is another person", bundle(withSubject(bareQR(canonical), "https://other.example.org/fhir/Patient/" + patientID)), "", 0, 400, "not the patient in view"},
-		{"QR whose subject is absolute on the client's server", "an absolute reference to the patient in view is the same patient", bundle(withSubject(bareQR(canonical), "https://ehr.example.org/fhir/Patient/" + patientID)), "", 1, 200, ""},
+		{"QR whose subject is another server's patient", "the same id on another FHIR server is another person", bundle(withSubject(bareQR(canonical), "https://other.example.org/fhir/Patient/"+patientID)), "", 0, 400, "not the patient in view"},
+		{"QR whose subject is absolute on the client's server", "an absolute reference to the patient in view is the same patient", bundle(withSubject(bareQR(canonical), "https://ehr.example.org/fhir/Patient/"+patientID)), "", 1, 200, ""},
 		{"a Patient in the bundle", "not what was asked for", bundle(map[string]any{"resourceType": "Patient"}), "", 0, 400, `entry[0] is a "Patient"`},
 	}
 	eng := loadEngine(t)
