@@ -1,6 +1,8 @@
 package fhir
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/url"
@@ -15,8 +17,9 @@ import (
 // Options configure a Form.
 type Options struct {
 	// BaseURL is the canonical base of the exported resources: the
-	// Questionnaire's url is BaseURL + "/Questionnaire/" + the rule set's
-	// name. It must be an absolute URL.
+	// Questionnaire's url is BaseURL + "/Questionnaire/" + its id
+	// (QuestionnaireID of the rule set's name). It must be an absolute
+	// http or https URL.
 	BaseURL string
 	// Now, when set, dates each GuidanceResponse (occurrenceDateTime);
 	// without it the element is left out, so output is reproducible.
@@ -74,7 +77,7 @@ func New(eng *triage.Engine, opts Options) (*Form, error) {
 	}
 	f := &Form{
 		eng: eng, opts: opts,
-		url:       strings.TrimSuffix(opts.BaseURL, "/") + "/Questionnaire/" + eng.RuleSet().Name,
+		url:       strings.TrimSuffix(opts.BaseURL, "/") + "/Questionnaire/" + QuestionnaireID(eng.RuleSet().Name),
 		questions: eng.Questions(),
 		byID:      map[string]triage.Question{},
 		items:     map[string]Item{},
@@ -104,6 +107,31 @@ func New(eng *triage.Engine, opts Options) (*Form, error) {
 		return nil, errs
 	}
 	return f, nil
+}
+
+// maxID is the longest id R4 allows.
+const maxID = 64
+
+// QuestionnaireID returns the Questionnaire.id (and last URL segment) of the
+// rule set named name. R4 ids hold only ASCII letters, digits, '-' and '.',
+// 64 at most: every other character becomes '-', and a longer id is cut
+// and ends in '-' and 8 hex digits of the name's SHA-256, so that two long
+// names sharing a start still differ. An empty name gives "questionnaire".
+func QuestionnaireID(name string) string {
+	b := []byte(name)
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.') {
+			b[i] = '-'
+		}
+	}
+	switch {
+	case len(b) == 0:
+		return adaptiveID
+	case len(b) > maxID:
+		sum := sha256.Sum256([]byte(name))
+		return string(b[:maxID-9]) + "-" + hex.EncodeToString(sum[:4])
+	}
+	return string(b)
 }
 
 // Engine returns the engine the Form was built from.

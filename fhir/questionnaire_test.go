@@ -1,11 +1,17 @@
 package fhir_test
 
 import (
+	"os"
+	"regexp"
+	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/redflagkit/redflag/fhir"
+	"github.com/redflagkit/redflag/triage"
 )
 
 // TestQuestionnaireGolden pins the exported Questionnaire of the default
@@ -61,4 +67,58 @@ func TestExtensionURLs(t *testing.T) {
 	}
 	assert.Empty(t, urls, "extension URLs written but not pinned here")
 	assert.Empty(t, systems, "code systems written but not pinned here")
+}
+
+// r4ID is R4's id syntax.
+var r4ID = regexp.MustCompile(`^[A-Za-z0-9\-.]{1,64}$`)
+
+// TestQuestionnaireID: every rule-set name gives an id R4 accepts, and the
+// form's url ends in that id, so GET /fhir/Questionnaire/{id} finds it.
+func TestQuestionnaireID(t *testing.T) {
+	long := strings.Repeat("a", 70)
+	tests := []struct {
+		name, want, reason string
+	}{
+		{"upper-back-self-adjustment", "upper-back-self-adjustment", "a valid id is kept as it is"},
+		{"back_pain", "back-pain", "R4 ids hold no underscore"},
+		{"Back pain v1.2", "Back-pain-v1.2", "spaces become '-', dots and capitals stay"},
+		{"rückenschmerz", "r--ckenschmerz", "each byte outside ASCII letters and digits becomes '-'"},
+		{"", "questionnaire", "an id is never empty"},
+		{strings.Repeat("x", 64), strings.Repeat("x", 64), "64 characters is the limit, not over it"},
+		{long, "", "over 64 characters is cut, with a hash of the whole name"},
+		{long + "b", "", "two long names with a common start still differ"},
+	}
+	seen := map[string]string{}
+	for _, tt := range tests {
+		got := fhir.QuestionnaireID(tt.name)
+		assert.Regexp(t, r4ID, got, tt.reason)
+		if tt.want != "" {
+			assert.Equal(t, tt.want, got, tt.reason)
+		}
+		if other, ok := seen[got]; ok {
+			t.Errorf("%q and %q both give id %q (%s)", other, tt.name, got, tt.reason)
+		}
+		seen[got] = tt.name
+	}
+
+	data, err := os.ReadFile("testdata/askif/ruleset.yaml")
+	require.NoError(t, err)
+	fsys := fstest.MapFS{
+		"ruleset.yaml":   {Data: []byte(strings.Replace(string(data), "name: askif-mappings", "name: askif_mappings", 1))},
+		"questions.yaml": {Data: must(os.ReadFile("testdata/askif/questions.yaml"))},
+		"rules.yaml":     {Data: must(os.ReadFile("testdata/askif/rules.yaml"))},
+	}
+	eng, err := triage.Load(fsys)
+	require.NoError(t, err)
+	require.Equal(t, "askif_mappings", eng.RuleSet().Name)
+	q := newForm(t, eng).Questionnaire()
+	assert.Equal(t, "askif-mappings", q.ID, "the id R4 accepts, not the rule set's name")
+	assert.Equal(t, baseURL+"/Questionnaire/askif-mappings", q.URL, "the url's last segment is the id")
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }

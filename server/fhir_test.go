@@ -323,3 +323,24 @@ rules:
     advice: See someone.
     cite: {source: doc, section: S}
 `
+
+// TestFHIRQuestionnaireID: a rule set whose name is no valid R4 id is
+// served under the id the Questionnaire carries, which is also the last
+// segment of its url; the name itself is not found.
+func TestFHIRQuestionnaireID(t *testing.T) {
+	t.Parallel()
+	eng, err := triage.Load(fstest.MapFS{"r.yaml": {Data: []byte(strings.Replace(ruleFile("days > 2"), "name: broken", "name: back_pain", 1))}})
+	require.NoError(t, err)
+	srv := newTestServerFor(t, eng)
+
+	var q fhir.Questionnaire
+	res := callAs(t, srv, "GET", "/fhir/Questionnaire/back-pain", "", "", &q)
+	require.Equal(t, http.StatusOK, res.StatusCode, "the id R4 accepts")
+	assert.Equal(t, "back-pain", q.ID)
+	assert.Equal(t, testBase+"/fhir/Questionnaire/back-pain", q.URL, "the canonical url is where it is served")
+
+	var raw map[string]json.RawMessage
+	res = callAs(t, srv, "GET", "/fhir/Questionnaire/back_pain", "", "", &raw)
+	require.Equal(t, http.StatusNotFound, res.StatusCode, "the name is not an R4 id")
+	assert.Contains(t, outcomeOf(t, raw), `this service serves "back-pain"`)
+}
