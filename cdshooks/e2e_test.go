@@ -99,3 +99,40 @@ func mustRead(t *testing.T, path string) string {
 	require.NoError(t, err)
 	return string(data)
 }
+
+// TestAdaptiveResponse: a response completed through $next-question names
+// its contained Questionnaire ("#questionnaire"), derived from the form; a
+// client that prefetches it gets the same card as for the plain response.
+// One whose contained Questionnaire comes from another form is refused.
+func TestAdaptiveResponse(t *testing.T) {
+	s, form, _ := realService(t)
+	a := triage.Answers{"fever": false, "numb": []string{}, "pain_days": 3, "pops": false}
+	qr, err := form.Response(a)
+	require.NoError(t, err)
+	qr.Subject = &fhir.Reference{Reference: "Patient/" + patientID}
+	done, err := form.NextQuestion(t.Context(), qr)
+	require.NoError(t, err)
+	require.Equal(t, "completed", done.Status)
+	require.Equal(t, "#questionnaire", done.Questionnaire)
+
+	var m map[string]any
+	data, err := json.Marshal(done)
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(data, &m))
+	w := post(t, s, hookBody(t, bundle(m)))
+	require.Equal(t, 200, w.Code, "%s", w.Body)
+	var adaptive, plain Response
+	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &adaptive))
+	w = post(t, s, hookBody(t, bundle(qrJSON(t, form, a))))
+	require.Equal(t, 200, w.Code, "%s", w.Body)
+	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &plain))
+	require.Len(t, adaptive.Cards, 1)
+	require.Len(t, plain.Cards, 1)
+	assert.Equal(t, plain.Cards[0].Summary, adaptive.Cards[0].Summary)
+	assert.Equal(t, plain.Cards[0].Indicator, adaptive.Cards[0].Indicator)
+
+	m["contained"].([]any)[0].(map[string]any)["derivedFrom"] = []any{"https://elsewhere.example.org/Questionnaire/x|1"}
+	w = post(t, s, hookBody(t, bundle(m)))
+	require.Equal(t, 400, w.Code, "a contained Questionnaire of another form is another form")
+	assert.Contains(t, errorOf(t, w), "not derived from this form")
+}

@@ -109,13 +109,16 @@ func prefetched(prefetch map[string]json.RawMessage) (json.RawMessage, error) {
 
 // readAnswers reads a prefetched QuestionnaireResponse into answers for f,
 // refusing one written for another questionnaire or about someone other
-// than the patient in view.
+// than the patient in view. A response completed through $next-question,
+// which names a contained Questionnaire derived from f, is read too.
 func readAnswers(f formView, parse func([]byte) (*fhir.QuestionnaireResponse, error), raw []byte, p patient) (triage.Answers, error) {
 	qr, err := parse(raw)
 	if err != nil {
 		return nil, badRequest("invalid_response", "the patient's QuestionnaireResponse cannot be read: %v", err)
 	}
-	if want := f.Canonical(); qr.Questionnaire != want {
+	// "#id" names a contained Questionnaire, as a response completed
+	// through $next-question does; Answers checks it is derived from f.
+	if want := f.Canonical(); qr.Questionnaire != want && !strings.HasPrefix(qr.Questionnaire, "#") {
 		return nil, badRequest("other_questionnaire", "the patient's QuestionnaireResponse answers the questionnaire %q, but this service triages %q", qr.Questionnaire, want)
 	}
 	if err := p.check(qr.Subject); err != nil {

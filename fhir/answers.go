@@ -15,9 +15,14 @@ import (
 // responseStatuses are R4's QuestionnaireResponse statuses.
 var responseStatuses = []string{"in-progress", "completed", "amended", "entered-in-error", "stopped"}
 
-// Answers reads a QuestionnaireResponse into answers. Every problem is a
-// triage.AnswerErrors whose entries name the linkId: a response to another
-// questionnaire (or version), a status of entered-in-error, an unknown
+// Answers reads a QuestionnaireResponse into answers. The response names
+// its questionnaire as NextQuestion accepts it: Canonical itself, or "#id"
+// for a contained Questionnaire derived from this form (derivedFrom or
+// url|version equal to Canonical), as a $next-question response does, so a
+// response completed through NextQuestion reads like any other. Every
+// problem is a triage.AnswerErrors whose entries name the linkId: a
+// response to another questionnaire (or version), a status of
+// entered-in-error, an unknown
 // linkId, an answer to a display item, a question answered twice or with
 // several answers where it takes one, a value of the wrong type, and
 // whatever the engine refuses (CheckAnswer). An item with no answer is
@@ -26,9 +31,8 @@ func (f *Form) Answers(qr *QuestionnaireResponse) (triage.Answers, error) {
 	if qr == nil {
 		return nil, responseError("no QuestionnaireResponse was given")
 	}
-	if qr.Questionnaire != f.Canonical() {
-		return nil, responseError(fmt.Sprintf(
-			"the response is to questionnaire %q, but this form is %q (url|version)", qr.Questionnaire, f.Canonical()))
+	if _, err := f.adaptiveQuestionnaire(qr); err != nil {
+		return nil, err
 	}
 	a, _, err := f.readItems(qr)
 	return a, err

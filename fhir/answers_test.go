@@ -38,6 +38,12 @@ func TestAnswersErrors(t *testing.T) {
 			"", `"https://example.org/fhir/Questionnaire/other|1", but this form is "https://example.org/fhir/Questionnaire/askif-mappings|0.1.0"`},
 		{"other version", "answers to another version may mean something else",
 			fhir.QuestionnaireResponse{Questionnaire: f.URL() + "|0.0.9", Status: "completed"}, "", "url|version"},
+		{"contained questionnaire of another form", "a contained Questionnaire not derived from this form is another form",
+			fhir.QuestionnaireResponse{Questionnaire: "#q", Status: "completed", Contained: []fhir.Resource{{Questionnaire: &fhir.Questionnaire{
+				ResourceType: "Questionnaire", ID: "q", Status: "active", DerivedFrom: []string{"https://example.org/fhir/Questionnaire/other|1"}}}}},
+			"", "not derived from this form"},
+		{"missing contained questionnaire", "#id must name a contained Questionnaire",
+			fhir.QuestionnaireResponse{Questionnaire: "#q", Status: "completed"}, "", "contains no Questionnaire"},
 		{"entered in error", "a response entered by mistake must never be triaged",
 			fhir.QuestionnaireResponse{Status: "entered-in-error", Item: []fhir.AnswerItem{item("b1", yes)}}, "", "entered-in-error"},
 		{"unknown status", "only R4's statuses are accepted",

@@ -205,6 +205,16 @@ func TestFHIRNextQuestionWalk(t *testing.T) {
 	require.NotNil(t, verdict, "a completed response carries its verdict")
 	assert.Equal(t, "success", verdict.Status)
 	assert.Equal(t, "self_care", outcomeCode(verdict), "no red flag: self-care")
+
+	// The completed response, as a client stores it, is read by $triage
+	// like any other: the same verdict.
+	body, err := json.Marshal(qr)
+	require.NoError(t, err)
+	var g fhir.GuidanceResponse
+	res := callAs(t, srv, "POST", "/fhir/QuestionnaireResponse/$triage", "application/fhir+json", string(body), &g)
+	require.Equal(t, http.StatusOK, res.StatusCode, "a response completed through $next-question is triaged")
+	assert.Equal(t, "GuidanceResponse", g.ResourceType)
+	assert.Equal(t, "self_care", outcomeCode(&g), "the same verdict as the one attached")
 }
 
 // outcomeCode is the outcome a GuidanceResponse carries in its extension.
