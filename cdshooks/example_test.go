@@ -87,7 +87,7 @@ func ehrToken(key *ecdsa.PrivateKey, aud string) string {
 	}
 	now := time.Now()
 	tok, err := jwt.Signed(sig).Claims(jwt.Claims{
-		Issuer: "https://ehr.example.org", Audience: jwt.Audience{aud}, ID: rand.Text(),
+		Issuer: "https://ehr.example.org", Subject: "ehr-client-id", Audience: jwt.Audience{aud}, ID: rand.Text(),
 		IssuedAt: jwt.NewNumericDate(now), Expiry: jwt.NewNumericDate(now.Add(5 * time.Minute)),
 	}).Serialize()
 	if err != nil {

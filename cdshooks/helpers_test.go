@@ -85,6 +85,7 @@ func (k keys) jwks(t testing.TB) []byte {
 func claims(jti string) jwt.Claims {
 	return jwt.Claims{
 		Issuer:   issuer,
+		Subject:  "ehr-client",
 		Audience: jwt.Audience{serviceURL},
 		Expiry:   jwt.NewNumericDate(t0.Add(5 * time.Minute)),
 		IssuedAt: jwt.NewNumericDate(t0),
