@@ -1,11 +1,8 @@
 package cdshooks
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"mime"
 	"net/http"
 	"regexp"
 	"time"
@@ -104,40 +101,6 @@ func (s *Service) respond(r *http.Request, f formView, req *Request) (*Response,
 		return nil, nil, &requestError{status: http.StatusInternalServerError, kind: "evaluation", msg: "the answers could not be evaluated; no verdict was made"}
 	}
 	return &Response{Cards: []Card{newCard(v, eng.Questions(), s.formURL)}}, v, nil
-}
-
-// decodeRequest reads and checks a hook call's body.
-func decodeRequest(w http.ResponseWriter, r *http.Request) (*Request, error) {
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || mt != "application/json" {
-			return nil, &requestError{status: http.StatusUnsupportedMediaType, kind: "content_type", msg: "send the hook call as application/json"}
-		}
-	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
-	var req Request
-	if err := dec.Decode(&req); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return nil, &requestError{status: http.StatusRequestEntityTooLarge, kind: "too_large", msg: fmt.Sprintf("the request is larger than %d bytes", maxBody)}
-		}
-		return nil, badRequest("malformed", "the request is not a CDS Hooks call in JSON: %v", err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, badRequest("malformed", "the request has data after its JSON object")
-	}
-	switch {
-	case req.Hook != hook:
-		return nil, badRequest("hook", "this service answers the %s hook, not %q", hook, req.Hook)
-	case req.HookInstance == "" || len(req.HookInstance) > 256:
-		return nil, badRequest("hook_instance", "hookInstance must be a UUID")
-	case req.Context == nil:
-		return nil, badRequest("context", "the request has no context")
-	}
-	if err := json.Unmarshal(req.Context["patientId"], &req.patientID); err != nil || req.patientID == "" {
-		return nil, badRequest("context", "context.patientId must be the patient's FHIR id")
-	}
-	return &req, nil
 }
 
 // fail answers with err's status and message, and logs only its kind.

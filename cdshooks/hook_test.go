@@ -40,6 +40,13 @@ func TestPrefetch(t *testing.T) {
 		{"QR with no subject", "answers that could be anyone's are not triaged for this patient", bundle(withSubject(bareQR(canonical), "")), "", 0, 400, "no subject"},
 		{"QR whose subject is another server's patient", "the same id on another FHIR server is another person", bundle(withSubject(bareQR(canonical), "https://other.example.org/fhir/Patient/"+patientID)), "", 0, 400, "not the patient in view"},
 		{"QR whose subject is absolute on the client's server", "an absolute reference to the patient in view is the same patient", bundle(withSubject(bareQR(canonical), "https://ehr.example.org/fhir/Patient/"+patientID)), "", 1, 200, ""},
+		{"transaction bundle", "the template is a search: only a searchset answers it", map[string]any{"resourceType": "Bundle", "type": "transaction", "entry": []any{map[string]any{"resource": bareQR(canonical)}}}, "", 0, 400, "want searchset"},
+		{"bundle without type", "Bundle.type is required", map[string]any{"resourceType": "Bundle", "entry": []any{map[string]any{"resource": bareQR(canonical)}}}, "", 0, 400, "no type"},
+		{"included resource", "search.mode include is not a result of the search", map[string]any{"resourceType": "Bundle", "type": "searchset", "entry": []any{map[string]any{"resource": bareQR(canonical), "search": map[string]any{"mode": "include"}}}}, "", 0, 200, ""},
+		{"entry without search", "search.mode absent counts as a match", map[string]any{"resourceType": "Bundle", "type": "searchset", "entry": []any{map[string]any{"resource": bareQR(canonical)}}}, "", 1, 200, ""},
+		{"unknown search mode", "R4's modes are match, include and outcome", map[string]any{"resourceType": "Bundle", "type": "searchset", "entry": []any{map[string]any{"resource": bareQR(canonical), "search": map[string]any{"mode": "maybe"}}}}, "", 0, 400, "search.mode must be"},
+		{"entry key in the wrong case", "ENTRY beside an empty entry must not hide a response", nil, `{"resourceType":"Bundle","type":"searchset","entry":[],"ENTRY":[{"resource":{"resourceType":"QuestionnaireResponse"}}]}`, 0, 400, `"ENTRY" is not a key of the Bundle`},
+		{"duplicate key in the bundle", "the later entry list would silently win", nil, `{"resourceType":"Bundle","type":"searchset","entry":[],"entry":[]}`, 0, 400, `"entry" appears twice`},
 		{"a Patient in the bundle", "not what was asked for", bundle(map[string]any{"resourceType": "Patient"}), "", 0, 400, `entry[0] is a "Patient"`},
 	}
 	eng := loadEngine(t)
@@ -106,7 +113,15 @@ func TestBadRequests(t *testing.T) {
 		{"no hookInstance", "required by the specification", without(t, valid, "hookInstance"), 400, "hookInstance"},
 		{"no patientId", "patient-view's context names the patient", strings.Replace(valid, `"patientId":"`+patientID+`"`, `"patientId":""`, 1), 400, "patientId"},
 		{"not JSON", "a clear error, not a card", "{", 400, "not a CDS Hooks call"},
-		{"data after the object", "one object only", valid + "{}", 400, "after its JSON object"},
+		{"data after the object", "one object only", valid + "{}", 400, "more after the JSON value"},
+		{"duplicate key", "with two prefetch keys the last would silently win", strings.Replace(valid, `{"context"`, `{"prefetch":{"questionnaireResponse":null},"prefetch":null,"context"`, 1), 400, `"prefetch" appears twice`},
+		{"key in the wrong case", "keys are case-sensitive; HOOK is not hook", strings.Replace(valid, `"hook":`, `"HOOK":`, 1), 400, `"HOOK" is not a key of the request`},
+		{"unknown key", "a key the service does not know could carry data it would drop", strings.Replace(valid, `{"context"`, `{"prefetchh":{},"context"`, 1), 400, `"prefetchh" is not a key`},
+		{"hookInstance not a UUID", "the specification makes it a UUID", strings.Replace(valid, "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea", "not-a-uuid", 1), 400, "hookInstance must be a UUID"},
+		{"no userId", "patient-view's context requires userId", strings.Replace(valid, `,"userId":"Practitioner/example"`, ``, 1), 400, "context.userId is required"},
+		{"unknown context key", "patient-view's context has userId, patientId and encounterId", strings.Replace(valid, `"userId":`, `"PatientId":"x","userId":`, 1), 400, `"PatientId" is not a key of context`},
+		{"unknown prefetch key", "only the prefetch the service asked for", strings.Replace(valid, `{"context"`, `{"prefetch":{"QuestionnaireResponse":null},"context"`, 1), 400, `"QuestionnaireResponse" is not a key of prefetch`},
+		{"hook not a string", "each key has its kind", strings.Replace(valid, `"hook":"patient-view"`, `"hook":["patient-view"]`, 1), 400, "hook must be a string"},
 		{"too large", "bounded body", `{"hook":"` + strings.Repeat("x", maxBody) + `"}`, 413, "larger than"},
 	}
 	for _, tt := range tests {
