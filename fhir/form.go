@@ -54,6 +54,9 @@ const (
 	outcomeExt    = redflagBase + "StructureDefinition/outcome"
 	outcomeSystem = redflagBase + "CodeSystem/outcome"
 	verdictExt    = redflagBase + "StructureDefinition/verdict"
+	// missingItemExt names a question a data-required verdict still
+	// needs, on a GuidanceResponse.dataRequirement.
+	missingItemExt = redflagBase + "StructureDefinition/missing-item"
 	// noticeLinkID is the display item that carries triage.Disclaimer;
 	// question ids start with a letter, so it cannot clash with one.
 	noticeLinkID = "_notice"

@@ -134,7 +134,7 @@ func TestNextQuestionSkip(t *testing.T) {
 	require.NotNil(t, g)
 	assert.Equal(t, "data-required", g.Status)
 	require.Len(t, g.DataRequirement, 1)
-	assert.Equal(t, "fever", g.DataRequirement[0].CodeFilter[0].Code[0].Code)
+	assert.Equal(t, "fever", g.DataRequirement[0].Extension[0].Value.Coding.Code)
 	golden(t, "next-question-skipped.json", last)
 }
 

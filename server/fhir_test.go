@@ -119,7 +119,7 @@ func TestFHIRTriage(t *testing.T) {
 			assert.Equal(t, "GuidanceResponse", g.ResourceType)
 			assert.Equal(t, tt.status, g.Status, tt.reason)
 			assert.Equal(t, tt.outcome, outcomeCode(&g), tt.reason)
-			assert.Equal(t, questionnURL+"|1.1.0", g.ModuleURI)
+			assert.Equal(t, questionnURL+"|1.1.0", g.ModuleCanonical)
 			assert.NotEmpty(t, g.OccurrenceDateTime, "the service dates its guidance")
 			var notes []string
 			for _, n := range g.Note {
