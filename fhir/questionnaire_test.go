@@ -122,3 +122,37 @@ func must[T any](v T, err error) T {
 	}
 	return v
 }
+
+// TestFHIRPathIsBoolean: SDC requires an enableWhenExpression to return a
+// boolean; a renderer may treat an empty result as an error. Every
+// exported expression is "X ~ true": true only when X is true, false when
+// X is false or empty (an unanswered question), so the item stays disabled
+// exactly while the ask_if is undecided or false.
+func TestFHIRPathIsBoolean(t *testing.T) {
+	item := func(id string) string { return "%resource.repeat(item).where(linkId='" + id + "')" }
+	want := map[string]struct{ expr, reason string }{
+		"p_mixed": {"(" + item("b1") + ".answer.value and (" + item("b2") + ".answer.value or (" + item("n1") + ".answer.value > 7))) ~ true",
+			"&& and || mixed: the whole is made boolean, not each part"},
+		"p_not_and": {"(" + item("b1") + ".answer.value and " + item("b2") + ".answer.value).not() ~ true",
+			".not() of an empty collection is empty, so it too needs ~ true"},
+		"p_list": {"(" + item("c1") + ".answer.value.code in ('left' | 'both')) ~ true",
+			"in with an empty left side is empty; in binds looser than ~, so it stays in parentheses"},
+	}
+	n := 0
+	for _, it := range askifForm(t).Questionnaire().Item {
+		for _, x := range it.Extension {
+			if x.Value.Expression == nil {
+				continue
+			}
+			n++
+			got := x.Value.Expression.Expression
+			assert.True(t, strings.HasSuffix(got, " ~ true"), "%s: %s does not always return a boolean", it.LinkID, got)
+			if w, ok := want[it.LinkID]; ok {
+				assert.Equal(t, w.expr, got, w.reason)
+				delete(want, it.LinkID)
+			}
+		}
+	}
+	assert.Equal(t, 5, n, "the test rule set exports five FHIRPath conditions")
+	assert.Empty(t, want, "items expected to carry FHIRPath")
+}
