@@ -1,8 +1,10 @@
 package fhir_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -113,4 +115,28 @@ func TestAnswersValues(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, triage.Answers{"b1": true, "n1": int64(4), "x1": json.Number("37.50"), "c1": "left", "m1": []string{}}, a,
 		"b2, present with no answer, is unanswered; the decimal keeps its text; none of these is []")
+}
+
+// TestDecimalComparedAsFloat64 pins what docs/fhir.md says of valueDecimal:
+// the text is kept exactly, and the engine compares the nearest float64, so
+// 37.50000000000000000001 is not above 37.5 (f_gt, asked when x1 > 37.5,
+// is not needed) while 37.6 is.
+func TestDecimalComparedAsFloat64(t *testing.T) {
+	f := askifForm(t)
+	for _, tc := range []struct {
+		text, reason string
+		asked        bool
+	}{
+		{"37.50000000000000000001", "the nearest float64 is 37.5, which is not above 37.5", false},
+		{"37.6", "clearly above 37.5", true},
+	} {
+		d := json.Number(tc.text)
+		a, err := f.Answers(&fhir.QuestionnaireResponse{Questionnaire: f.Canonical(), Status: "completed",
+			Item: []fhir.AnswerItem{{LinkID: "x1", Answer: []fhir.Answer{{Value: fhir.Value{Decimal: &d}}}}}})
+		require.NoError(t, err)
+		assert.Equal(t, json.Number(tc.text), a["x1"], "the text is kept exactly")
+		v, err := f.Engine().Evaluate(context.Background(), a)
+		require.NoError(t, err)
+		assert.Equal(t, tc.asked, slices.Contains(v.Missing, "f_gt"), tc.reason)
+	}
 }

@@ -75,7 +75,7 @@ func New(eng *triage.Engine, opts Options) (*Form, error) {
 		return nil, errors.New("fhir: New needs an engine")
 	}
 	base, err := url.Parse(opts.BaseURL)
-	if err != nil || !base.IsAbs() || base.Host == "" || base.RawQuery != "" || base.Fragment != "" {
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" || base.RawQuery != "" || base.Fragment != "" {
 		return nil, fmt.Errorf("fhir: BaseURL %q must be an absolute http(s) URL without query or fragment", opts.BaseURL)
 	}
 	f := &Form{

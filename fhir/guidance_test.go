@@ -154,9 +154,21 @@ rules:
 // TestNewOptions checks that a bad base URL is refused.
 func TestNewOptions(t *testing.T) {
 	eng := defaultForm(t).Engine()
-	for _, u := range []string{"", "example.org/fhir", "https://example.org/fhir?x=1", "/fhir"} {
+	for _, tt := range []struct{ url, reason string }{
+		{"", "a canonical needs a base"},
+		{"example.org/fhir", "not absolute"},
+		{"https://example.org/fhir?x=1", "a query would end up inside every canonical"},
+		{"/fhir", "a path alone"},
+		{"ftp://example.org/fhir", "FHIR canonicals here are http or https URLs"},
+		{"urn:example:fhir", "a URN has no host to serve the Questionnaire from"},
+		{"javascript://example.org/x", "a scheme that a browser would run, linked from a card"},
+	} {
+		_, err := fhir.New(eng, fhir.Options{BaseURL: tt.url})
+		assert.Error(t, err, tt.reason)
+	}
+	for _, u := range []string{"http://localhost:8080/fhir", "HTTPS://example.org/fhir/"} {
 		_, err := fhir.New(eng, fhir.Options{BaseURL: u})
-		assert.Error(t, err, u)
+		assert.NoError(t, err, "%s: http and https, in any case, are accepted", u)
 	}
 	_, err := fhir.New(nil, fhir.Options{BaseURL: baseURL})
 	assert.Error(t, err)
