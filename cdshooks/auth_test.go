@@ -177,7 +177,7 @@ func TestNewRefuses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			opts := Options{Form: func() *fhir.Form { return nil }, ServicesURL: servicesURL, Issuers: map[string][]byte{issuer: k.jwks(t)}}
+			opts := Options{Form: func() (*fhir.Form, error) { return nil, nil }, ServicesURL: servicesURL, Issuers: map[string][]byte{issuer: k.jwks(t)}}
 			tt.change(&opts)
 			_, err := New(opts)
 			require.Error(t, err, tt.reason)

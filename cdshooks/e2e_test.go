@@ -17,7 +17,7 @@ func realService(t *testing.T) (*Service, *fhir.Form, *syncBuffer) {
 	t.Helper()
 	form, err := fhir.New(loadEngine(t), fhir.Options{BaseURL: "https://cds.example.org/fhir"})
 	require.NoError(t, err)
-	s, logs := testService(t, nil, func(o *Options) { o.Form = func() *fhir.Form { return form } })
+	s, logs := testService(t, nil, func(o *Options) { o.Form = func() (*fhir.Form, error) { return form, nil } })
 	return s, form, logs
 }
 

@@ -35,7 +35,7 @@ func ExampleNew() {
 	}
 	ehrKey, jwks := clientKey() // in production: os.ReadFile("ehr-jwks.json")
 	svc, err := cdshooks.New(cdshooks.Options{
-		Form:        func() *fhir.Form { return form },
+		Form:        func() (*fhir.Form, error) { return form, nil },
 		ServicesURL: "https://cds.example.org/cds-services",
 		FormURL:     "https://cds.example.org/form",
 		Issuers:     map[string][]byte{"https://ehr.example.org": jwks},

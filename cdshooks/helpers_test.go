@@ -139,7 +139,7 @@ func testService(t testing.TB, form formView, change func(*Options)) (*Service, 
 	t.Helper()
 	logs := &syncBuffer{}
 	opts := Options{
-		Form:        func() *fhir.Form { return nil },
+		Form:        func() (*fhir.Form, error) { return nil, nil },
 		ServicesURL: servicesURL,
 		FormURL:     formURL,
 		Issuers:     map[string][]byte{issuer: clientKeys(t).jwks(t)},
@@ -152,7 +152,7 @@ func testService(t testing.TB, form formView, change func(*Options)) (*Service, 
 	s, err := New(opts)
 	require.NoError(t, err)
 	if form != nil {
-		s.form = func() formView { return form }
+		s.form = func() (formView, error) { return form, nil }
 		s.parse = fakeParse
 	}
 	return s, logs

@@ -23,9 +23,8 @@ func (s *Service) discovery(w http.ResponseWriter, r *http.Request) {
 	if !s.authenticate(w, r, s.servicesURL) {
 		return
 	}
-	f := s.form()
-	if f == nil {
-		writeError(w, http.StatusServiceUnavailable, "no rule set is loaded yet")
+	f, ok := s.formOrFail(w)
+	if !ok {
 		return
 	}
 	writeJSON(w, http.StatusOK, Discovery{Services: []ServiceInfo{s.info(f)}})
@@ -44,6 +43,23 @@ func (s *Service) info(f formView) ServiceInfo {
 	}
 }
 
+// formOrFail returns the form in service, or answers why there is none:
+// 503 while no rule set is loaded, 500 when the rule set in service cannot
+// be expressed in FHIR (retrying will not help until it is changed).
+func (s *Service) formOrFail(w http.ResponseWriter) (formView, bool) {
+	f, err := s.form()
+	switch {
+	case f != nil:
+		return f, true
+	case err != nil:
+		s.log.Error("cds hooks: the rule set in service has no FHIR form", "service", s.id, "err", err)
+		writeError(w, http.StatusInternalServerError, "the rule set in service cannot be expressed as a FHIR Questionnaire, so this CDS service cannot read the patient's answers: "+err.Error())
+	default:
+		writeError(w, http.StatusServiceUnavailable, "no rule set is loaded yet")
+	}
+	return nil, false
+}
+
 // call answers POST /cds-services/{id}.
 func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 	start := s.now()
@@ -55,9 +71,8 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no CDS service %q here; this server offers %q", id, s.id))
 		return
 	}
-	f := s.form()
-	if f == nil {
-		writeError(w, http.StatusServiceUnavailable, "no rule set is loaded yet")
+	f, ok := s.formOrFail(w)
+	if !ok {
 		return
 	}
 	req, err := decodeRequest(w, r)

@@ -2,6 +2,7 @@ package cdshooks
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/redflagkit/redflag/fhir"
 	"github.com/redflagkit/redflag/triage"
 )
 
@@ -152,6 +154,30 @@ func TestRoutes(t *testing.T) {
 	w = post(t, none, hookBody(t, nil))
 	assert.Equal(t, 503, w.Code, "no rule set loaded (the Form func returns nil)")
 	assert.Contains(t, errorOf(t, w), "no rule set")
+
+	// A rule set is loaded but has no FHIR form: say so, not "no rule set".
+	noForm, _ := testService(t, nil, func(o *Options) {
+		o.Form = func() (*fhir.Form, error) {
+			return nil, errors.New("r.yaml:7:5: more: the ask_if cannot be exported to FHIR")
+		}
+	})
+	w = post(t, noForm, hookBody(t, nil))
+	assert.Equal(t, 500, w.Code, "retrying will not help until the rule set changes")
+	msg := errorOf(t, w)
+	assert.Contains(t, msg, "cannot be expressed as a FHIR Questionnaire")
+	assert.Contains(t, msg, "r.yaml:7:5", "the operator learns where")
+	assert.NotContains(t, msg, "no rule set")
+	r = httptest.NewRequest(http.MethodGet, "/cds-services", nil)
+	r.Header.Set("Authorization", "Bearer "+sign(t, jose.ES384, clientKeys(t).es, "es", withAud(claims(newUUID()), servicesURL)))
+	w = httptest.NewRecorder()
+	noForm.ServeHTTP(w, r)
+	assert.Equal(t, 500, w.Code, "discovery says the same")
+	assert.Contains(t, errorOf(t, w), "cannot be expressed")
+}
+
+func withAud(c jwt.Claims, aud string) jwt.Claims {
+	c.Audience = jwt.Audience{aud}
+	return c
 }
 
 func postWithPath(t *testing.T, s http.Handler, path, auth string) *httptest.ResponseRecorder {
@@ -186,7 +212,7 @@ func TestLogsCarryNoHealthData(t *testing.T) {
 	require.Equal(t, 200, w.Code, "%s", w.Body)
 	// and a failure whose message quotes an answer
 	bad := &fakeForm{eng: eng, canonical: canonical, answers: triage.Answers{"pain_days": -31337}}
-	s.form = func() formView { return bad }
+	s.form = func() (formView, error) { return bad, nil }
 	w = post(t, s, hookBody(t, bareQR(canonical)))
 	require.Equal(t, 400, w.Code)
 	require.Contains(t, errorOf(t, w), "-31337", "the client is told which answer")
