@@ -203,8 +203,9 @@ func (v *verifier) key(tok *jwt.JSONWebToken) (*jose.JSONWebKey, error) {
 	return &k, nil
 }
 
-// checkClaims checks the verified claims: issuer, audience, times and a
-// jti never seen before.
+// checkClaims checks the verified claims: a sub (the client_id), an aud
+// that is this endpoint and only it, the times, and a jti never seen
+// before.
 func (v *verifier) checkClaims(c jwt.Claims, aud string) error {
 	now := v.now()
 	switch {
@@ -214,6 +215,13 @@ func (v *verifier) checkClaims(c jwt.Claims, aud string) error {
 		return refuse("the token has no iat")
 	case c.ID == "":
 		return refuse("the token has no jti")
+	case c.Subject == "":
+		return refuse("the token has no sub; the specification requires the client's client_id there")
+	case len(c.Audience) > 1:
+		// RFC 7519 allows aud as a string or an array: a one-entry array
+		// is accepted like the string. A token meant for other services
+		// too could be replayed to each of them, so it is refused.
+		return refuse("the token's aud names %d audiences; it must name this endpoint, %s, alone", len(c.Audience), aud)
 	}
 	err := c.ValidateWithLeeway(jwt.Expected{AnyAudience: jwt.Audience{aud}, Time: now}, leeway)
 	switch {

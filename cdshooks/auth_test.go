@@ -58,6 +58,13 @@ func TestAuthentication(t *testing.T) {
 		{"key not in JWKS", "a kid the issuer's JWKS does not hold", "Bearer " + sign(t, jose.ES384, other, "stranger", claims(newUUID())), 401, `has no key "stranger"`},
 		{"wrong aud", "a token for another service must not open this one", "Bearer " + sign(t, jose.ES384, k.es, "es", with(func(c *jwt.Claims) { c.Audience = jwt.Audience{servicesURL + "/other"} })), 401, "aud does not name this endpoint"},
 		{"discovery aud on the service", "aud names the discovery endpoint, not this service", "Bearer " + sign(t, jose.ES384, k.es, "es", with(func(c *jwt.Claims) { c.Audience = jwt.Audience{servicesURL} })), 401, "aud does not name"},
+		{"aud with another service too", "a token for several services could be replayed to each of them", "Bearer " + sign(t, jose.ES384, k.es, "es", with(func(c *jwt.Claims) {
+			c.Audience = jwt.Audience{"https://evil.example.org/cds-services/x", serviceURL}
+		})), 401, "aud names 2 audiences"},
+		{"aud as a one-entry array", "RFC 7519 allows an array; one entry equal to the endpoint is the endpoint", "Bearer " + sign(t, jose.ES384, k.es, "es", map[string]any{
+			"iss": issuer, "sub": "ehr-client", "aud": []string{serviceURL}, "exp": t0.Add(time.Minute).Unix(), "iat": t0.Unix(), "jti": newUUID()}), 200, ""},
+		{"no aud", "a token for no one in particular is for no one", "Bearer " + sign(t, jose.ES384, k.es, "es", with(func(c *jwt.Claims) { c.Audience = nil })), 401, "aud does not name"},
+		{"missing sub", "the specification requires sub, the client's client_id", "Bearer " + sign(t, jose.ES384, k.es, "es", with(func(c *jwt.Claims) { c.Subject = "" })), 401, "no sub"},
 		{"expired", "exp a minute ago, beyond the 30-second leeway", "Bearer " + sign(t, jose.ES384, k.es, "es", with(func(c *jwt.Claims) { c.Expiry = jwt.NewNumericDate(t0.Add(-time.Minute)) })), 401, "expired"},
 		{"within leeway", "exp 10 seconds ago is within the leeway for clock skew", "Bearer " + sign(t, jose.ES384, k.es, "es", with(func(c *jwt.Claims) { c.Expiry = jwt.NewNumericDate(t0.Add(-10 * time.Second)) })), 200, ""},
 		{"missing exp", "a token without exp would never expire", "Bearer " + sign(t, jose.ES384, k.es, "es", with(func(c *jwt.Claims) { c.Expiry = nil })), 401, "no exp"},
@@ -170,7 +177,7 @@ func TestNewRefuses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			opts := Options{Form: func() *fhir.Form { return nil }, ServicesURL: servicesURL, Issuers: map[string][]byte{issuer: k.jwks(t)}}
+			opts := Options{Form: func() (*fhir.Form, error) { return nil, nil }, ServicesURL: servicesURL, Issuers: map[string][]byte{issuer: k.jwks(t)}}
 			tt.change(&opts)
 			_, err := New(opts)
 			require.Error(t, err, tt.reason)

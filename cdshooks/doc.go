@@ -19,8 +19,9 @@
 // Every request must carry a bearer JWT signed by a trusted client, checked
 // as the specification's "Trusting CDS Clients" section describes: the
 // signature against the issuer's configured JSON Web Key Set (no network
-// fetches), an allow-listed issuer, aud naming the endpoint called, exp, iat,
-// and a jti that is never accepted twice. Anything else is refused with 401,
+// fetches), an allow-listed issuer, a sub (the client_id), aud naming the
+// endpoint called and nothing else, exp, iat, and a jti that is never
+// accepted twice. Anything else is refused with 401,
 // unless Options.Insecure, a switch for development only, lets requests
 // without a token through.
 //

@@ -17,11 +17,12 @@ func realService(t *testing.T) (*Service, *fhir.Form, *syncBuffer) {
 	t.Helper()
 	form, err := fhir.New(loadEngine(t), fhir.Options{BaseURL: "https://cds.example.org/fhir"})
 	require.NoError(t, err)
-	s, logs := testService(t, nil, func(o *Options) { o.Form = func() *fhir.Form { return form } })
+	s, logs := testService(t, nil, func(o *Options) { o.Form = func() (*fhir.Form, error) { return form, nil } })
 	return s, form, logs
 }
 
-// qrJSON is answers written as a QuestionnaireResponse by the form itself.
+// qrJSON is answers written as a QuestionnaireResponse by the form itself,
+// about the patient in view.
 func qrJSON(t *testing.T, form *fhir.Form, a triage.Answers) map[string]any {
 	t.Helper()
 	qr, err := form.Response(a)
@@ -30,7 +31,7 @@ func qrJSON(t *testing.T, form *fhir.Form, a triage.Answers) map[string]any {
 	require.NoError(t, err)
 	var m map[string]any
 	require.NoError(t, json.Unmarshal(data, &m))
-	return m
+	return withSubject(m, "Patient/"+patientID)
 }
 
 // Each outcome, end to end: answers written as an R4 QuestionnaireResponse,
@@ -97,4 +98,41 @@ func mustRead(t *testing.T, path string) string {
 	data, err := os.ReadFile(path)
 	require.NoError(t, err)
 	return string(data)
+}
+
+// TestAdaptiveResponse: a response completed through $next-question names
+// its contained Questionnaire ("#questionnaire"), derived from the form; a
+// client that prefetches it gets the same card as for the plain response.
+// One whose contained Questionnaire comes from another form is refused.
+func TestAdaptiveResponse(t *testing.T) {
+	s, form, _ := realService(t)
+	a := triage.Answers{"fever": false, "numb": []string{}, "pain_days": 3, "pops": false}
+	qr, err := form.Response(a)
+	require.NoError(t, err)
+	qr.Subject = &fhir.Reference{Reference: "Patient/" + patientID}
+	done, err := form.NextQuestion(t.Context(), qr)
+	require.NoError(t, err)
+	require.Equal(t, "completed", done.Status)
+	require.Equal(t, "#questionnaire", done.Questionnaire)
+
+	var m map[string]any
+	data, err := json.Marshal(done)
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(data, &m))
+	w := post(t, s, hookBody(t, bundle(m)))
+	require.Equal(t, 200, w.Code, "%s", w.Body)
+	var adaptive, plain Response
+	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &adaptive))
+	w = post(t, s, hookBody(t, bundle(qrJSON(t, form, a))))
+	require.Equal(t, 200, w.Code, "%s", w.Body)
+	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &plain))
+	require.Len(t, adaptive.Cards, 1)
+	require.Len(t, plain.Cards, 1)
+	assert.Equal(t, plain.Cards[0].Summary, adaptive.Cards[0].Summary)
+	assert.Equal(t, plain.Cards[0].Indicator, adaptive.Cards[0].Indicator)
+
+	m["contained"].([]any)[0].(map[string]any)["derivedFrom"] = []any{"https://elsewhere.example.org/Questionnaire/x|1"}
+	w = post(t, s, hookBody(t, bundle(m)))
+	require.Equal(t, 400, w.Code, "a contained Questionnaire of another form is another form")
+	assert.Contains(t, errorOf(t, w), "not derived from this form")
 }

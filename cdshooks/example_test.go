@@ -35,7 +35,7 @@ func ExampleNew() {
 	}
 	ehrKey, jwks := clientKey() // in production: os.ReadFile("ehr-jwks.json")
 	svc, err := cdshooks.New(cdshooks.Options{
-		Form:        func() *fhir.Form { return form },
+		Form:        func() (*fhir.Form, error) { return form, nil },
 		ServicesURL: "https://cds.example.org/cds-services",
 		FormURL:     "https://cds.example.org/form",
 		Issuers:     map[string][]byte{"https://ehr.example.org": jwks},
@@ -87,7 +87,7 @@ func ehrToken(key *ecdsa.PrivateKey, aud string) string {
 	}
 	now := time.Now()
 	tok, err := jwt.Signed(sig).Claims(jwt.Claims{
-		Issuer: "https://ehr.example.org", Audience: jwt.Audience{aud}, ID: rand.Text(),
+		Issuer: "https://ehr.example.org", Subject: "ehr-client-id", Audience: jwt.Audience{aud}, ID: rand.Text(),
 		IssuedAt: jwt.NewNumericDate(now), Expiry: jwt.NewNumericDate(now.Add(5 * time.Minute)),
 	}).Serialize()
 	if err != nil {

@@ -30,8 +30,10 @@ func FuzzHookCall(f *testing.F) {
 	f.Add(hookBody(f, bundle()))
 	f.Add([]byte(`{"hook":"patient-view","hookInstance":"x","context":{"patientId":"p"},"prefetch":{"questionnaireResponse":{"resourceType":"Bundle","entry":[{"resource":null}]}}}`))
 	f.Add([]byte(`{"hook":"patient-view","context":null}`))
+	f.Add([]byte(`{"hook":"patient-view","hookInstance":"d1577c69-dfbe-44ad-ba6d-3e05e953b2ea","context":{"userId":"u","patientId":"p"},"prefetch":{"questionnaireResponse":{"resourceType":"Bundle","type":"searchset","entry":[],"ENTRY":[{"resource":{"resourceType":"QuestionnaireResponse"}}]}}}`))
+	f.Add([]byte(`{"hook":"patient-view","hook":"x","context":{"userId":"u","patientId":"p"},"prefetch":{"questionnaireResponse":{"resourceType":"Bundle","type":"searchset","entry":[{"search":{"mode":"include"},"resource":{}}]}}}`))
 	f.Add([]byte(`[]`))
-	s, _ := testService(f, nil, func(o *Options) { o.Form = func() *fhir.Form { return form } })
+	s, _ := testService(f, nil, func(o *Options) { o.Form = func() (*fhir.Form, error) { return form, nil } })
 	token := "Bearer " + sign(f, jose.ES384, clientKeys(f).es, "es", claims("fuzz"))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		s.verifier.seen = newReplayCache(maxRemembered) // the one token, every time

@@ -85,6 +85,7 @@ func (k keys) jwks(t testing.TB) []byte {
 func claims(jti string) jwt.Claims {
 	return jwt.Claims{
 		Issuer:   issuer,
+		Subject:  "ehr-client",
 		Audience: jwt.Audience{serviceURL},
 		Expiry:   jwt.NewNumericDate(t0.Add(5 * time.Minute)),
 		IssuedAt: jwt.NewNumericDate(t0),
@@ -138,7 +139,7 @@ func testService(t testing.TB, form formView, change func(*Options)) (*Service, 
 	t.Helper()
 	logs := &syncBuffer{}
 	opts := Options{
-		Form:        func() *fhir.Form { return nil },
+		Form:        func() (*fhir.Form, error) { return nil, nil },
 		ServicesURL: servicesURL,
 		FormURL:     formURL,
 		Issuers:     map[string][]byte{issuer: clientKeys(t).jwks(t)},
@@ -151,7 +152,7 @@ func testService(t testing.TB, form formView, change func(*Options)) (*Service, 
 	s, err := New(opts)
 	require.NoError(t, err)
 	if form != nil {
-		s.form = func() formView { return form }
+		s.form = func() (formView, error) { return form, nil }
 		s.parse = fakeParse
 	}
 	return s, logs
@@ -178,6 +179,16 @@ func hookBody(t testing.TB, prefetch any) []byte {
 // bareQR is a QuestionnaireResponse to questionnaire q.
 func bareQR(q string) map[string]any {
 	return map[string]any{"resourceType": "QuestionnaireResponse", "questionnaire": q, "status": "completed", "subject": map[string]any{"reference": "Patient/" + patientID}}
+}
+
+// withSubject sets qr's subject reference, or removes the subject when
+// ref is empty.
+func withSubject(qr map[string]any, ref string) map[string]any {
+	delete(qr, "subject")
+	if ref != "" {
+		qr["subject"] = map[string]any{"reference": ref}
+	}
+	return qr
 }
 
 func bundle(entries ...any) map[string]any {

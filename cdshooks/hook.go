@@ -1,11 +1,8 @@
 package cdshooks
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"mime"
 	"net/http"
 	"regexp"
 	"time"
@@ -26,9 +23,8 @@ func (s *Service) discovery(w http.ResponseWriter, r *http.Request) {
 	if !s.authenticate(w, r, s.servicesURL) {
 		return
 	}
-	f := s.form()
-	if f == nil {
-		writeError(w, http.StatusServiceUnavailable, "no rule set is loaded yet")
+	f, ok := s.formOrFail(w)
+	if !ok {
 		return
 	}
 	writeJSON(w, http.StatusOK, Discovery{Services: []ServiceInfo{s.info(f)}})
@@ -47,6 +43,23 @@ func (s *Service) info(f formView) ServiceInfo {
 	}
 }
 
+// formOrFail returns the form in service, or answers why there is none:
+// 503 while no rule set is loaded, 500 when the rule set in service cannot
+// be expressed in FHIR (retrying will not help until it is changed).
+func (s *Service) formOrFail(w http.ResponseWriter) (formView, bool) {
+	f, err := s.form()
+	switch {
+	case f != nil:
+		return f, true
+	case err != nil:
+		s.log.Error("cds hooks: the rule set in service has no FHIR form", "service", s.id, "err", err)
+		writeError(w, http.StatusInternalServerError, "the rule set in service cannot be expressed as a FHIR Questionnaire, so this CDS service cannot read the patient's answers: "+err.Error())
+	default:
+		writeError(w, http.StatusServiceUnavailable, "no rule set is loaded yet")
+	}
+	return nil, false
+}
+
 // call answers POST /cds-services/{id}.
 func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 	start := s.now()
@@ -58,9 +71,8 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no CDS service %q here; this server offers %q", id, s.id))
 		return
 	}
-	f := s.form()
-	if f == nil {
-		writeError(w, http.StatusServiceUnavailable, "no rule set is loaded yet")
+	f, ok := s.formOrFail(w)
+	if !ok {
 		return
 	}
 	req, err := decodeRequest(w, r)
@@ -90,7 +102,7 @@ func (s *Service) respond(r *http.Request, f formView, req *Request) (*Response,
 	if err != nil || raw == nil {
 		return &Response{Cards: []Card{}}, nil, err
 	}
-	answers, err := readAnswers(f, s.parse, raw)
+	answers, err := readAnswers(f, s.parse, raw, patient{id: req.patientID, fhirServer: req.FHIRServer})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -104,41 +116,6 @@ func (s *Service) respond(r *http.Request, f formView, req *Request) (*Response,
 		return nil, nil, &requestError{status: http.StatusInternalServerError, kind: "evaluation", msg: "the answers could not be evaluated; no verdict was made"}
 	}
 	return &Response{Cards: []Card{newCard(v, eng.Questions(), s.formURL)}}, v, nil
-}
-
-// decodeRequest reads and checks a hook call's body.
-func decodeRequest(w http.ResponseWriter, r *http.Request) (*Request, error) {
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || mt != "application/json" {
-			return nil, &requestError{status: http.StatusUnsupportedMediaType, kind: "content_type", msg: "send the hook call as application/json"}
-		}
-	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
-	var req Request
-	if err := dec.Decode(&req); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return nil, &requestError{status: http.StatusRequestEntityTooLarge, kind: "too_large", msg: fmt.Sprintf("the request is larger than %d bytes", maxBody)}
-		}
-		return nil, badRequest("malformed", "the request is not a CDS Hooks call in JSON: %v", err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, badRequest("malformed", "the request has data after its JSON object")
-	}
-	switch {
-	case req.Hook != hook:
-		return nil, badRequest("hook", "this service answers the %s hook, not %q", hook, req.Hook)
-	case req.HookInstance == "" || len(req.HookInstance) > 256:
-		return nil, badRequest("hook_instance", "hookInstance must be a UUID")
-	case req.Context == nil:
-		return nil, badRequest("context", "the request has no context")
-	}
-	var patient string
-	if err := json.Unmarshal(req.Context["patientId"], &patient); err != nil || patient == "" {
-		return nil, badRequest("context", "context.patientId must be the patient's FHIR id")
-	}
-	return &req, nil
 }
 
 // fail answers with err's status and message, and logs only its kind.

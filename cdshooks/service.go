@@ -22,8 +22,10 @@ const DefaultID = "redflag-patient-view"
 type Options struct {
 	// Form returns the form in service now; it is called once per request,
 	// so that a hot reload can swap it. It is required. A nil *fhir.Form
-	// means no rule set is loaded, and requests get 503.
-	Form func() *fhir.Form
+	// with a nil error means no rule set is loaded yet, and requests get
+	// 503; with an error, a rule set is loaded but has no FHIR form (an
+	// ask_if R4 cannot express, say), and requests get 500 saying so.
+	Form func() (*fhir.Form, error)
 	// ID is the service's id, the {id} in /cds-services/{id}. Default
 	// DefaultID.
 	ID string
@@ -55,7 +57,7 @@ type Options struct {
 type Service struct {
 	id, servicesURL, formURL string
 	insecure                 bool
-	form                     func() formView
+	form                     func() (formView, error)
 	parse                    func([]byte) (*fhir.QuestionnaireResponse, error)
 	verifier                 *verifier
 	log                      *slog.Logger
@@ -73,11 +75,12 @@ func New(opts Options) (*Service, error) {
 	if opts.Form == nil {
 		return nil, errors.New("cdshooks: Options.Form is required")
 	}
-	s.form = func() formView {
-		if f := opts.Form(); f != nil {
-			return f
+	s.form = func() (formView, error) {
+		f, err := opts.Form()
+		if f == nil { // a nil *fhir.Form must not become a non-nil formView
+			return nil, err
 		}
-		return nil
+		return f, nil
 	}
 	if s.id == "" {
 		s.id = DefaultID

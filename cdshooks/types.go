@@ -45,6 +45,8 @@ type Request struct {
 	// Prefetch holds the prefetched FHIR data by prefetch key; a key the
 	// client could not fill is absent or null.
 	Prefetch map[string]json.RawMessage `json:"prefetch,omitempty"`
+
+	patientID string // context.patientId, once checked
 }
 
 // Response is the body the service answers a hook call with.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"reflect"
 	"regexp"
 	"slices"
 
@@ -15,9 +16,14 @@ import (
 // responseStatuses are R4's QuestionnaireResponse statuses.
 var responseStatuses = []string{"in-progress", "completed", "amended", "entered-in-error", "stopped"}
 
-// Answers reads a QuestionnaireResponse into answers. Every problem is a
-// triage.AnswerErrors whose entries name the linkId: a response to another
-// questionnaire (or version), a status of entered-in-error, an unknown
+// Answers reads a QuestionnaireResponse into answers. The response names
+// its questionnaire as NextQuestion accepts it: Canonical itself, or "#id"
+// for a contained Questionnaire derived from this form (derivedFrom or
+// url|version equal to Canonical), as a $next-question response does, so a
+// response completed through NextQuestion reads like any other. Every
+// problem is a triage.AnswerErrors whose entries name the linkId: a
+// response to another questionnaire (or version), a status of
+// entered-in-error, an unknown
 // linkId, an answer to a display item, a question answered twice or with
 // several answers where it takes one, a value of the wrong type, and
 // whatever the engine refuses (CheckAnswer). An item with no answer is
@@ -26,9 +32,8 @@ func (f *Form) Answers(qr *QuestionnaireResponse) (triage.Answers, error) {
 	if qr == nil {
 		return nil, responseError("no QuestionnaireResponse was given")
 	}
-	if qr.Questionnaire != f.Canonical() {
-		return nil, responseError(fmt.Sprintf(
-			"the response is to questionnaire %q, but this form is %q (url|version)", qr.Questionnaire, f.Canonical()))
+	if _, err := f.adaptiveQuestionnaire(qr); err != nil {
+		return nil, err
 	}
 	a, _, err := f.readItems(qr)
 	return a, err
@@ -192,7 +197,9 @@ func (r *reader) multi(q triage.Question, answers []Answer) {
 // Response writes answers as a QuestionnaireResponse to this Form's
 // Questionnaire (the inverse of Answers), with status completed and the
 // answered questions in questionnaire order. Invalid answers are a
-// triage.AnswerErrors, as from Evaluate.
+// triage.AnswerErrors, as from Evaluate, and so are answers R4 cannot carry
+// (an integer beyond 32 bits). Every Go integer kind the engine accepts,
+// uintptr included, is written as its value.
 func (f *Form) Response(a triage.Answers) (*QuestionnaireResponse, error) {
 	var errs triage.AnswerErrors
 	for id, v := range a {
@@ -201,10 +208,8 @@ func (f *Form) Response(a triage.Answers) (*QuestionnaireResponse, error) {
 			errs = append(errs, l...)
 		} else if err != nil {
 			return nil, err
-		} else if q := f.byID[id]; q.Type == triage.IntegerType && v != nil {
-			if n := toInt64(v); n < math.MinInt32 || n > math.MaxInt32 {
-				errs = append(errs, &triage.AnswerError{Question: id, Value: v, Msg: "the answer is outside R4's integer range"})
-			}
+		} else if e := checkWritable(f.byID[id], v); e != nil {
+			errs = append(errs, e)
 		}
 	}
 	if len(errs) > 0 {
@@ -222,6 +227,30 @@ func (f *Form) Response(a triage.Answers) (*QuestionnaireResponse, error) {
 	return qr, nil
 }
 
+// checkWritable refuses an answer CheckAnswer accepted that R4 cannot
+// carry: an integer outside R4's 32-bit range, or a value of a kind the
+// conversions here do not know (which must never be written as 0).
+func checkWritable(q triage.Question, v any) *triage.AnswerError {
+	if v == nil {
+		return nil
+	}
+	switch q.Type {
+	case triage.IntegerType:
+		n, ok := toInt64(v)
+		switch {
+		case !ok:
+			return &triage.AnswerError{Question: q.ID, Value: v, Msg: fmt.Sprintf("redflag cannot write a %T as an R4 integer", v)}
+		case n < math.MinInt32 || n > math.MaxInt32:
+			return &triage.AnswerError{Question: q.ID, Value: v, Msg: "the answer is outside R4's integer range"}
+		}
+	case triage.NumberType:
+		if _, ok := toDecimal(v); !ok {
+			return &triage.AnswerError{Question: q.ID, Value: v, Msg: fmt.Sprintf("redflag cannot write a %T as an R4 decimal", v)}
+		}
+	}
+	return nil
+}
+
 func cmpString(a, b string) int {
 	switch {
 	case a < b:
@@ -233,7 +262,8 @@ func cmpString(a, b string) int {
 }
 
 // answerItem writes one valid answer; ok is false for a nil slice
-// (unanswered).
+// (unanswered) and for a number it cannot convert (Response refuses those
+// first, with checkWritable).
 func (f *Form) answerItem(q triage.Question, v any) (AnswerItem, bool) {
 	it := AnswerItem{LinkID: q.ID, Text: q.Text}
 	switch q.Type {
@@ -241,10 +271,16 @@ func (f *Form) answerItem(q triage.Question, v any) (AnswerItem, bool) {
 		b := v.(bool)
 		it.Answer = []Answer{{Value: Value{Boolean: &b}}}
 	case triage.IntegerType:
-		n := toInt64(v)
+		n, ok := toInt64(v) // checked by checkWritable, or read from R4
+		if !ok {
+			return it, false
+		}
 		it.Answer = []Answer{{Value: Value{Integer: &n}}}
 	case triage.NumberType:
-		d := toDecimal(v)
+		d, ok := toDecimal(v)
+		if !ok {
+			return it, false
+		}
 		it.Answer = []Answer{{Value: Value{Decimal: &d}}}
 	case triage.ChoiceType:
 		it.Answer = []Answer{{Value: Value{Coding: f.coding(q, v.(string))}}}
@@ -291,59 +327,58 @@ func toStrings(v any) []string {
 	return nil
 }
 
-// toInt64 converts an integer answer that CheckAnswer accepted.
-func toInt64(v any) int64 {
+// toInt64 converts an integer answer that CheckAnswer accepted; ok is false
+// for a value it cannot convert exactly, which is then refused, never
+// written as 0.
+func toInt64(v any) (int64, bool) {
 	switch n := v.(type) {
 	case json.Number:
-		r, _ := new(big.Rat).SetString(string(n))
-		return r.Num().Int64()
+		r, ok := new(big.Rat).SetString(string(n))
+		if !ok || !r.IsInt() || !r.Num().IsInt64() {
+			return 0, false
+		}
+		return r.Num().Int64(), true
 	case float32:
-		return int64(n)
+		return int64(n), float32(int64(n)) == n
 	case float64:
-		return int64(n)
+		return int64(n), float64(int64(n)) == n
 	}
-	return toBig(v).Int64()
+	b, ok := toBig(v)
+	if !ok || !b.IsInt64() {
+		return 0, false
+	}
+	return b.Int64(), true
 }
 
-// toBig converts any Go integer.
-func toBig(v any) *big.Int {
-	switch n := v.(type) {
-	case int:
-		return big.NewInt(int64(n))
-	case int8:
-		return big.NewInt(int64(n))
-	case int16:
-		return big.NewInt(int64(n))
-	case int32:
-		return big.NewInt(int64(n))
-	case int64:
-		return big.NewInt(n)
-	case uint:
-		return new(big.Int).SetUint64(uint64(n))
-	case uint8:
-		return new(big.Int).SetUint64(uint64(n))
-	case uint16:
-		return new(big.Int).SetUint64(uint64(n))
-	case uint32:
-		return new(big.Int).SetUint64(uint64(n))
-	case uint64:
-		return new(big.Int).SetUint64(n)
+// toBig converts any Go integer kind (int, int8 … uint64, uintptr); ok is
+// false for anything else.
+func toBig(v any) (*big.Int, bool) {
+	r := reflect.ValueOf(v)
+	switch r.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return big.NewInt(r.Int()), true
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return new(big.Int).SetUint64(r.Uint()), true
 	}
-	return new(big.Int)
+	return nil, false
 }
 
 // toDecimal converts a number answer that CheckAnswer accepted, keeping a
-// json.Number's text.
-func toDecimal(v any) json.Number {
+// json.Number's text; ok is false for a value it cannot write.
+func toDecimal(v any) (json.Number, bool) {
 	switch n := v.(type) {
 	case json.Number:
-		return n
+		return n, true
 	case float32:
-		return json.Number(formatDouble(float64(n)))
+		return json.Number(formatDouble(float64(n))), true
 	case float64:
-		return json.Number(formatDouble(n))
+		return json.Number(formatDouble(n)), true
 	}
-	return json.Number(toBig(v).String())
+	b, ok := toBig(v)
+	if !ok {
+		return "", false
+	}
+	return json.Number(b.String()), true
 }
 
 // decimalRe is R4's decimal syntax (JSON's number syntax).

@@ -1,8 +1,10 @@
 package fhir_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -38,6 +40,12 @@ func TestAnswersErrors(t *testing.T) {
 			"", `"https://example.org/fhir/Questionnaire/other|1", but this form is "https://example.org/fhir/Questionnaire/askif-mappings|0.1.0"`},
 		{"other version", "answers to another version may mean something else",
 			fhir.QuestionnaireResponse{Questionnaire: f.URL() + "|0.0.9", Status: "completed"}, "", "url|version"},
+		{"contained questionnaire of another form", "a contained Questionnaire not derived from this form is another form",
+			fhir.QuestionnaireResponse{Questionnaire: "#q", Status: "completed", Contained: []fhir.Resource{{Questionnaire: &fhir.Questionnaire{
+				ResourceType: "Questionnaire", ID: "q", Status: "active", DerivedFrom: []string{"https://example.org/fhir/Questionnaire/other|1"}}}}},
+			"", "not derived from this form"},
+		{"missing contained questionnaire", "#id must name a contained Questionnaire",
+			fhir.QuestionnaireResponse{Questionnaire: "#q", Status: "completed"}, "", "contains no Questionnaire"},
 		{"entered in error", "a response entered by mistake must never be triaged",
 			fhir.QuestionnaireResponse{Status: "entered-in-error", Item: []fhir.AnswerItem{item("b1", yes)}}, "", "entered-in-error"},
 		{"unknown status", "only R4's statuses are accepted",
@@ -107,4 +115,28 @@ func TestAnswersValues(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, triage.Answers{"b1": true, "n1": int64(4), "x1": json.Number("37.50"), "c1": "left", "m1": []string{}}, a,
 		"b2, present with no answer, is unanswered; the decimal keeps its text; none of these is []")
+}
+
+// TestDecimalComparedAsFloat64 pins what docs/fhir.md says of valueDecimal:
+// the text is kept exactly, and the engine compares the nearest float64, so
+// 37.50000000000000000001 is not above 37.5 (f_gt, asked when x1 > 37.5,
+// is not needed) while 37.6 is.
+func TestDecimalComparedAsFloat64(t *testing.T) {
+	f := askifForm(t)
+	for _, tc := range []struct {
+		text, reason string
+		asked        bool
+	}{
+		{"37.50000000000000000001", "the nearest float64 is 37.5, which is not above 37.5", false},
+		{"37.6", "clearly above 37.5", true},
+	} {
+		d := json.Number(tc.text)
+		a, err := f.Answers(&fhir.QuestionnaireResponse{Questionnaire: f.Canonical(), Status: "completed",
+			Item: []fhir.AnswerItem{{LinkID: "x1", Answer: []fhir.Answer{{Value: fhir.Value{Decimal: &d}}}}}})
+		require.NoError(t, err)
+		assert.Equal(t, json.Number(tc.text), a["x1"], "the text is kept exactly")
+		v, err := f.Engine().Evaluate(context.Background(), a)
+		require.NoError(t, err)
+		assert.Equal(t, tc.asked, slices.Contains(v.Missing, "f_gt"), tc.reason)
+	}
 }

@@ -56,7 +56,7 @@ func (t *translator) translate(q triage.Question) (condition, *ExportError) {
 	}
 	fp, err := t.fhirpath(root)
 	if err == nil {
-		return condition{fhirpath: fp}, nil
+		return condition{fhirpath: asBoolean(fp)}, nil
 	}
 	part, uerr := parser.Unparse(err.expr, native.SourceInfo())
 	if uerr != nil {

@@ -137,3 +137,12 @@ func ExampleForm_NextQuestion() {
 	// in-progress #questionnaire shooting_arm_pain
 	// completed see_professional
 }
+
+// A rule set's name becomes a Questionnaire id R4 accepts.
+func ExampleQuestionnaireID() {
+	fmt.Println(fhir.QuestionnaireID("upper-back-self-adjustment"))
+	fmt.Println(fhir.QuestionnaireID("back_pain v2"))
+	// Output:
+	// upper-back-self-adjustment
+	// back-pain-v2
+}

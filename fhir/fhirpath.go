@@ -14,9 +14,20 @@ import (
 
 // FHIRPath's three-valued logic matches CEL's partial evaluation: an
 // unanswered question is the empty collection, comparisons with it are
-// empty, "true or {}" is true, "false and {}" is false, and an empty result
-// leaves the item disabled, as an undecided ask_if leaves the question
-// unasked.
+// empty, "true or {}" is true, "false and {}" is false. An undecided ask_if
+// leaves the question unasked, so an empty result must disable the item;
+// asBoolean makes it false, since SDC requires the expression to return a
+// boolean.
+
+// asBoolean makes a translated ask_if return true or false, never empty:
+// "X ~ true" is true when X is true, and false when X is false or empty
+// (equivalence with one side empty is false, unlike "=", which would be
+// empty). A translated ask_if is a path, a literal, a .not() invocation or
+// a parenthesised operation, all of which bind tighter than ~, so it needs
+// no more parentheses.
+func asBoolean(fp string) string {
+	return fp + " ~ true"
+}
 
 // fpOperators maps CEL comparisons and connectives to FHIRPath.
 var fpOperators = map[string]string{

@@ -1,6 +1,8 @@
 package fhir
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/url"
@@ -15,8 +17,9 @@ import (
 // Options configure a Form.
 type Options struct {
 	// BaseURL is the canonical base of the exported resources: the
-	// Questionnaire's url is BaseURL + "/Questionnaire/" + the rule set's
-	// name. It must be an absolute URL.
+	// Questionnaire's url is BaseURL + "/Questionnaire/" + its id
+	// (QuestionnaireID of the rule set's name). It must be an absolute
+	// http or https URL.
 	BaseURL string
 	// Now, when set, dates each GuidanceResponse (occurrenceDateTime);
 	// without it the element is left out, so output is reproducible.
@@ -51,6 +54,9 @@ const (
 	outcomeExt    = redflagBase + "StructureDefinition/outcome"
 	outcomeSystem = redflagBase + "CodeSystem/outcome"
 	verdictExt    = redflagBase + "StructureDefinition/verdict"
+	// missingItemExt names a question a data-required verdict still
+	// needs, on a GuidanceResponse.dataRequirement.
+	missingItemExt = redflagBase + "StructureDefinition/missing-item"
 	// noticeLinkID is the display item that carries triage.Disclaimer;
 	// question ids start with a letter, so it cannot clash with one.
 	noticeLinkID = "_notice"
@@ -69,12 +75,12 @@ func New(eng *triage.Engine, opts Options) (*Form, error) {
 		return nil, errors.New("fhir: New needs an engine")
 	}
 	base, err := url.Parse(opts.BaseURL)
-	if err != nil || !base.IsAbs() || base.Host == "" || base.RawQuery != "" || base.Fragment != "" {
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" || base.RawQuery != "" || base.Fragment != "" {
 		return nil, fmt.Errorf("fhir: BaseURL %q must be an absolute http(s) URL without query or fragment", opts.BaseURL)
 	}
 	f := &Form{
 		eng: eng, opts: opts,
-		url:       strings.TrimSuffix(opts.BaseURL, "/") + "/Questionnaire/" + eng.RuleSet().Name,
+		url:       strings.TrimSuffix(opts.BaseURL, "/") + "/Questionnaire/" + QuestionnaireID(eng.RuleSet().Name),
 		questions: eng.Questions(),
 		byID:      map[string]triage.Question{},
 		items:     map[string]Item{},
@@ -104,6 +110,31 @@ func New(eng *triage.Engine, opts Options) (*Form, error) {
 		return nil, errs
 	}
 	return f, nil
+}
+
+// maxID is the longest id R4 allows.
+const maxID = 64
+
+// QuestionnaireID returns the Questionnaire.id (and last URL segment) of the
+// rule set named name. R4 ids hold only ASCII letters, digits, '-' and '.',
+// 64 at most: every other character becomes '-', and a longer id is cut
+// and ends in '-' and 8 hex digits of the name's SHA-256, so that two long
+// names sharing a start still differ. An empty name gives "questionnaire".
+func QuestionnaireID(name string) string {
+	b := []byte(name)
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.') {
+			b[i] = '-'
+		}
+	}
+	switch {
+	case len(b) == 0:
+		return adaptiveID
+	case len(b) > maxID:
+		sum := sha256.Sum256([]byte(name))
+		return string(b[:maxID-9]) + "-" + hex.EncodeToString(sum[:4])
+	}
+	return string(b)
 }
 
 // Engine returns the engine the Form was built from.

@@ -9,7 +9,7 @@ import (
 
 // GuidanceResponse renders a verdict as an R4 GuidanceResponse:
 //
-//   - moduleUri is Canonical (url|version);
+//   - moduleCanonical is Canonical (url|version);
 //   - status is data-required exactly when the outcome is Incomplete, with
 //     one dataRequirement per missing question, and success otherwise;
 //   - the outcome is an extension (valueCoding in redflag's outcome code
@@ -32,8 +32,8 @@ func (f *Form) GuidanceResponse(v *triage.Verdict) *GuidanceResponse {
 		Extension: []Extension{{URL: outcomeExt, Value: Value{Coding: &Coding{
 			System: outcomeSystem, Code: v.Outcome.String(), Display: v.Headline,
 		}}}},
-		ModuleURI: f.Canonical(),
-		Status:    "success",
+		ModuleCanonical: f.Canonical(),
+		Status:          "success",
 	}
 	if f.opts.Now != nil {
 		g.OccurrenceDateTime = f.opts.Now().UTC().Format(time.RFC3339)
@@ -71,12 +71,15 @@ func sources(c triage.Citation, more []triage.Citation) string {
 	return "Source: " + strings.Join(parts, "; ") + "."
 }
 
-// requirement names one missing question: a QuestionnaireResponse item,
-// its linkId as a code filter on item.linkId.
+// requirement names one missing question, in the missing-item extension
+// (see DataRequirement).
 func (f *Form) requirement(id string) DataRequirement {
 	c := Coding{System: f.url, Code: id}
 	if q, ok := f.byID[id]; ok {
 		c.Display = q.Text
 	}
-	return DataRequirement{Type: "QuestionnaireResponse", CodeFilter: []CodeFilter{{Path: "item.linkId", Code: []Coding{c}}}}
+	return DataRequirement{
+		Extension: []Extension{{URL: missingItemExt, Value: Value{Coding: &c}}},
+		Type:      "QuestionnaireResponse",
+	}
 }

@@ -36,7 +36,7 @@ func TestGuidanceResponseGolden(t *testing.T) {
 			g := f.GuidanceResponse(v)
 			assert.Equal(t, c.status, g.Status, c.reason)
 			assert.Len(t, g.DataRequirement, c.missing, c.reason)
-			assert.Equal(t, f.Canonical(), g.ModuleURI)
+			assert.Equal(t, f.Canonical(), g.ModuleCanonical)
 			assert.Equal(t, triage.Disclaimer, g.Note[len(g.Note)-1].Text, "the notice closes every GuidanceResponse")
 			assert.Equal(t, "2025-03-01T12:00:00Z", g.OccurrenceDateTime)
 			golden(t, "guidance-"+c.name+".json", g)
@@ -154,9 +154,21 @@ rules:
 // TestNewOptions checks that a bad base URL is refused.
 func TestNewOptions(t *testing.T) {
 	eng := defaultForm(t).Engine()
-	for _, u := range []string{"", "example.org/fhir", "https://example.org/fhir?x=1", "/fhir"} {
+	for _, tt := range []struct{ url, reason string }{
+		{"", "a canonical needs a base"},
+		{"example.org/fhir", "not absolute"},
+		{"https://example.org/fhir?x=1", "a query would end up inside every canonical"},
+		{"/fhir", "a path alone"},
+		{"ftp://example.org/fhir", "FHIR canonicals here are http or https URLs"},
+		{"urn:example:fhir", "a URN has no host to serve the Questionnaire from"},
+		{"javascript://example.org/x", "a scheme that a browser would run, linked from a card"},
+	} {
+		_, err := fhir.New(eng, fhir.Options{BaseURL: tt.url})
+		assert.Error(t, err, tt.reason)
+	}
+	for _, u := range []string{"http://localhost:8080/fhir", "HTTPS://example.org/fhir/"} {
 		_, err := fhir.New(eng, fhir.Options{BaseURL: u})
-		assert.Error(t, err, u)
+		assert.NoError(t, err, "%s: http and https, in any case, are accepted", u)
 	}
 	_, err := fhir.New(nil, fhir.Options{BaseURL: baseURL})
 	assert.Error(t, err)
@@ -186,4 +198,34 @@ func TestChoiceElements(t *testing.T) {
 	var ew fhir.EnableWhen
 	require.NoError(t, json.Unmarshal(b, &ew))
 	assert.Equal(t, "c", ew.Answer.Coding.Code)
+}
+
+// TestGuidanceResponseR4 checks the elements R4 constrains: module[x]
+// names a canonical (url|version), so it is moduleCanonical, not
+// moduleUri; and a dataRequirement names its missing item without a
+// codeFilter, whose path R4 requires to lead to a code, which item.linkId
+// (a string) is not.
+func TestGuidanceResponseR4(t *testing.T) {
+	f := defaultForm(t)
+	v, err := f.Engine().Evaluate(context.Background(), triage.Answers{"shooting_arm_pain": false})
+	require.NoError(t, err)
+	data, err := json.Marshal(f.GuidanceResponse(v))
+	require.NoError(t, err)
+	var g map[string]any
+	require.NoError(t, json.Unmarshal(data, &g))
+	assert.Equal(t, f.Canonical(), g["moduleCanonical"], "url|version is a canonical")
+	assert.NotContains(t, g, "moduleUri")
+	reqs, _ := g["dataRequirement"].([]any)
+	require.Len(t, reqs, len(v.Missing))
+	for i, r := range reqs {
+		r := r.(map[string]any)
+		assert.NotContains(t, r, "codeFilter", "item.linkId is no code")
+		assert.Equal(t, "QuestionnaireResponse", r["type"])
+		ext := r["extension"].([]any)[0].(map[string]any)
+		assert.Equal(t, "https://github.com/redflagkit/redflag/fhir/StructureDefinition/missing-item", ext["url"])
+		c := ext["valueCoding"].(map[string]any)
+		assert.Equal(t, v.Missing[i], c["code"], "the linkId of the missing question")
+		assert.Equal(t, f.URL(), c["system"])
+		assert.NotEmpty(t, c["display"], "the question, for a reader")
+	}
 }

@@ -116,8 +116,10 @@ func pickNext(v *triage.Verdict, skipped []string) (string, bool) {
 	return "", false
 }
 
-// adaptiveQuestionnaire checks which questionnaire qr answers, and returns
-// the id of the contained Questionnaire to write.
+// adaptiveQuestionnaire checks that qr answers this form, directly or
+// through a contained Questionnaire derived from it, and returns the id of
+// the contained Questionnaire to write. Answers and NextQuestion share it,
+// so what one accepts the other reads.
 func (f *Form) adaptiveQuestionnaire(qr *QuestionnaireResponse) (string, error) {
 	if qr.Questionnaire == f.Canonical() {
 		return adaptiveID, nil

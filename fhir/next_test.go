@@ -134,7 +134,7 @@ func TestNextQuestionSkip(t *testing.T) {
 	require.NotNil(t, g)
 	assert.Equal(t, "data-required", g.Status)
 	require.Len(t, g.DataRequirement, 1)
-	assert.Equal(t, "fever", g.DataRequirement[0].CodeFilter[0].Code[0].Code)
+	assert.Equal(t, "fever", g.DataRequirement[0].Extension[0].Value.Coding.Code)
 	golden(t, "next-question-skipped.json", last)
 }
 
@@ -164,4 +164,44 @@ func TestNextQuestionErrors(t *testing.T) {
 	cancel()
 	_, err := f.NextQuestion(ctx, &fhir.QuestionnaireResponse{Questionnaire: f.Canonical(), Status: "in-progress"})
 	assert.ErrorIs(t, err, context.Canceled, "a cancelled request gets no question")
+}
+
+// TestAnswersReadsNextQuestion: a response completed through $next-question
+// names its contained Questionnaire ("#questionnaire"); Answers reads it
+// (after a trip through JSON, as $triage and a CDS Hooks prefetch get it)
+// and its answers give the verdict attached to it.
+func TestAnswersReadsNextQuestion(t *testing.T) {
+	f := defaultForm(t)
+	for _, tc := range []struct {
+		name, reason, outcome string
+		answer                func(triage.Question) *fhir.Value
+	}{
+		{"self-care", "every question answered with no warning sign", "self_care", no},
+		{"skipped", "a skipped needed question reads as unanswered: incomplete", "incomplete", func(q triage.Question) *fhir.Value {
+			if q.ID == "fever" {
+				return nil
+			}
+			return no(q)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			steps := walk(t, f, tc.answer)
+			last := steps[len(steps)-1]
+			require.Equal(t, "#questionnaire", last.Questionnaire)
+			data, err := json.Marshal(last)
+			require.NoError(t, err)
+			qr, err := fhir.ParseResponse(data)
+			require.NoError(t, err)
+			a, err := f.Answers(qr)
+			require.NoError(t, err, tc.reason)
+			_, asked := a["fever"]
+			assert.Equal(t, tc.outcome == "self_care", asked, tc.reason)
+			v, err := f.Engine().Evaluate(context.Background(), a)
+			require.NoError(t, err)
+			assert.Equal(t, tc.outcome, v.Outcome.String(), tc.reason)
+			g := last.Contained[len(last.Contained)-1].GuidanceResponse
+			require.NotNil(t, g)
+			assert.Equal(t, tc.outcome, g.Extension[0].Value.Coding.Code, "Answers reads what NextQuestion decided on")
+		})
+	}
 }

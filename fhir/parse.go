@@ -49,10 +49,10 @@ func parseResponse(data []byte, params bool) (*QuestionnaireResponse, error) {
 	if err != nil {
 		var pe *posError
 		if !errors.As(err, &pe) {
-			pe = &posError{msg: err.Error()}
+			pe = &posError{Msg: err.Error()}
 		}
-		line, col := lineCol(data, pe.off)
-		return nil, triage.AnswerErrors{{Question: m.linkID, Msg: pe.msg, Line: line, Column: col, Offset: pe.off}}
+		line, col := lineCol(data, pe.Off)
+		return nil, triage.AnswerErrors{{Question: m.linkID, Msg: pe.Msg, Line: line, Column: col, Offset: pe.Off}}
 	}
 	return qr, nil
 }
@@ -68,33 +68,25 @@ func (m *mapper) parse(params bool) (*QuestionnaireResponse, error) {
 	if err != nil {
 		return nil, err
 	}
-	if root.kind != '{' {
-		return nil, errAt(root.start, "a QuestionnaireResponse must be a JSON object, not %s", kindName(root.kind))
+	if root.Kind != '{' {
+		return nil, errAt(root.Start, "a QuestionnaireResponse must be a JSON object, not %s", kindName(root.Kind))
 	}
-	rt, ok := root.get("resourceType")
-	if !ok || rt.kind != '"' {
-		return nil, errAt(root.start, "the resource has no resourceType")
+	rt, ok := root.Get("resourceType")
+	if !ok || rt.Kind != '"' {
+		return nil, errAt(root.Start, "the resource has no resourceType")
 	}
-	if params && rt.str == "Parameters" {
+	if params && rt.Str == "Parameters" {
 		if root, err = m.parameter(root); err != nil {
 			return nil, err
 		}
-	} else if rt.str != "QuestionnaireResponse" {
+	} else if rt.Str != "QuestionnaireResponse" {
 		want := `"QuestionnaireResponse"`
 		if params {
 			want += ` or "Parameters"`
 		}
-		return nil, errAt(rt.start, "the resourceType is %q; want %s", rt.str, want)
+		return nil, errAt(rt.Start, "the resourceType is %q; want %s", rt.Str, want)
 	}
 	return m.response(root)
-}
-
-func (n *node) get(key string) (*node, bool) {
-	i := slices.Index(n.keys, key)
-	if i < 0 {
-		return nil, false
-	}
-	return n.vals[i], true
 }
 
 // parameterNames are the Parameters names a QuestionnaireResponse is read
@@ -109,12 +101,12 @@ func (m *mapper) parameter(root *node) (*node, error) {
 			return m.array(n, func(p *node) error {
 				return m.object(p, map[string]elem{"name": ignore, "id": ignore, "extension": ignore,
 					"resource": func(r *node) error {
-						name, _ := p.get("name")
-						if name == nil || name.kind != '"' || !slices.Contains(parameterNames, name.str) {
-							return errAt(p.start, "a parameter must be named \"in\" or \"questionnaireResponse\" and carry the QuestionnaireResponse")
+						name, _ := p.Get("name")
+						if name == nil || name.Kind != '"' || !slices.Contains(parameterNames, name.Str) {
+							return errAt(p.Start, "a parameter must be named \"in\" or \"questionnaireResponse\" and carry the QuestionnaireResponse")
 						}
 						if found != nil {
-							return errAt(p.start, "the Parameters carry more than one QuestionnaireResponse")
+							return errAt(p.Start, "the Parameters carry more than one QuestionnaireResponse")
 						}
 						found = r
 						return nil
@@ -125,14 +117,14 @@ func (m *mapper) parameter(root *node) (*node, error) {
 		return nil, err
 	}
 	if found == nil {
-		return nil, errAt(root.start, "the Parameters carry no QuestionnaireResponse (a parameter \"in\" or \"questionnaireResponse\" with a resource)")
+		return nil, errAt(root.Start, "the Parameters carry no QuestionnaireResponse (a parameter \"in\" or \"questionnaireResponse\" with a resource)")
 	}
-	if found.kind != '{' {
-		return nil, errAt(found.start, "the resource must be a JSON object, not %s", kindName(found.kind))
+	if found.Kind != '{' {
+		return nil, errAt(found.Start, "the resource must be a JSON object, not %s", kindName(found.Kind))
 	}
-	rt, _ := found.get("resourceType")
-	if rt == nil || rt.kind != '"' || rt.str != "QuestionnaireResponse" {
-		return nil, errAt(found.start, "the parameter's resource must be a QuestionnaireResponse")
+	rt, _ := found.Get("resourceType")
+	if rt == nil || rt.Kind != '"' || rt.Str != "QuestionnaireResponse" {
+		return nil, errAt(found.Start, "the parameter's resource must be a QuestionnaireResponse")
 	}
 	return found, nil
 }
@@ -146,10 +138,10 @@ var ignore elem
 // extensions of a listed primitive ("_authored") are tolerated: R4 allows
 // no modifier there.
 func (m *mapper) object(n *node, elems map[string]elem) error {
-	if n.kind != '{' {
-		return errAt(n.start, "expected a JSON object here, not %s", kindName(n.kind))
+	if n.Kind != '{' {
+		return errAt(n.Start, "expected a JSON object here, not %s", kindName(n.Kind))
 	}
-	for i, k := range n.keys {
+	for i, k := range n.Keys {
 		read, ok := elems[k]
 		if !ok && strings.HasPrefix(k, "_") {
 			if _, known := elems[k[1:]]; known {
@@ -158,14 +150,14 @@ func (m *mapper) object(n *node, elems map[string]elem) error {
 		}
 		switch {
 		case k == "modifierExtension":
-			return errAt(n.keyAt[i], "a modifierExtension changes what the data means, and redflag does not understand it, so it cannot read this")
+			return errAt(n.KeyAt[i], "a modifierExtension changes what the data means, and redflag does not understand it, so it cannot read this")
 		case !ok:
-			return errAt(n.keyAt[i], "%q is not an element redflag knows here", k)
+			return errAt(n.KeyAt[i], "%q is not an element redflag knows here", k)
 		}
 		if read == nil {
 			continue
 		}
-		if err := read(n.vals[i]); err != nil {
+		if err := read(n.Vals[i]); err != nil {
 			return err
 		}
 	}
@@ -173,10 +165,10 @@ func (m *mapper) object(n *node, elems map[string]elem) error {
 }
 
 func (m *mapper) array(n *node, each func(*node) error) error {
-	if n.kind != '[' {
-		return errAt(n.start, "expected a JSON array here, not %s", kindName(n.kind))
+	if n.Kind != '[' {
+		return errAt(n.Start, "expected a JSON array here, not %s", kindName(n.Kind))
 	}
-	for _, e := range n.elems {
+	for _, e := range n.Elems {
 		if err := each(e); err != nil {
 			return err
 		}
@@ -186,18 +178,18 @@ func (m *mapper) array(n *node, each func(*node) error) error {
 
 func (m *mapper) str(dst *string) elem {
 	return func(n *node) error {
-		if n.kind != '"' {
-			return errAt(n.start, "expected a string here, not %s", kindName(n.kind))
+		if n.Kind != '"' {
+			return errAt(n.Start, "expected a string here, not %s", kindName(n.Kind))
 		}
-		*dst = n.str
+		*dst = n.Str
 		return nil
 	}
 }
 
 // decode reads n with encoding/json into dst, positioning its errors.
 func (m *mapper) decode(n *node, dst any) error {
-	if err := json.Unmarshal(m.data[n.start:n.end], dst); err != nil {
-		off := n.start
+	if err := json.Unmarshal(m.data[n.Start:n.End], dst); err != nil {
+		off := n.Start
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
 			off += int(te.Offset)

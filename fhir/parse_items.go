@@ -43,15 +43,15 @@ func (m *mapper) response(n *node) (*QuestionnaireResponse, error) {
 		return nil, err
 	}
 	if !hasStatus {
-		return nil, errAt(n.start, "the QuestionnaireResponse has no status, which R4 requires")
+		return nil, errAt(n.Start, "the QuestionnaireResponse has no status, which R4 requires")
 	}
 	return qr, nil
 }
 
 // contained reads one contained resource.
 func (m *mapper) contained(n *node) (Resource, error) {
-	if n.kind != '{' {
-		return Resource{}, errAt(n.start, "a contained resource must be a JSON object, not %s", kindName(n.kind))
+	if n.Kind != '{' {
+		return Resource{}, errAt(n.Start, "a contained resource must be a JSON object, not %s", kindName(n.Kind))
 	}
 	var r Resource
 	if err := m.decode(n, &r); err != nil {
@@ -72,12 +72,12 @@ func (m *mapper) items(n *node) ([]AnswerItem, error) {
 
 func (m *mapper) item(n *node) (AnswerItem, error) {
 	var it AnswerItem
-	if n.kind == '{' {
-		if id, ok := n.get("linkId"); ok && id.kind == '"' {
-			m.linkID = id.str
+	if n.Kind == '{' {
+		if id, ok := n.Get("linkId"); ok && id.Kind == '"' {
+			m.linkID = id.Str
 		} else {
 			m.linkID = ""
-			return it, errAt(n.start, "an item has no linkId")
+			return it, errAt(n.Start, "an item has no linkId")
 		}
 	}
 	err := m.object(n, map[string]elem{
@@ -111,14 +111,14 @@ func (m *mapper) answer(n *node) (Value, error) {
 		return func(x *node) error {
 			set++
 			if set > 1 {
-				return errAt(x.start, "an answer has more than one value[x]; R4 allows exactly one")
+				return errAt(x.Start, "an answer has more than one value[x]; R4 allows exactly one")
 			}
 			return f(x)
 		}
 	}
 	elems := map[string]elem{"id": ignore, "extension": ignore,
 		"item": func(x *node) error {
-			return errAt(x.start, "redflag does not read items nested under an answer; they could hold answers it would miss")
+			return errAt(x.Start, "redflag does not read items nested under an answer; they could hold answers it would miss")
 		},
 		"valueBoolean": read(func(x *node) error { return m.boolean(x, &v) }),
 		"valueInteger": read(func(x *node) error { return m.integer(x, &v) }),
@@ -128,10 +128,10 @@ func (m *mapper) answer(n *node) (Value, error) {
 			return m.coding(x, v.Coding)
 		}),
 	}
-	if n.kind == '{' {
-		for i, k := range n.keys {
+	if n.Kind == '{' {
+		for i, k := range n.Keys {
 			if _, ok := elems[k]; !ok && isVariantKey(k, "value") {
-				return v, errAt(n.keyAt[i], "%s is not an answer redflag reads (it reads valueBoolean, valueInteger, valueDecimal and valueCoding)", k)
+				return v, errAt(n.KeyAt[i], "%s is not an answer redflag reads (it reads valueBoolean, valueInteger, valueDecimal and valueCoding)", k)
 			}
 		}
 	}
@@ -139,39 +139,39 @@ func (m *mapper) answer(n *node) (Value, error) {
 		return v, err
 	}
 	if set == 0 {
-		return v, errAt(n.start, "an answer has no value")
+		return v, errAt(n.Start, "an answer has no value")
 	}
 	return v, nil
 }
 
 func (m *mapper) boolean(n *node, v *Value) error {
-	if n.kind != 'b' {
-		return errAt(n.start, "valueBoolean must be true or false, not %s", kindName(n.kind))
+	if n.Kind != 'b' {
+		return errAt(n.Start, "valueBoolean must be true or false, not %s", kindName(n.Kind))
 	}
-	v.Boolean = &n.b
+	v.Boolean = &n.Bool
 	return nil
 }
 
 func (m *mapper) integer(n *node, v *Value) error {
-	if n.kind != '0' {
-		return errAt(n.start, "valueInteger must be a number, not %s", kindName(n.kind))
+	if n.Kind != '0' {
+		return errAt(n.Start, "valueInteger must be a number, not %s", kindName(n.Kind))
 	}
-	i, err := strconv.ParseInt(string(n.num), 10, 64)
+	i, err := strconv.ParseInt(string(n.Num), 10, 64)
 	if err != nil || i < math.MinInt32 || i > math.MaxInt32 {
-		return errAt(n.start, "valueInteger must be a whole number written without a decimal point or exponent, within R4's integer range, not %s", clip(string(n.num)))
+		return errAt(n.Start, "valueInteger must be a whole number written without a decimal point or exponent, within R4's integer range, not %s", clip(string(n.Num)))
 	}
 	v.Integer = &i
 	return nil
 }
 
 func (m *mapper) decimal(n *node, v *Value) error {
-	if n.kind != '0' {
-		return errAt(n.start, "valueDecimal must be a number, not %s", kindName(n.kind))
+	if n.Kind != '0' {
+		return errAt(n.Start, "valueDecimal must be a number, not %s", kindName(n.Kind))
 	}
-	if _, err := parseDecimal(string(n.num)); err != nil {
-		return errAt(n.start, "valueDecimal: %s", err.Error())
+	if _, err := parseDecimal(string(n.Num)); err != nil {
+		return errAt(n.Start, "valueDecimal: %s", err.Error())
 	}
-	d := json.Number(n.num)
+	d := json.Number(n.Num)
 	v.Decimal = &d
 	return nil
 }

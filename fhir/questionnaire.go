@@ -100,7 +100,7 @@ func (f *Form) Questionnaire() *Questionnaire {
 func (f *Form) header() *Questionnaire {
 	info := f.eng.RuleSet()
 	return &Questionnaire{
-		ResourceType: "Questionnaire", ID: info.Name,
+		ResourceType: "Questionnaire", ID: QuestionnaireID(info.Name),
 		Meta:        &Meta{Tag: []Coding{f.hashTag()}},
 		Name:        questionnaireName(info.Name),
 		Title:       info.Title,

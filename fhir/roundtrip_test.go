@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"math/rand/v2"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -81,4 +82,47 @@ func TestResponseGolden(t *testing.T) {
 	require.Len(t, list, 2, "every bad answer is reported")
 	assert.Equal(t, "n1", list[0].Question)
 	assert.Equal(t, "zz", list[1].Question)
+}
+
+// TestResponseNumberKinds: every Go number kind the engine accepts is
+// written as its value, never as 0; one the engine refuses is an error.
+func TestResponseNumberKinds(t *testing.T) {
+	f := askifForm(t)
+	type days int
+	tests := []struct {
+		name, reason string
+		n1, x1       any
+		wantN, wantX string // "" when Response must fail
+	}{
+		{"int", "the usual Go integer", int(7), int(40), "7", "40"},
+		{"int8", "a small signed kind", int8(7), int8(40), "7", "40"},
+		{"int16", "a small signed kind", int16(7), int16(40), "7", "40"},
+		{"int32", "a signed kind", int32(7), int32(40), "7", "40"},
+		{"int64", "the engine's own integer", int64(7), int64(40), "7", "40"},
+		{"uint", "an unsigned kind", uint(7), uint(40), "7", "40"},
+		{"uint8", "an unsigned kind", uint8(7), uint8(40), "7", "40"},
+		{"uint16", "an unsigned kind", uint16(7), uint16(40), "7", "40"},
+		{"uint32", "an unsigned kind", uint32(7), uint32(40), "7", "40"},
+		{"uint64", "an unsigned kind", uint64(7), uint64(40), "7", "40"},
+		{"uintptr", "the engine accepts uintptr; it was written as 0", uintptr(7), uintptr(40), "7", "40"},
+		{"float64", "a whole float for an integer question", float64(7), float64(37.5), "7", "37.5"},
+		{"json.Number", "text kept as it is", json.Number("7"), json.Number("37.50"), "7", "37.50"},
+		{"named int", "the engine refuses a named type, so Response does too", days(7), int(40), "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			qr, err := f.Response(triage.Answers{"n1": tt.n1, "x1": tt.x1})
+			if tt.wantN == "" {
+				require.Error(t, err, tt.reason)
+				assert.ErrorIs(t, err, triage.ErrInvalidAnswers)
+				return
+			}
+			require.NoError(t, err, tt.reason)
+			require.Len(t, qr.Item, 2)
+			require.NotNil(t, qr.Item[0].Answer[0].Value.Integer, tt.reason)
+			assert.Equal(t, tt.wantN, strconv.FormatInt(*qr.Item[0].Answer[0].Value.Integer, 10), tt.reason)
+			require.NotNil(t, qr.Item[1].Answer[0].Value.Decimal, tt.reason)
+			assert.Equal(t, tt.wantX, string(*qr.Item[1].Answer[0].Value.Decimal), tt.reason)
+		})
+	}
 }

@@ -154,7 +154,7 @@ type GuidanceResponse struct {
 	ID                 string            `json:"id,omitempty"`
 	Meta               *Meta             `json:"meta,omitempty"`
 	Extension          []Extension       `json:"extension,omitempty"`
-	ModuleURI          string            `json:"moduleUri"`
+	ModuleCanonical    string            `json:"moduleCanonical"`
 	Status             string            `json:"status"`
 	Subject            *Reference        `json:"subject,omitempty"`
 	OccurrenceDateTime string            `json:"occurrenceDateTime,omitempty"`
@@ -164,17 +164,15 @@ type GuidanceResponse struct {
 }
 
 // DataRequirement is an R4 DataRequirement: here, an unanswered
-// QuestionnaireResponse item the verdict still needs, named by linkId in
-// its codeFilter.
+// QuestionnaireResponse item the verdict still needs. R4 has no element
+// for it (codeFilter.path must lead to a code, and item.linkId is a
+// string; mustSupport takes only plain paths), so the item is named in an
+// extension, https://github.com/redflagkit/redflag/fhir/StructureDefinition/missing-item,
+// whose valueCoding has the Questionnaire's url as system, the linkId as
+// code and the question as display.
 type DataRequirement struct {
-	Type       string       `json:"type"`
-	CodeFilter []CodeFilter `json:"codeFilter,omitempty"`
-}
-
-// CodeFilter is an R4 DataRequirement.codeFilter.
-type CodeFilter struct {
-	Path string   `json:"path,omitempty"`
-	Code []Coding `json:"code,omitempty"`
+	Extension []Extension `json:"extension,omitempty"`
+	Type      string      `json:"type"`
 }
 
 // OperationOutcome is an R4 OperationOutcome: why a request was refused.

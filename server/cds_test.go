@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -44,6 +45,7 @@ func TestCDSHooks(t *testing.T) {
 
 	qr, err := form.Response(triage.Answers{})
 	require.NoError(t, err)
+	qr.Subject = &fhir.Reference{Reference: "Patient/p-1"}
 	body, err := json.Marshal(map[string]any{
 		"hook": "patient-view", "hookInstance": "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea",
 		"context":  map[string]any{"userId": "Practitioner/1", "patientId": "p-1"},
@@ -71,4 +73,27 @@ func TestCDSHooksNeedsTrust(t *testing.T) {
 	require.Error(t, err)
 	assert.Nil(t, s)
 	assert.Contains(t, err.Error(), "CDS Hooks")
+}
+
+// TestCDSHooksNoFHIRForm: when the rule set in service has an ask_if that
+// R4 cannot express, CDS Hooks says so (500, naming the ask_if), rather
+// than claiming that no rule set is loaded.
+func TestCDSHooksNoFHIRForm(t *testing.T) {
+	t.Parallel()
+	eng, err := triage.Load(fstest.MapFS{"r.yaml": {Data: []byte(unexportable)}})
+	require.NoError(t, err)
+	s, err := New(Options{Engine: func() *triage.Engine { return eng }, BaseURL: testBase, Logger: slog.New(slog.DiscardHandler),
+		CDSHooks: &cdshooks.Options{Insecure: true}})
+	require.NoError(t, err)
+	for _, r := range []*http.Request{
+		httptest.NewRequest("GET", "/cds-services", nil),
+		httptest.NewRequest("POST", "/cds-services/"+cdshooks.DefaultID, strings.NewReader(`{}`)),
+	} {
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, r)
+		assert.Equal(t, http.StatusInternalServerError, rec.Code, r.Method)
+		assert.Contains(t, rec.Body.String(), "cannot be expressed as a FHIR Questionnaire", r.Method)
+		assert.Contains(t, rec.Body.String(), "r.yaml:7:", "the ask_if is named at its place")
+		assert.NotContains(t, rec.Body.String(), "no rule set", r.Method)
+	}
 }

@@ -8,7 +8,7 @@
 //	GET  /questionnaire                      the questions, their types, choices and ask_if (JSON)
 //	POST /triage                             answers in, verdict out (JSON)
 //	POST /next                               answers and skipped questions in; the next question, or the verdict
-//	GET  /fhir/Questionnaire/{id}            the rule set as an R4 Questionnaire (id: the rule set's name)
+//	GET  /fhir/Questionnaire/{id}            the rule set as an R4 Questionnaire (id: fhir.QuestionnaireID of its name)
 //	POST /fhir/Questionnaire/$next-question  SDC $next-question: a QuestionnaireResponse in, with its next item
 //	POST /fhir/QuestionnaireResponse/$triage a QuestionnaireResponse in, a GuidanceResponse out
 //	GET  /cds-services, POST /cds-services/{id}  CDS Hooks (when configured)

@@ -44,6 +44,12 @@ func qrJSON(status string, items map[string]bool) string {
 		docBase, status, strings.Join(parts, ", "))
 }
 
+// aboutExample makes a response from qrJSON the answers of Patient/example,
+// the patient a CDS Hooks call has in view.
+func aboutExample(qr string) string {
+	return strings.Replace(qr, `"status":`, `"subject": {"reference": "Patient/example"}, "status":`, 1)
+}
+
 var exchanges = []exchange{
 	{name: "healthz", method: "GET", path: "/healthz"},
 	{name: "readyz", method: "GET", path: "/readyz"},
@@ -59,7 +65,7 @@ var exchanges = []exchange{
 	{name: "cds-discovery", method: "GET", path: "/cds-services"},
 	{name: "cds-call", method: "POST", path: "/cds-services/" + cdshooks.DefaultID, contentType: "application/json",
 		body: `{"hook": "patient-view", "hookInstance": "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea", "context": {"userId": "Practitioner/example", "patientId": "example"}, ` +
-			`"prefetch": {"questionnaireResponse": ` + qrJSON("completed", map[string]bool{"fever": true}) + `}}`},
+			`"prefetch": {"questionnaireResponse": ` + aboutExample(qrJSON("completed", map[string]bool{"fever": true})) + `}}`},
 }
 
 // randomParts are the parts of a response that differ on every call: a

@@ -13,12 +13,12 @@ import (
 const fhirJSON = "application/fhir+json"
 
 // fhirQuestionnaire serves the rule set as an R4 Questionnaire; its id is
-// the rule set's name.
+// fhir.QuestionnaireID of the rule set's name.
 func (s *Server) fhirQuestionnaire(w http.ResponseWriter, r *http.Request, v *view) {
-	name := v.eng.RuleSet().Name
-	if id := r.PathValue("id"); id != name {
+	want := fhir.QuestionnaireID(v.eng.RuleSet().Name)
+	if id := r.PathValue("id"); id != want {
 		writeOutcome(w, http.StatusNotFound, "not-found",
-			fmt.Sprintf("There is no Questionnaire %s here; this service serves %s.", quote(id), quote(name)))
+			fmt.Sprintf("There is no Questionnaire %s here; this service serves %s.", quote(id), quote(want)))
 		return
 	}
 	if !s.formReady(w, r, v) {

@@ -119,7 +119,7 @@ func TestFHIRTriage(t *testing.T) {
 			assert.Equal(t, "GuidanceResponse", g.ResourceType)
 			assert.Equal(t, tt.status, g.Status, tt.reason)
 			assert.Equal(t, tt.outcome, outcomeCode(&g), tt.reason)
-			assert.Equal(t, questionnURL+"|1.1.0", g.ModuleURI)
+			assert.Equal(t, questionnURL+"|1.1.0", g.ModuleCanonical)
 			assert.NotEmpty(t, g.OccurrenceDateTime, "the service dates its guidance")
 			var notes []string
 			for _, n := range g.Note {
@@ -205,6 +205,16 @@ func TestFHIRNextQuestionWalk(t *testing.T) {
 	require.NotNil(t, verdict, "a completed response carries its verdict")
 	assert.Equal(t, "success", verdict.Status)
 	assert.Equal(t, "self_care", outcomeCode(verdict), "no red flag: self-care")
+
+	// The completed response, as a client stores it, is read by $triage
+	// like any other: the same verdict.
+	body, err := json.Marshal(qr)
+	require.NoError(t, err)
+	var g fhir.GuidanceResponse
+	res := callAs(t, srv, "POST", "/fhir/QuestionnaireResponse/$triage", "application/fhir+json", string(body), &g)
+	require.Equal(t, http.StatusOK, res.StatusCode, "a response completed through $next-question is triaged")
+	assert.Equal(t, "GuidanceResponse", g.ResourceType)
+	assert.Equal(t, "self_care", outcomeCode(&g), "the same verdict as the one attached")
 }
 
 // outcomeCode is the outcome a GuidanceResponse carries in its extension.
@@ -323,3 +333,24 @@ rules:
     advice: See someone.
     cite: {source: doc, section: S}
 `
+
+// TestFHIRQuestionnaireID: a rule set whose name is no valid R4 id is
+// served under the id the Questionnaire carries, which is also the last
+// segment of its url; the name itself is not found.
+func TestFHIRQuestionnaireID(t *testing.T) {
+	t.Parallel()
+	eng, err := triage.Load(fstest.MapFS{"r.yaml": {Data: []byte(strings.Replace(ruleFile("days > 2"), "name: broken", "name: back_pain", 1))}})
+	require.NoError(t, err)
+	srv := newTestServerFor(t, eng)
+
+	var q fhir.Questionnaire
+	res := callAs(t, srv, "GET", "/fhir/Questionnaire/back-pain", "", "", &q)
+	require.Equal(t, http.StatusOK, res.StatusCode, "the id R4 accepts")
+	assert.Equal(t, "back-pain", q.ID)
+	assert.Equal(t, testBase+"/fhir/Questionnaire/back-pain", q.URL, "the canonical url is where it is served")
+
+	var raw map[string]json.RawMessage
+	res = callAs(t, srv, "GET", "/fhir/Questionnaire/back_pain", "", "", &raw)
+	require.Equal(t, http.StatusNotFound, res.StatusCode, "the name is not an R4 id")
+	assert.Contains(t, outcomeOf(t, raw), `this service serves "back-pain"`)
+}

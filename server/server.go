@@ -119,11 +119,11 @@ func New(opts Options) (*Server, error) {
 // cdsOptions completes the CDS Hooks options from the Server's.
 func (s *Server) cdsOptions(o cdshooks.Options) cdshooks.Options {
 	base := strings.TrimSuffix(s.opts.BaseURL, "/")
-	o.Form = func() *fhir.Form {
+	o.Form = func() (*fhir.Form, error) {
 		if v := s.view(); v != nil {
-			return v.form
+			return v.form, v.formErr
 		}
-		return nil
+		return nil, nil
 	}
 	if o.ServicesURL == "" {
 		o.ServicesURL = base + "/cds-services"

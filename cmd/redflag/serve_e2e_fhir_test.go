@@ -72,7 +72,7 @@ func token(t *testing.T, key *ecdsa.PrivateKey, c jwt.Claims) string {
 // claimsFor are valid claims for the endpoint aud, with a fresh jti.
 func claimsFor(aud, jti string) jwt.Claims {
 	now := time.Now()
-	return jwt.Claims{Issuer: cdsIssuer, Audience: jwt.Audience{aud}, ID: jti,
+	return jwt.Claims{Issuer: cdsIssuer, Subject: "e2e-client", Audience: jwt.Audience{aud}, ID: jti,
 		IssuedAt: jwt.NewNumericDate(now), Expiry: jwt.NewNumericDate(now.Add(5 * time.Minute))}
 }
 
