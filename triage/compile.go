@@ -59,7 +59,7 @@ func (b *builder) compile(d *decoder, n *yaml.Node, id, path string) *condition 
 		if p.Offset >= 0 {
 			pos = d.locate(n, p.Offset)
 		}
-		d.errAt(pos, id, path, "%s", p.Msg)
+		d.errAt(pos, id, path, "%s", p.Msg).limit = p.Limit
 	}
 	if res.Cond == nil {
 		return nil

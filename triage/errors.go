@@ -64,6 +64,8 @@ type Error struct {
 	// Snippet is the text of the line at Pos, shown by ErrorWithSnippet;
 	// empty when unknown.
 	Snippet string
+
+	limit bool // over a limit: wraps ErrLimit too
 }
 
 // Error returns the one-line form "file:line:col: [id: ]message".
@@ -79,8 +81,14 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-// Unwrap returns ErrInvalidRuleSet.
-func (e *Error) Unwrap() error { return ErrInvalidRuleSet }
+// Unwrap returns ErrInvalidRuleSet, and ErrLimit too for a rule set, a
+// rule file or a test-case file over a limit.
+func (e *Error) Unwrap() []error {
+	if e.limit {
+		return []error{ErrInvalidRuleSet, ErrLimit}
+	}
+	return []error{ErrInvalidRuleSet}
+}
 
 // ErrorWithSnippet returns Error followed by the offending source line and a
 // caret under the column, when they are known. The caret is placed by code

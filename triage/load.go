@@ -301,7 +301,7 @@ var (
 func problemErrors(ps []ruleset.Problem) ErrorList {
 	var errs ErrorList
 	for _, p := range ps {
-		errs = append(errs, &Error{Pos: Position{File: p.File, Line: p.Line, Column: p.Column}, Msg: p.Msg})
+		errs = append(errs, &Error{Pos: Position{File: p.File, Line: p.Line, Column: p.Column}, Msg: p.Msg, limit: p.Limit})
 	}
 	return errs
 }
