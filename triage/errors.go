@@ -9,6 +9,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/redflagkit/redflag/triage/internal/errmark"
 )
 
 // Sentinel errors for errors.Is. Every error Load returns for a bad rule set
@@ -89,6 +91,10 @@ func (e *Error) Unwrap() []error {
 	}
 	return []error{ErrInvalidRuleSet}
 }
+
+// triagetest reports test-case files over a limit as Load reports rule
+// files over one.
+func init() { errmark.Limit = func(err error) { err.(*Error).limit = true } }
 
 // ErrorWithSnippet returns Error followed by the offending source line and a
 // caret under the column, when they are known. The caret is placed by code

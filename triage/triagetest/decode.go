@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/redflagkit/redflag/triage"
+	"github.com/redflagkit/redflag/triage/internal/errmark"
 	"github.com/redflagkit/redflag/triage/internal/ruleyaml"
 )
 
@@ -33,6 +34,13 @@ func (d *decoder) pos(n *ruleyaml.Node) triage.Position {
 
 func (d *decoder) errorf(n *ruleyaml.Node, id, path, format string, args ...any) {
 	d.Errorf(n, id, path, format, args...)
+}
+
+// limitf is errorf for an input over a limit: the error wraps
+// triage.ErrLimit too.
+func (d *decoder) limitf(n *ruleyaml.Node, id, path, format string, args ...any) {
+	d.Errorf(n, id, path, format, args...) // reported at once, by report
+	errmark.Limit((*d.errs)[len(*d.errs)-1])
 }
 
 // nonEmptyKey reports a required key of the mapping n that is missing or
