@@ -9,10 +9,12 @@ import (
 	"github.com/redflagkit/redflag/triage/internal/ruleyaml"
 )
 
-// ErrLimit is wrapped by every error about an input over a limit: an
-// answers document, an answer, or a rule file. Such an error also wraps
+// ErrLimit is wrapped by every error about an input over one of Limits: an
+// answers document, an answer, a rule set (its files, rules, questions,
+// choices or conditions), or a test-case file. Such an error also wraps
 // ErrInvalidAnswers or ErrInvalidRuleSet, so code that only knows those
-// keeps working.
+// keeps working; in an ErrorList it is the *Error about the limit that
+// wraps ErrLimit, and no other.
 var ErrLimit = errors.New("limit exceeded")
 
 // limitError is an answers-side limit error: invalid answers, wrapping
