@@ -53,7 +53,7 @@ func (d *decoder) errorf(n *ruleyaml.Node, id, path, format string, args ...any)
 // limitf is errorf for an input over a limit: the error wraps ErrLimit
 // too.
 func (d *decoder) limitf(n *ruleyaml.Node, id, path, format string, args ...any) {
-	d.errAt(d.pos(n), id, path, format, args...).limit = true
+	d.errAt(d.pos(n), id, path, format, args...).Err = ErrLimit
 }
 
 // suggest returns the closest known name for a misspelled one, or "".

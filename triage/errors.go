@@ -9,8 +9,6 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
-
-	"github.com/redflagkit/redflag/triage/internal/errmark"
 )
 
 // Sentinel errors for errors.Is. Every error Load returns for a bad rule set
@@ -67,7 +65,10 @@ type Error struct {
 	// empty when unknown.
 	Snippet string
 
-	limit bool // over a limit: wraps ErrLimit too
+	// Err is the cause a program can test for, when there is one: ErrLimit
+	// for a rule set, a rule file or a test-case file over a limit. Unwrap
+	// returns it beside ErrInvalidRuleSet.
+	Err error
 }
 
 // Error returns the one-line form "file:line:col: [id: ]message".
@@ -83,18 +84,14 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-// Unwrap returns ErrInvalidRuleSet, and ErrLimit too for a rule set, a
-// rule file or a test-case file over a limit.
+// Unwrap returns ErrInvalidRuleSet, and Err too when it is set (ErrLimit
+// for an input over a limit).
 func (e *Error) Unwrap() []error {
-	if e.limit {
-		return []error{ErrInvalidRuleSet, ErrLimit}
+	if e.Err != nil {
+		return []error{ErrInvalidRuleSet, e.Err}
 	}
 	return []error{ErrInvalidRuleSet}
 }
-
-// triagetest reports test-case files over a limit as Load reports rule
-// files over one.
-func init() { errmark.Limit = func(err error) { err.(*Error).limit = true } }
 
 // ErrorWithSnippet returns Error followed by the offending source line and a
 // caret under the column, when they are known. The caret is placed by code

@@ -190,16 +190,16 @@ func (b *builder) questionLimits() {
 	lim := b.opts.answerLimits()
 	for _, q := range b.questions {
 		if q.Type == MultiChoiceType && len(q.Choices) > lim.list {
-			b.errs = append(b.errs, &Error{Pos: q.pos, ID: q.ID, Msg: fmt.Sprintf("%d choices, more than the %d items a multichoice answer may hold (Limits.ListLength)", len(q.Choices), lim.list), limit: true})
+			b.errs = append(b.errs, &Error{Pos: q.pos, ID: q.ID, Msg: fmt.Sprintf("%d choices, more than the %d items a multichoice answer may hold (Limits.ListLength)", len(q.Choices), lim.list), Err: ErrLimit})
 		}
 		for _, c := range q.Choices {
 			if len(c.Value) > lim.str {
-				b.errs = append(b.errs, &Error{Pos: q.pos, ID: q.ID, Msg: fmt.Sprintf("a choice of %d bytes, longer than the %d an answer may hold (Limits.StringLength)", len(c.Value), lim.str), limit: true})
+				b.errs = append(b.errs, &Error{Pos: q.pos, ID: q.ID, Msg: fmt.Sprintf("a choice of %d bytes, longer than the %d an answer may hold (Limits.StringLength)", len(c.Value), lim.str), Err: ErrLimit})
 				break
 			}
 		}
 		if len(q.ID) > lim.str {
-			b.errs = append(b.errs, &Error{Pos: q.pos, ID: q.ID, Msg: fmt.Sprintf("a question id of %d bytes, longer than the %d an answers set may use (Limits.StringLength)", len(q.ID), lim.str), limit: true})
+			b.errs = append(b.errs, &Error{Pos: q.pos, ID: q.ID, Msg: fmt.Sprintf("a question id of %d bytes, longer than the %d an answers set may use (Limits.StringLength)", len(q.ID), lim.str), Err: ErrLimit})
 		}
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/redflagkit/redflag/triage"
-	"github.com/redflagkit/redflag/triage/internal/errmark"
 	"github.com/redflagkit/redflag/triage/internal/ruleyaml"
 )
 
@@ -40,7 +39,7 @@ func (d *decoder) errorf(n *ruleyaml.Node, id, path, format string, args ...any)
 // triage.ErrLimit too.
 func (d *decoder) limitf(n *ruleyaml.Node, id, path, format string, args ...any) {
 	d.Errorf(n, id, path, format, args...) // reported at once, by report
-	errmark.Limit((*d.errs)[len(*d.errs)-1])
+	(*d.errs)[len(*d.errs)-1].Err = triage.ErrLimit
 }
 
 // nonEmptyKey reports a required key of the mapping n that is missing or

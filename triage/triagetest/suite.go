@@ -10,7 +10,6 @@ import (
 
 	"github.com/redflagkit/redflag/triage"
 	"github.com/redflagkit/redflag/triage/internal/didyoumean"
-	"github.com/redflagkit/redflag/triage/internal/errmark"
 	"github.com/redflagkit/redflag/triage/internal/ruleset"
 	"github.com/redflagkit/redflag/triage/internal/ruleyaml"
 )
@@ -235,7 +234,7 @@ func (l *suiteLoader) readFile(fsys fs.FS, name string) []rawCase {
 		e := &triage.Error{Pos: triage.Position{File: p.File, Line: p.Line, Column: p.Column}, Msg: p.Msg}
 		if p.Limit {
 			e.Msg = fmt.Sprintf("test file is larger than the limit of %d bytes (test files may be as large as a rule file is by default, Limits.RuleFileSize, whatever the limits the rules were loaded with)", maxTestFileSize)
-			errmark.Limit(e)
+			e.Err = triage.ErrLimit
 		}
 		l.errs = append(l.errs, e)
 		return nil
