@@ -59,7 +59,10 @@ func (b *builder) compile(d *decoder, n *yaml.Node, id, path string) *condition 
 		if p.Offset >= 0 {
 			pos = d.locate(n, p.Offset)
 		}
-		d.errAt(pos, id, path, "%s", p.Msg)
+		e := d.errAt(pos, id, path, "%s", p.Msg)
+		if p.Limit {
+			e.Err = ErrLimit
+		}
 	}
 	if res.Cond == nil {
 		return nil

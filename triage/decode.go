@@ -37,14 +37,23 @@ func (d *decoder) locate(n *ruleyaml.Node, offset int) Position {
 	return Position{File: d.file, Line: line, Column: col}
 }
 
-func (d *decoder) errAt(p Position, id, path, format string, args ...any) {
+// errAt reports a problem at p and returns its Error, which callers may
+// ignore.
+func (d *decoder) errAt(p Position, id, path, format string, args ...any) *Error {
 	e := &Error{Pos: p, ID: id, Path: path, Msg: fmt.Sprintf(format, args...)}
 	e.Snippet = d.Line(p.Line)
 	*d.errs = append(*d.errs, e)
+	return e
 }
 
 func (d *decoder) errorf(n *ruleyaml.Node, id, path, format string, args ...any) {
 	d.errAt(d.pos(n), id, path, format, args...)
+}
+
+// limitf is errorf for an input over a limit: the error wraps ErrLimit
+// too.
+func (d *decoder) limitf(n *ruleyaml.Node, id, path, format string, args ...any) {
+	d.errAt(d.pos(n), id, path, format, args...).Err = ErrLimit
 }
 
 // suggest returns the closest known name for a misspelled one, or "".

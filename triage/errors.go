@@ -64,6 +64,11 @@ type Error struct {
 	// Snippet is the text of the line at Pos, shown by ErrorWithSnippet;
 	// empty when unknown.
 	Snippet string
+
+	// Err is the cause a program can test for, when there is one: ErrLimit
+	// for a rule set, a rule file or a test-case file over a limit. Unwrap
+	// returns it beside ErrInvalidRuleSet.
+	Err error
 }
 
 // Error returns the one-line form "file:line:col: [id: ]message".
@@ -79,8 +84,14 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-// Unwrap returns ErrInvalidRuleSet.
-func (e *Error) Unwrap() error { return ErrInvalidRuleSet }
+// Unwrap returns ErrInvalidRuleSet, and Err too when it is set (ErrLimit
+// for an input over a limit).
+func (e *Error) Unwrap() []error {
+	if e.Err != nil {
+		return []error{ErrInvalidRuleSet, e.Err}
+	}
+	return []error{ErrInvalidRuleSet}
+}
 
 // ErrorWithSnippet returns Error followed by the offending source line and a
 // caret under the column, when they are known. The caret is placed by code

@@ -9,10 +9,12 @@ import (
 	"github.com/redflagkit/redflag/triage/internal/ruleyaml"
 )
 
-// ErrLimit is wrapped by every error about an input over a limit: an
-// answers document, an answer, or a rule file. Such an error also wraps
+// ErrLimit is wrapped by every error about an input over one of Limits: an
+// answers document, an answer, a rule set (its files, rules, questions,
+// choices or conditions), or a test-case file. Such an error also wraps
 // ErrInvalidAnswers or ErrInvalidRuleSet, so code that only knows those
-// keeps working.
+// keeps working; in an ErrorList it is the *Error about the limit that
+// wraps ErrLimit, and no other.
 var ErrLimit = errors.New("limit exceeded")
 
 // limitError is an answers-side limit error: invalid answers, wrapping
@@ -131,12 +133,12 @@ func (b *builder) sizeLimits(questions []item[ruleyaml.Question], rules []item[r
 	over := false
 	if max := b.opts.limits.Rules; len(rules) > max {
 		it := rules[max]
-		it.d.errorf(idNode(it.raw.ID, it.raw.Node), it.raw.ID.V, it.raw.Path, "the rule set has %d rules, more than the limit of %d (Limits.Rules); no condition was checked", len(rules), max)
+		it.d.limitf(idNode(it.raw.ID, it.raw.Node), it.raw.ID.V, it.raw.Path, "the rule set has %d rules, more than the limit of %d (Limits.Rules); no condition was checked", len(rules), max)
 		over = true
 	}
 	if max := b.opts.limits.Answers; len(questions) > max {
 		it := questions[max]
-		it.d.errorf(idNode(it.raw.ID, it.raw.Node), it.raw.ID.V, it.raw.Path, "the questionnaire has %d questions, more than the %d answers an answers set may hold (Limits.Answers)", len(questions), max)
+		it.d.limitf(idNode(it.raw.ID, it.raw.Node), it.raw.ID.V, it.raw.Path, "the questionnaire has %d questions, more than the %d answers an answers set may hold (Limits.Answers)", len(questions), max)
 		over = true
 	}
 	c := celBudget{budget: b.opts.limits.Rules * conditionBudgetPerRule, maxExpr: b.opts.limits.ExpressionLength, rules: b.opts.limits.Rules}
@@ -168,7 +170,7 @@ func (c *celBudget) crossed(d *decoder, s ruleyaml.Str, id, path string) bool {
 	if c.total <= c.budget {
 		return false
 	}
-	d.errorf(s.Node, id, path, "the conditions of the rule set hold more than %d characters of CEL together, the limit for %d rules (Limits.Rules); this one crosses it, and no condition was checked", c.budget, c.rules)
+	d.limitf(s.Node, id, path, "the conditions of the rule set hold more than %d characters of CEL together, the limit for %d rules (Limits.Rules); this one crosses it, and no condition was checked", c.budget, c.rules)
 	return true
 }
 
@@ -188,16 +190,16 @@ func (b *builder) questionLimits() {
 	lim := b.opts.answerLimits()
 	for _, q := range b.questions {
 		if q.Type == MultiChoiceType && len(q.Choices) > lim.list {
-			b.errs = append(b.errs, &Error{Pos: q.pos, ID: q.ID, Msg: fmt.Sprintf("%d choices, more than the %d items a multichoice answer may hold (Limits.ListLength)", len(q.Choices), lim.list)})
+			b.errs = append(b.errs, &Error{Pos: q.pos, ID: q.ID, Msg: fmt.Sprintf("%d choices, more than the %d items a multichoice answer may hold (Limits.ListLength)", len(q.Choices), lim.list), Err: ErrLimit})
 		}
 		for _, c := range q.Choices {
 			if len(c.Value) > lim.str {
-				b.errs = append(b.errs, &Error{Pos: q.pos, ID: q.ID, Msg: fmt.Sprintf("a choice of %d bytes, longer than the %d an answer may hold (Limits.StringLength)", len(c.Value), lim.str)})
+				b.errs = append(b.errs, &Error{Pos: q.pos, ID: q.ID, Msg: fmt.Sprintf("a choice of %d bytes, longer than the %d an answer may hold (Limits.StringLength)", len(c.Value), lim.str), Err: ErrLimit})
 				break
 			}
 		}
 		if len(q.ID) > lim.str {
-			b.errs = append(b.errs, &Error{Pos: q.pos, ID: q.ID, Msg: fmt.Sprintf("a question id of %d bytes, longer than the %d an answers set may use (Limits.StringLength)", len(q.ID), lim.str)})
+			b.errs = append(b.errs, &Error{Pos: q.pos, ID: q.ID, Msg: fmt.Sprintf("a question id of %d bytes, longer than the %d an answers set may use (Limits.StringLength)", len(q.ID), lim.str), Err: ErrLimit})
 		}
 	}
 }

@@ -301,7 +301,7 @@ var (
 func problemErrors(ps []ruleset.Problem) ErrorList {
 	var errs ErrorList
 	for _, p := range ps {
-		errs = append(errs, &Error{Pos: Position{File: p.File, Line: p.Line, Column: p.Column}, Msg: p.Msg})
+		errs = append(errs, &Error{Pos: Position{File: p.File, Line: p.Line, Column: p.Column}, Msg: p.Msg, Err: limitErr(p.Limit)})
 	}
 	return errs
 }
@@ -856,4 +856,13 @@ func (b *builder) guidance(items []item[ruleyaml.Guidance], srcByID map[string]S
 		out = append(out, Guidance{ID: id, Title: strings.TrimSpace(g.Title.V), Advice: strings.TrimSpace(g.Advice.V), Citation: cite, SeeAlso: seeAlso})
 	}
 	return out
+}
+
+// limitErr is ErrLimit for a problem about an input over a limit, and nil
+// otherwise: the cause an Error wraps.
+func limitErr(over bool) error {
+	if over {
+		return ErrLimit
+	}
+	return nil
 }

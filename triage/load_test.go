@@ -416,7 +416,7 @@ func TestLoadErrors(t *testing.T) {
 				"    choices: [fingers, arms, chest]",
 			) + rule("numb", `where.exists(x, x.startsWith("f")) && where.all(x, x != "chest")`)},
 			opts: []triage.Option{triage.WithLimits(triage.Limits{Cost: 10})},
-			want: []string{`r.yaml:9:11: numb: when: estimated cost 37 exceeds the limit of 10`},
+			want: []string{`r.yaml:9:11: numb: when: estimated cost 37 exceeds the limit of 10 (Limits.Cost)`},
 		},
 		{
 			name:   "question nothing reads",
@@ -667,7 +667,7 @@ func TestLoadSkipsTestFilesAndSubdirectories(t *testing.T) {
 
 func TestLoadOptions(t *testing.T) {
 	_, err := triage.Load(demoFS(), triage.WithLimits(triage.Limits{ExpressionLength: 5}))
-	assert.Contains(t, errorLines(t, err), `demo.yaml:44:11: numb: when is 15 characters long; the limit is 5`)
+	assert.Contains(t, errorLines(t, err), `demo.yaml:44:11: numb: when is 15 characters long; the limit is 5 (Limits.ExpressionLength)`)
 
 	_, err = triage.Load(fstest.MapFS{"0.yaml": {Data: []byte(base0)}, "r.yaml": {Data: []byte(rule("deep", "((((((fever))))))"))}}, triage.WithLimits(triage.Limits{Nesting: 3}))
 	lines := errorLines(t, err)

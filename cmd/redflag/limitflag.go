@@ -12,18 +12,19 @@ import (
 // limitNames are the names --limit takes, each for one field of
 // triage.Limits, in the order the help lists them.
 var limitNames = []struct {
-	name  string
-	field func(*triage.Limits) *int
+	name string
+	set  func(l *triage.Limits, n int)
 }{
-	{"answers", func(l *triage.Limits) *int { return &l.Answers }},
-	{"rules", func(l *triage.Limits) *int { return &l.Rules }},
-	{"answers-size", func(l *triage.Limits) *int { return &l.AnswersSize }},
-	{"string-length", func(l *triage.Limits) *int { return &l.StringLength }},
-	{"list-length", func(l *triage.Limits) *int { return &l.ListLength }},
-	{"expression-length", func(l *triage.Limits) *int { return &l.ExpressionLength }},
-	{"rule-files", func(l *triage.Limits) *int { return &l.RuleFiles }},
-	{"rule-file-size", func(l *triage.Limits) *int { return &l.RuleFileSize }},
-	{"nesting", func(l *triage.Limits) *int { return &l.Nesting }},
+	{"answers", func(l *triage.Limits, n int) { l.Answers = n }},
+	{"rules", func(l *triage.Limits, n int) { l.Rules = n }},
+	{"answers-size", func(l *triage.Limits, n int) { l.AnswersSize = n }},
+	{"string-length", func(l *triage.Limits, n int) { l.StringLength = n }},
+	{"list-length", func(l *triage.Limits, n int) { l.ListLength = n }},
+	{"expression-length", func(l *triage.Limits, n int) { l.ExpressionLength = n }},
+	{"rule-files", func(l *triage.Limits, n int) { l.RuleFiles = n }},
+	{"rule-file-size", func(l *triage.Limits, n int) { l.RuleFileSize = n }},
+	{"nesting", func(l *triage.Limits, n int) { l.Nesting = n }},
+	{"cost", func(l *triage.Limits, n int) { l.Cost = uint64(n) }},
 }
 
 // limitFlag is --limit NAME=N[,NAME=N...], which may be repeated: it
@@ -50,24 +51,24 @@ func (l *limitFlag) Set(s string) error {
 		if !ok {
 			return fmt.Errorf("want NAME=N, such as answers=2000, got %q", item)
 		}
-		field := limitField(&l.limits, name)
-		if field == nil {
+		set := limitSetter(name)
+		if set == nil {
 			return fmt.Errorf("unknown limit %q; the limits are %s", name, limitList())
 		}
 		n, err := strconv.Atoi(value)
 		if err != nil || n <= 0 {
 			return fmt.Errorf("limit %s wants a whole number above 0, got %q", name, value)
 		}
-		*field = n
+		set(&l.limits, n)
 	}
 	l.set = true
 	return nil
 }
 
-func limitField(lim *triage.Limits, name string) *int {
+func limitSetter(name string) func(*triage.Limits, int) {
 	for _, n := range limitNames {
 		if n.name == name {
-			return n.field(lim)
+			return n.set
 		}
 	}
 	return nil
@@ -89,3 +90,6 @@ func (l *limitFlag) options() []triage.Option {
 	}
 	return []triage.Option{triage.WithLimits(l.limits)}
 }
+
+// limitHint follows a rule set refused for a limit.
+const limitHint = "The limits guard against runaway input. If the rule set is meant to be this large, raise the limit it names with --limit, for example --limit answers=2000,rules=1500."

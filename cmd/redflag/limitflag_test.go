@@ -103,6 +103,42 @@ func TestLimitFlagAnswers(t *testing.T) {
 	assert.Contains(t, got.stdout, "larger than the limit of 5 bytes (Limits.AnswersSize)")
 }
 
+// TestLimitHint: the hint at --limit follows every rule set refused for a
+// limit, found by errors.Is(err, triage.ErrLimit) and not by its words:
+// the limits on one condition (its length, nesting and cost) included,
+// each raised by the --limit name the hint leads to; and it follows no
+// other error, even one whose message quotes "(Limits.".
+func TestLimitHint(t *testing.T) {
+	t.Parallel()
+	const head = "name: demo\nversion: 1.0.0\ntitle: Demo\nsources: [{id: doc, title: Doc}]\nquestions: [{id: fever, text: Fever, type: boolean}]\n"
+	ruleSet := func(when string) string {
+		return head + fmt.Sprintf("rules:\n  - {id: r, title: R, when: %q, action: refer, advice: See someone., cite: {source: doc, section: S}}\n", when)
+	}
+	for _, tc := range []struct {
+		rules, raise, reason string
+	}{
+		{ruleSet("fever || " + strings.Repeat("fever && ", 500) + "fever"), "expression-length=8000", "a condition longer than Limits.ExpressionLength"},
+		{ruleSet(strings.Repeat("(", 40) + "fever" + strings.Repeat(")", 40)), "nesting=64", "a condition nested deeper than Limits.Nesting"},
+		{ruleSet("fever && [" + strings.Repeat("1, ", 200) + "1].all(x, [" + strings.Repeat("1, ", 200) + "1].all(y, x == y))"), "cost=1000000", "a condition over Limits.Cost"},
+		{ruleSet("fever") + "\"x (Limits.Rules)\": 1\n", "", "an unknown key that quotes (Limits. is no limit"},
+		{ruleSet("fevr"), "", "a misspelt question is no limit"},
+	} {
+		t.Run(tc.reason, func(t *testing.T) {
+			dir := t.TempDir()
+			require.NoError(t, os.WriteFile(filepath.Join(dir, "rules.yaml"), []byte(tc.rules), 0o644))
+			got := runCLI(t, t.Context(), "", "lint", dir)
+			assert.Equal(t, exitBadInput, got.code, "%s: %s", tc.reason, got.stderr)
+			if tc.raise == "" {
+				assert.NotContains(t, got.stderr, "--limit", tc.reason)
+				return
+			}
+			assert.Contains(t, got.stderr, "raise the limit it names with --limit", tc.reason)
+			raised := runCLI(t, t.Context(), "", "lint", "--limit", tc.raise, dir)
+			assert.Equal(t, exitSelfCare, raised.code, "%s: --limit %s raises it: %s", tc.reason, tc.raise, raised.stderr)
+		})
+	}
+}
+
 func TestLimitFlagParse(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -113,8 +149,8 @@ func TestLimitFlagParse(t *testing.T) {
 	}{
 		{[]string{"answers=2000"}, triage.Limits{Answers: 2000}, "", "one limit"},
 		{[]string{"answers=2000, rules=1500", "list-length=9"}, triage.Limits{Answers: 2000, Rules: 1500, ListLength: 9}, "", "a list, with a space, and the flag repeated"},
-		{[]string{"answers-size=1,string-length=2,expression-length=3,rule-files=4,rule-file-size=5,nesting=6"},
-			triage.Limits{AnswersSize: 1, StringLength: 2, ExpressionLength: 3, RuleFiles: 4, RuleFileSize: 5, Nesting: 6}, "", "every other name"},
+		{[]string{"answers-size=1,string-length=2,expression-length=3,rule-files=4,rule-file-size=5,nesting=6,cost=7"},
+			triage.Limits{AnswersSize: 1, StringLength: 2, ExpressionLength: 3, RuleFiles: 4, RuleFileSize: 5, Nesting: 6, Cost: 7}, "", "every other name"},
 		{[]string{"answers"}, triage.Limits{}, `want NAME=N, such as answers=2000, got "answers"`, "no value"},
 		{[]string{"answer=5"}, triage.Limits{}, `unknown limit "answer"; the limits are answers, rules,`, "a misspelt name"},
 		{[]string{"answers=0"}, triage.Limits{}, `limit answers wants a whole number above 0, got "0"`, "zero would mean the default"},

@@ -41,7 +41,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strings"
 
 	"github.com/redflagkit/redflag/rules"
 	"github.com/redflagkit/redflag/triage"
@@ -342,21 +341,14 @@ func (r *ruleDir) reportLoadError(stderr io.Writer, what string, err error) {
 		problems = "problem"
 	}
 	fmt.Fprintf(stderr, "redflag: the %s in %s do not load (%d %s):\n", what, r.where, len(list), problems)
-	overLimit := errors.Is(err, triage.ErrLimit)
 	for _, e := range list {
 		e.Pos = r.pos(e.Pos)
 		fmt.Fprintln(stderr, printableLines(e.ErrorWithSnippet()))
-		// Not every rule-set limit error wraps ErrLimit; each names its
-		// field.
-		overLimit = overLimit || strings.Contains(e.Msg, "(Limits.")
 	}
-	if overLimit {
+	if errors.Is(err, triage.ErrLimit) { // every error over a limit wraps it, whatever its message, and no other
 		fmt.Fprintln(stderr, limitHint)
 	}
 }
-
-// limitHint follows a rule set refused for a limit.
-const limitHint = "The limits guard against runaway input. If the rule set is meant to be this large, raise the limit it names with --limit, for example --limit answers=2000,rules=1500."
 
 // parseArgs parses a command's arguments. ok is false when the command
 // should stop at once with exit: after -h (0), or a bad flag (2), which the

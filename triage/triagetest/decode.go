@@ -35,6 +35,13 @@ func (d *decoder) errorf(n *ruleyaml.Node, id, path, format string, args ...any)
 	d.Errorf(n, id, path, format, args...)
 }
 
+// limitf is errorf for an input over a limit: the error wraps
+// triage.ErrLimit too.
+func (d *decoder) limitf(n *ruleyaml.Node, id, path, format string, args ...any) {
+	d.Errorf(n, id, path, format, args...) // reported at once, by report
+	(*d.errs)[len(*d.errs)-1].Err = triage.ErrLimit
+}
+
 // nonEmptyKey reports a required key of the mapping n that is missing or
 // blank.
 func (d *decoder) nonEmptyKey(n *ruleyaml.Node, s ruleyaml.Str, id, path, key string) bool {

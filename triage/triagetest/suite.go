@@ -231,7 +231,12 @@ func newSuiteLoader(eng *triage.Engine) *suiteLoader {
 func (l *suiteLoader) readFile(fsys fs.FS, name string) []rawCase {
 	src, p := ruleset.ReadFile(fsys, name, maxTestFileSize)
 	if p != nil {
-		l.errs = append(l.errs, &triage.Error{Pos: triage.Position{File: p.File, Line: p.Line, Column: p.Column}, Msg: p.Msg})
+		e := &triage.Error{Pos: triage.Position{File: p.File, Line: p.Line, Column: p.Column}, Msg: p.Msg}
+		if p.Limit {
+			e.Msg = fmt.Sprintf("test file is larger than the limit of %d bytes (test files may be as large as a rule file is by default, Limits.RuleFileSize, whatever the limits the rules were loaded with)", maxTestFileSize)
+			e.Err = triage.ErrLimit
+		}
+		l.errs = append(l.errs, e)
 		return nil
 	}
 	d := newDecoder(name, src, &l.errs)
@@ -500,11 +505,19 @@ func (l *suiteLoader) checkAnswers(d *decoder, answers []rawAnswer, invalid []st
 			d.errorf(a.k, id, "", "%s", l.unknownQuestion(a.key))
 			continue
 		}
+		err := l.eng.CheckAnswer(a.key, a.value)
+		if err == nil {
+			continue
+		}
+		report := d.errorf
+		if errors.Is(err, triage.ErrLimit) {
+			report = d.limitf // over the limits the rules were loaded with
+		}
 		var aerrs triage.AnswerErrors
-		if err := l.eng.CheckAnswer(a.key, a.value); errors.As(err, &aerrs) && len(aerrs) == 1 {
-			d.errorf(a.v, id, "", "answer to %s: %s", a.key, aerrs[0].Msg)
-		} else if err != nil {
-			d.errorf(a.v, id, "", "answer to %s: %v", a.key, err)
+		if errors.As(err, &aerrs) && len(aerrs) == 1 {
+			report(a.v, id, "", "answer to %s: %s", a.key, aerrs[0].Msg)
+		} else {
+			report(a.v, id, "", "answer to %s: %v", a.key, err)
 		}
 	}
 }

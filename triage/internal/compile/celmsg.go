@@ -58,6 +58,15 @@ func splitTypes(s string) []string {
 	return append(out, strings.TrimSpace(s[start:]))
 }
 
+// tooDeepRe matches cel-go's parser messages for a condition nested
+// beyond the recursion limit: the first from its current parsers, the
+// second from its ANTLR visitor.
+var tooDeepRe = regexp.MustCompile(`^(?:expression recursion limit exceeded: \d+|max recursion depth exceeded)$`)
+
+// tooDeep reports whether a cel-go syntax error is about nesting beyond
+// the recursion limit (Limits.Nesting).
+func tooDeep(msg string) bool { return tooDeepRe.MatchString(msg) }
+
 // syntaxSlip is what a cel-go syntax error is about, as far as a hint goes.
 type syntaxSlip int
 

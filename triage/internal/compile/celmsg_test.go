@@ -1,6 +1,7 @@
 package compile
 
 import (
+	"slices"
 	"testing"
 
 	"cel.dev/cel-go/cel"
@@ -20,6 +21,25 @@ func TestPinnedCELMessages(t *testing.T) {
 	name, ok := undeclaredReference(msg)
 	require.True(t, ok, "cel-go's undeclared-reference message changed; update celmsg.go. It is now: %q", msg)
 	require.Equal(t, "fevr", name, "cel-go's undeclared-reference message changed; update celmsg.go. It is now: %q", msg)
+}
+
+// TestPinnedCELRecursionMessage fails, naming the message, when a cel-go
+// upgrade changes its message for a condition nested beyond the recursion
+// limit: nesting over Limits.Nesting would then be reported as a plain
+// syntax error, not as an input over a limit.
+func TestPinnedCELRecursionMessage(t *testing.T) {
+	env, err := cel.NewEnv(cel.Variable("fever", cel.BoolType), cel.ParserRecursionLimit(3))
+	require.NoError(t, err)
+	for _, src := range []string{"((((((fever))))))", "size([[[[[[1]]]]]]) > 0 || fever"} {
+		_, iss := env.Parse(src)
+		require.Error(t, iss.Err(), src)
+		msgs := []string{}
+		for _, ce := range iss.Errors() {
+			msgs = append(msgs, ce.Message)
+		}
+		assert.True(t, slices.ContainsFunc(msgs, tooDeep), "cel-go's recursion-limit message changed; update celmsg.go. It is now: %q", msgs)
+	}
+	assert.False(t, tooDeep("Syntax error: missing ')' at '<EOF>'"), "a syntax error is not nesting")
 }
 
 // TestPinnedCELSlips fails, naming the message, when a cel-go upgrade

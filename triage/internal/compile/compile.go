@@ -144,6 +144,9 @@ type Condition struct {
 type Problem struct {
 	Offset int
 	Msg    string
+	// Limit is set when the condition is over one of Limits, so that the
+	// caller reports it as an input over a limit.
+	Limit bool
 }
 
 // Result is what Compile found.
@@ -166,25 +169,28 @@ func (r *Result) fail(offset int, format string, args ...any) Result {
 	return *r
 }
 
+// failLimit is fail for a condition over one of Limits.
+func (r *Result) failLimit(offset int, format string, args ...any) Result {
+	r.fail(offset, format, args...)
+	r.Problems[len(r.Problems)-1].Limit = true
+	return *r
+}
+
 // Compile parses, type-checks and plans src, the condition called subject
 // ("when", "ask_if") in messages.
 func (e *Env) Compile(src, subject string) Result {
 	var r Result
 	if l := len([]rune(src)); l > e.lim.ExpressionLength {
 		r.Unreadable = true
-		return r.fail(-1, "%s is %d characters long; the limit is %d", subject, l, e.lim.ExpressionLength)
+		return r.failLimit(-1, "%s is %d characters long; the limit is %d (Limits.ExpressionLength)", subject, l, e.lim.ExpressionLength)
 	}
 	if strings.TrimSpace(src) == "" {
 		return r.fail(-1, "%s must not be empty", subject)
 	}
 	parsed, iss := e.cel.Parse(src)
 	if iss != nil && iss.Err() != nil {
-		// Only the first syntax error: the ones after it are mostly its
-		// echoes ("extraneous input '7'" after "pain_days = 7").
 		r.Unreadable = true
-		ce := iss.Errors()[0]
-		off, msg := describeSyntaxError(src, locationOffset(src, ce.Location.Line(), ce.Location.Column()), ce.Message)
-		return r.fail(off, "%s: %s", subject, msg)
+		return e.syntaxProblem(&r, src, subject, iss.Errors())
 	}
 	checked, iss := e.cel.Check(parsed)
 	if iss != nil && iss.Err() != nil {
@@ -208,7 +214,10 @@ func (e *Env) Compile(src, subject string) Result {
 	if len(c.Reads) <= maxTracked {
 		c.logic = e.structure(checked.NativeRep().Expr(), checked.NativeRep().ReferenceMap(), c.Reads)
 	}
-	if err := e.checkCost(checked, subject); err != "" {
+	if err, over := e.checkCost(checked, subject); err != "" {
+		if over {
+			return r.failLimit(-1, "%s", err)
+		}
 		return r.fail(-1, "%s", err)
 	}
 	if err := e.plan(c); err != nil {
@@ -358,16 +367,35 @@ func flattenAnd(e ast.Expr) []ast.Expr {
 	return []ast.Expr{e}
 }
 
-// checkCost refuses a condition whose estimated cost is over the limit.
-func (e *Env) checkCost(checked *cel.Ast, subject string) string {
+// syntaxProblem reports a condition that does not parse. It reports only
+// the first syntax error, since the ones after it are mostly its echoes
+// ("extraneous input '7'" after "pain_days = 7"), unless some error is
+// about nesting over Limits.Nesting: then the condition is over a limit,
+// and that is what it reports.
+func (e *Env) syntaxProblem(r *Result, src, subject string, errs []*cel.Error) Result {
+	for _, ce := range errs {
+		if tooDeep(ce.Message) {
+			off := locationOffset(src, ce.Location.Line(), ce.Location.Column())
+			hint := fmt.Sprintf("nested more deeply than the %d levels Limits.Nesting allows", e.lim.Nesting)
+			return r.failLimit(off, "%s: %s", subject, withHint(hint, ce.Message))
+		}
+	}
+	ce := errs[0]
+	off, msg := describeSyntaxError(src, locationOffset(src, ce.Location.Line(), ce.Location.Column()), ce.Message)
+	return r.fail(off, "%s: %s", subject, msg)
+}
+
+// checkCost refuses a condition whose estimated cost is over the limit
+// (over is then set), or cannot be estimated.
+func (e *Env) checkCost(checked *cel.Ast, subject string) (msg string, over bool) {
 	est, err := e.cel.EstimateCost(checked, &sizeEstimator{e})
 	if err != nil {
-		return fmt.Sprintf("%s: cannot estimate cost: %v", subject, err)
+		return fmt.Sprintf("%s: cannot estimate cost: %v", subject, err), false
 	}
 	if est.Max > e.lim.Cost {
-		return fmt.Sprintf("%s: estimated cost %d exceeds the limit of %d", subject, est.Max, e.lim.Cost)
+		return fmt.Sprintf("%s: estimated cost %d exceeds the limit of %d (Limits.Cost)", subject, est.Max, e.lim.Cost), true
 	}
-	return ""
+	return "", false
 }
 
 // plan builds c's fast, partial and (when its structure needs state)

@@ -74,7 +74,7 @@ func readStable(fsys fs.FS, name string, max int) (src []byte, changed bool, p *
 	}
 	if len(src) > max {
 		line, col := ruleyaml.OffsetPos(src, max)
-		return nil, false, &Problem{File: name, Line: line, Column: col, Msg: fmt.Sprintf("rule file is larger than the limit of %d bytes (Limits.RuleFileSize)", max)}
+		return nil, false, &Problem{File: name, Line: line, Column: col, Msg: fmt.Sprintf("rule file is larger than the limit of %d bytes (Limits.RuleFileSize)", max), Limit: true}
 	}
 	after, err := f.Stat()
 	if err != nil {

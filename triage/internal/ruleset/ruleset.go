@@ -17,6 +17,9 @@ type Problem struct {
 	File         string
 	Line, Column int
 	Msg          string
+	// Limit is set for a problem about an input over a limit (Limits),
+	// which the caller reports as such.
+	Limit bool
 }
 
 // IsRuleFile reports whether name is a rule file: *.yaml or *.yml, but not

@@ -110,7 +110,7 @@ func readRules(fsys fs.FS, lim Limits) *Snapshot {
 		}
 		name := ent.Name()
 		if n++; n > lim.Files {
-			s.problem(name, fmt.Sprintf("more than %d rule files (Limits.RuleFiles); this one and any after it are not read", lim.Files))
+			s.limitProblem(name, fmt.Sprintf("more than %d rule files (Limits.RuleFiles); this one and any after it are not read", lim.Files))
 			break
 		}
 		src, changed, p := readStable(fsys, name, lim.FileSize)
@@ -121,7 +121,7 @@ func readRules(fsys fs.FS, lim Limits) *Snapshot {
 			continue
 		}
 		if total += len(src); total > SizeFactor*lim.FileSize {
-			s.problem(name, fmt.Sprintf("the rule files together are larger than the limit of %d bytes (%d times Limits.RuleFileSize); this one and any after it are not loaded", SizeFactor*lim.FileSize, SizeFactor))
+			s.limitProblem(name, fmt.Sprintf("the rule files together are larger than the limit of %d bytes (%d times Limits.RuleFileSize); this one and any after it are not loaded", SizeFactor*lim.FileSize, SizeFactor))
 			break
 		}
 		s.Files = append(s.Files, File{name, src})
@@ -131,9 +131,9 @@ func readRules(fsys fs.FS, lim Limits) *Snapshot {
 	return s
 }
 
-// problem records a problem that leaves part of the rule set unread.
-func (s *Snapshot) problem(file, msg string) {
-	s.Problems = append(s.Problems, Problem{File: file, Msg: msg})
+// limitProblem records a limit that leaves part of the rule set unread.
+func (s *Snapshot) limitProblem(file, msg string) {
+	s.Problems = append(s.Problems, Problem{File: file, Msg: msg, Limit: true})
 	s.Unreadable = true
 }
 
