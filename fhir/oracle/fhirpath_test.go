@@ -107,6 +107,7 @@ type (
 			Expression string         `json:"expression"`
 			Expected   map[string]int `json:"expected"`
 			Got        map[string]int `json:"got"`
+			Inner      map[string]int `json:"inner"`
 		} `json:"perExpression"`
 		Disagreements []json.RawMessage `json:"disagreements"`
 	}
@@ -253,7 +254,8 @@ func checkExpressionReport(t *testing.T, e expressionReport, responses int) {
 	for id, x := range e.PerExpression {
 		assert.Positive(t, x.Expected["true"], "%s: %s (%s) never came out true", e.Questionnaire, id, x.Expression)
 		assert.Positive(t, x.Expected["false"], "%s: %s (%s) never came out false", e.Questionnaire, id, x.Expression)
-		t.Logf("%s: %s: CEL %v, FHIRPath %v", e.Questionnaire, id, x.Expected, x.Got)
+		assert.Zero(t, x.Got["empty"]+x.Got["other"], "%s: %s (%s) gave something other than one boolean", e.Questionnaire, id, x.Expression)
+		t.Logf("%s: %s: CEL %v, FHIRPath %v (before ~ true: %v)", e.Questionnaire, id, x.Expected, x.Got, x.Inner)
 	}
 	t.Logf("%s: %d responses, %d agreed, %d disagreed (%d expression evaluations)",
 		e.Questionnaire, e.Responses, e.Agreed, e.Disagreed, e.Evaluations)

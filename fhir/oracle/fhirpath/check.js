@@ -29,6 +29,12 @@
 //          the item disabled, as redflag keeps the question unasked. ([false]
 //          would disable it too, but would claim a decision CEL did not make,
 //          so it counts as a disagreement.)
+// Each exported expression is such a three-valued test followed by
+// " ~ true", so that a form renderer always gets a boolean (SDC treats
+// anything else as an error): [] becomes [false], the item stays disabled.
+// Both are checked: the whole expression must give [true] exactly when CEL
+// says true and [false] otherwise, and the test before " ~ true" must give
+// [true], [false] or [] as above.
 'use strict';
 
 const fs = require('fs');
@@ -154,13 +160,17 @@ function outcome(got) {
   return 'other';
 }
 
-// agrees tells whether an expression's result matches the CEL verdict.
-function agrees(expected, got) {
+// agrees tells whether an expression's results match the CEL verdict: got
+// is the exported expression's, inner that of its three-valued test.
+function agrees(expected, got, inner) {
   const o = outcome(got);
-  if (expected === true) return o === 'true';
-  if (expected === false) return o === 'false';
-  return o === 'empty';
+  const i = outcome(inner);
+  if (expected === true) return o === 'true' && i === 'true';
+  if (expected === false) return o === 'false' && i === 'false';
+  return o === 'false' && i === 'empty';
 }
+
+const BOOLEAN_SUFFIX = ' ~ true';
 
 // compareExpressions evaluates q's enableWhenExpressions on every case.
 function compareExpressions(name, q, cases) {
@@ -168,12 +178,19 @@ function compareExpressions(name, q, cases) {
   const linkIds = Object.keys(found).sort();
   const perExpression = {};
   const compiled = {};
+  const innerCompiled = {};
   for (const id of linkIds) {
     if (found[id].language !== 'text/fhirpath') {
       throw new Error(`${name}: ${id}: enableWhenExpression language is ${found[id].language}, not text/fhirpath`);
     }
-    compiled[id] = fhirpath.compile(found[id].expression, r4, quiet);
-    perExpression[id] = {expression: found[id].expression, expected: {true: 0, false: 0, null: 0}, got: {true: 0, false: 0, empty: 0, other: 0}};
+    const expr = found[id].expression;
+    if (!expr.endsWith(BOOLEAN_SUFFIX)) {
+      throw new Error(`${name}: ${id}: enableWhenExpression does not end in "${BOOLEAN_SUFFIX}", so it may give a non-boolean: ${expr}`);
+    }
+    compiled[id] = fhirpath.compile(expr, r4, quiet);
+    innerCompiled[id] = fhirpath.compile(expr.slice(0, -BOOLEAN_SUFFIX.length), r4, quiet);
+    perExpression[id] = {expression: expr, expected: {true: 0, false: 0, null: 0},
+      got: {true: 0, false: 0, empty: 0, other: 0}, inner: {true: 0, false: 0, empty: 0, other: 0}};
   }
   const report = {questionnaire: name, responses: cases.length, agreed: 0, disagreed: 0,
     evaluations: 0, misspelt, perExpression, disagreements: []};
@@ -185,14 +202,16 @@ function compareExpressions(name, q, cases) {
     let ok = true;
     for (const id of linkIds) {
       const got = compiled[id](c.response, {resource: c.response});
+      const inner = innerCompiled[id](c.response, {resource: c.response});
       const want = c.expected[id];
       report.evaluations++;
       perExpression[id].expected[String(want)]++;
       perExpression[id].got[outcome(got)]++;
-      if (!agrees(want, got)) {
+      perExpression[id].inner[outcome(inner)]++;
+      if (!agrees(want, got, inner)) {
         ok = false;
         if (report.disagreements.length < 20) {
-          report.disagreements.push({case: i, linkId: id, expected: want, got, response: c.response});
+          report.disagreements.push({case: i, linkId: id, expected: want, got, inner, response: c.response});
         }
       }
     }
