@@ -46,7 +46,7 @@ func (f *Form) readItems(qr *QuestionnaireResponse) (triage.Answers, []string, e
 		return nil, nil, err
 	}
 	r := &reader{f: f, out: triage.Answers{}, seen: map[string]bool{}}
-	r.items(qr.Item)
+	r.items(qr.Item, "")
 	for _, q := range f.questions {
 		v, ok := r.out[q.ID]
 		if !ok {
@@ -88,10 +88,21 @@ func (r *reader) errorf(linkID, format string, args ...any) {
 	r.errs = append(r.errs, &triage.AnswerError{Question: linkID, Msg: fmt.Sprintf(format, args...)})
 }
 
-func (r *reader) items(items []AnswerItem) {
+// items reads items, nested under the item parent ("" at the top level).
+// Every question of a Form is a top-level item, and display items have no
+// items under them (R4's que-1), so an answer found anywhere else is an
+// error rather than read from a place the questionnaire never put it.
+func (r *reader) items(items []AnswerItem, parent string) {
 	for _, it := range items {
-		r.item(it)
-		r.items(it.Item)
+		switch {
+		case parent != "" && !r.f.display[it.LinkID] && r.f.byID[it.LinkID].ID != "":
+			r.errorf(it.LinkID, "the item is nested under %q, but this questionnaire has it at the top level", parent)
+		case r.f.display[it.LinkID] && len(it.Item) > 0:
+			r.errorf(it.LinkID, "this is a display item, which has no items under it")
+		default:
+			r.item(it)
+		}
+		r.items(it.Item, it.LinkID)
 	}
 }
 
@@ -178,6 +189,10 @@ func (r *reader) multi(q triage.Question, answers []Answer) {
 			return
 		}
 		if c := a.Value.Coding; c.System == r.f.noneSystem() && c.Code == noneCode {
+			if none {
+				r.errorf(q.ID, "\"None of these\" is picked more than once")
+				return
+			}
 			none = true
 			continue
 		}
