@@ -48,36 +48,28 @@ func (e *Engine) Evaluate(ctx context.Context, answers Answers) (*Verdict, error
 	if e.hook != nil {
 		start = time.Now()
 	}
-	// Small fixed buffers keep the common case free of allocations: the
-	// default rule set has 21 questions and 20 rules.
-	var givenBuf [64]any
-	var given []any
-	if len(e.questions) <= len(givenBuf) {
-		given = givenBuf[:len(e.questions)]
-	} else {
-		given = make([]any, len(e.questions))
-	}
-	// given stays out of evalState: the state's contents reach cel-go's
-	// interfaces, which would move the buffer to the heap.
+	vars := e.getVars()
 	var s evalState
-	v, err := e.run(ctx, &s, answers, given, nil)
+	v, err := e.run(ctx, &s, answers, vars, nil)
 	if e.hook != nil {
 		// run sets s.e once the answers are valid.
-		e.decide(ctx, start, s.e != nil, given, v, err)
+		e.decide(ctx, start, s.e != nil, vars.vals, v, err)
 	}
+	e.putVars(vars)
 	return v, err
 }
 
 // run is the one evaluation pass behind Evaluate, Next and Explain: it
-// checks the context, validates and normalises the answers once (into s and
-// given), evaluates the rules and builds the verdict. When rec is not nil
-// (one element per rule), it also records what became of every rule, for
-// Explain.
-func (e *Engine) run(ctx context.Context, s *evalState, answers Answers, given []any, rec []ruleResult) (*Verdict, error) {
+// checks the context, validates and normalises the answers once (into
+// vars, whose values must all be nil), evaluates the rules and builds the
+// verdict. When rec is not nil (one element per rule), it also records
+// what became of every rule, for Explain.
+func (e *Engine) run(ctx context.Context, s *evalState, answers Answers, vars *answerVars, rec []ruleResult) (*Verdict, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	vars, complete, err := e.prepare(answers, given)
+	given := vars.vals
+	complete, err := e.prepare(answers, given)
 	if err != nil {
 		return nil, err
 	}
@@ -185,9 +177,11 @@ const (
 
 // evalState is the per-call state of one Evaluate.
 type evalState struct {
-	e       *Engine
-	ctx     context.Context
-	vars    map[string]any
+	e   *Engine
+	ctx context.Context
+	// vars is the activation over the validated answers; its values are
+	// the given slice that the methods below take.
+	vars    *answerVars
 	partial cel.PartialActivation // built on first need
 	// frame is one CEL execution frame over vars, shared by every
 	// evaluation that needs neither partial evaluation nor a context:
@@ -283,9 +277,9 @@ func readsNothingAnswered(c *condition, given []any) bool {
 
 // sharedFrame returns the execution frame over s.vars, building it on
 // first need. Passing one frame to every plain program, instead of the
-// map, spares each evaluation taking a frame from cel-go's pool and
-// putting it back. A frame that cannot be built (never, for a map) falls
-// back to the map itself.
+// activation, spares each evaluation taking a frame from cel-go's pool
+// and putting it back. A frame that cannot be built (never, for an
+// activation without functions) falls back to the activation itself.
 func (s *evalState) sharedFrame() any {
 	if s.frame == nil {
 		f, err := interpreter.NewExecutionFrame(s.vars)
