@@ -365,7 +365,8 @@ func (s *evalState) represent(qi int, set []bool, given []any) error {
 // newVerdict builds the verdict and the Reasons for the rules that fired,
 // each with the answers that made its condition true (appendEvidence). All
 // evidence shares one backing array, sized for every answer the fired
-// rules read: one allocation instead of one per reason.
+// rules read, and for a few reasons the verdict, the reasons and the
+// evidence are one allocation (allocVerdict).
 func (s *evalState) newVerdict(fired []*rule, given []any) *Verdict {
 	n := 0
 	for _, r := range fired {
@@ -375,8 +376,7 @@ func (s *evalState) newVerdict(fired []*rule, given []any) *Verdict {
 			}
 		}
 	}
-	reasons := make([]Reason, len(fired))
-	evidence := make([]Evidence, 0, n)
+	v, reasons, evidence := allocVerdict(len(fired), n)
 	for i, r := range fired {
 		start := len(evidence)
 		evidence = s.appendEvidence(evidence, r.when, given)
@@ -386,7 +386,43 @@ func (s *evalState) newVerdict(fired []*rule, given []any) *Verdict {
 			Evidence: evidence[start:len(evidence):len(evidence)],
 		}
 	}
-	return &Verdict{RuleSet: s.e.info, Notice: Disclaimer, Reasons: reasons, Missing: []string{}}
+	*v = Verdict{RuleSet: s.e.info, Notice: Disclaimer, Reasons: reasons, Missing: []string{}}
+	return v
+}
+
+// allocVerdict returns a zero Verdict, nr zero Reasons and an empty
+// evidence slice with room for ne. Up to a few reasons and their evidence
+// share the verdict's allocation: fewer objects for the allocator and the
+// garbage collector than one for each. Each shape is sized to fill its
+// allocation size class; the reasons' and the evidence's capacities are
+// their lengths, so that appending to them never writes into the block.
+func allocVerdict(nr, ne int) (*Verdict, []Reason, []Evidence) {
+	switch {
+	case nr == 0:
+		return &Verdict{}, []Reason{}, nil
+	case nr == 1 && ne <= 4:
+		b := new(struct {
+			v Verdict
+			r [1]Reason
+			e [4]Evidence
+		})
+		return &b.v, b.r[:], b.e[:0:ne]
+	case nr <= 2 && ne <= 4:
+		b := new(struct {
+			v Verdict
+			r [2]Reason
+			e [4]Evidence
+		})
+		return &b.v, b.r[:nr:nr], b.e[:0:ne]
+	case nr <= 4 && ne <= 8:
+		b := new(struct {
+			v Verdict
+			r [4]Reason
+			e [8]Evidence
+		})
+		return &b.v, b.r[:nr:nr], b.e[:0:ne]
+	}
+	return &Verdict{}, make([]Reason, nr), make([]Evidence, 0, ne)
 }
 
 // evidenceValue returns a valid answer in its normalised form, without
