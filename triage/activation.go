@@ -1,9 +1,11 @@
 package triage
 
 import (
+	"math"
 	"math/bits"
 	"unsafe"
 
+	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/interpreter"
 )
 
@@ -22,15 +24,29 @@ type answerVars struct {
 }
 
 // ResolveName implements interpreter.Activation: an unanswered question is
-// not found, which partial evaluation turns into an unknown.
+// not found, which partial evaluation turns into an unknown. An empty
+// multichoice answer ("none of these") is one shared CEL list, which
+// spares cel-go converting it anew, an allocation, on every read.
 func (a *answerVars) ResolveName(name string) (any, bool) {
-	qi := a.names.lookup(name)
-	if qi < 0 {
+	// nameIndex.lookup, with its first probe written out: this runs for
+	// every variable of every condition.
+	t, p := a.names, unsafe.StringData(name)
+	var qi int
+	if s := t.slots[t.home(p)]; s.data == p && int(s.n) == len(name) {
+		qi = int(s.qi)
+	} else if qi = t.probe(name); qi < 0 {
 		return nil, false
 	}
 	v := a.vals[qi]
+	if l, ok := v.([]string); ok && len(l) == 0 {
+		return noneOfThese, true
+	}
 	return v, v != nil
 }
+
+// noneOfThese is the CEL value of every empty multichoice answer. CEL
+// values are immutable, and an empty list never calls its adapter.
+var noneOfThese = types.NewStringList(types.DefaultTypeAdapter, []string{})
 
 // Parent implements interpreter.Activation; there is none.
 func (a *answerVars) Parent() interpreter.Activation { return nil }
@@ -60,16 +76,18 @@ func (e *Engine) putVars(a *answerVars) {
 // length is that id. Any other string (a caller's, say) is looked up in the
 // string-keyed map byID.
 type nameIndex struct {
-	ids   []string
 	byID  map[string]int
 	slots []nameSlot
 	shift uint // 64 - log2(len(slots))
 }
 
-// nameSlot is one slot of a nameIndex; data is nil in an empty one.
+// nameSlot is one slot of a nameIndex: the address and length of an id's
+// bytes, and its question's index. An empty slot has data nil and n -1,
+// which no name's length matches.
 type nameSlot struct {
 	data *byte
-	qi   int
+	n    int32
+	qi   int32
 }
 
 func newNameIndex(ids []string, byID map[string]int) *nameIndex {
@@ -77,39 +95,46 @@ func newNameIndex(ids []string, byID map[string]int) *nameIndex {
 	for size < 4*len(ids) {
 		size *= 2
 	}
-	t := &nameIndex{ids: ids, byID: byID, slots: make([]nameSlot, size), shift: uint(64 - bits.TrailingZeros(uint(size)))}
+	t := &nameIndex{byID: byID, slots: make([]nameSlot, size), shift: uint(64 - bits.TrailingZeros(uint(size)))}
+	for i := range t.slots {
+		t.slots[i].n = -1
+	}
 	mask := uint64(size - 1)
 	for qi, id := range ids {
-		if id == "" {
-			continue // never valid; such a name goes to byID
+		if id == "" || len(id) > math.MaxInt32 || qi > math.MaxInt32 {
+			continue // never so for a valid rule set; such a name goes to byID
 		}
 		i := t.home(unsafe.StringData(id))
 		for t.slots[i].data != nil {
 			i = (i + 1) & mask
 		}
-		t.slots[i] = nameSlot{data: unsafe.StringData(id), qi: qi}
+		t.slots[i] = nameSlot{data: unsafe.StringData(id), n: int32(len(id)), qi: int32(qi)}
 	}
 	return t
 }
 
-// lookup returns the index of the question with id name, or -1.
+// lookup returns the index of the question with id name, or -1. The first
+// slot probed is checked here, small enough to be inlined: it holds the
+// name nearly always.
 func (t *nameIndex) lookup(name string) int {
-	if name == "" {
-		return t.lookupString(name)
-	}
 	p := unsafe.StringData(name)
-	mask := uint64(len(t.slots) - 1)
-	for i := t.home(p); t.slots[i].data != nil; i = (i + 1) & mask {
-		if s := t.slots[i]; s.data == p && len(t.ids[s.qi]) == len(name) {
-			return s.qi
-		}
+	if s := t.slots[t.home(p)]; s.data == p && int(s.n) == len(name) {
+		return int(s.qi)
 	}
-	return t.lookupString(name)
+	return t.probe(name)
 }
 
-// lookupString is lookup for a name that is not one of the ids' own
-// strings.
-func (t *nameIndex) lookupString(name string) int {
+// probe is lookup past the first slot.
+func (t *nameIndex) probe(name string) int {
+	p := unsafe.StringData(name)
+	if p != nil {
+		mask := uint64(len(t.slots) - 1)
+		for i := (t.home(p) + 1) & mask; t.slots[i].data != nil; i = (i + 1) & mask {
+			if s := t.slots[i]; s.data == p && int(s.n) == len(name) {
+				return int(s.qi)
+			}
+		}
+	}
 	if qi, ok := t.byID[name]; ok {
 		return qi
 	}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"cel.dev/cel-go/common/types"
+	"cel.dev/cel-go/common/types/traits"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -52,6 +54,15 @@ func TestAnswerVarsResolveName(t *testing.T) {
 	require.False(t, ok, "an unanswered question is not found")
 	_, ok = vars.ResolveName("no_such_question")
 	require.False(t, ok)
+	numb := eng.qIndex["numbness_tingling"]
+	vars.vals[numb] = []string{}
+	v, ok = vars.ResolveName("numbness_tingling")
+	require.True(t, ok, "none of these is an answer")
+	require.Equal(t, types.IntZero, v.(traits.Sizer).Size(), "none of these is the empty list")
+	vars.vals[numb] = []string{"fingers"}
+	v, ok = vars.ResolveName("numbness_tingling")
+	require.True(t, ok)
+	require.Equal(t, []string{"fingers"}, v, "a list with choices is CEL's to convert")
 	require.Nil(t, vars.Parent())
 	eng.putVars(vars)
 	require.Nil(t, vars.vals[fever], "a returned activation keeps no answer")

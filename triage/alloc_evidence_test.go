@@ -15,7 +15,7 @@ import (
 // TestEvidenceAllocationBound holds the cost of finding a reason's
 // decisive answers to what the README documents. A rule that is a tree of
 // && over comparisons needs no second evaluation (the default rule set has
-// only such rules, and TestEvaluateAllocationBound's 2 stand); a rule with
+// only such rules, and TestEvaluateAllocationBound's 1 stands); a rule with
 // an || or a negation that fires runs its tracking program once, which
 // costs 5 allocations in cel-go (the evaluation details, the state and its
 // map, and the answers it converts again): 10 in all for trackedAnswers,
