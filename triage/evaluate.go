@@ -195,7 +195,8 @@ type evalState struct {
 
 // eval evaluates one condition. For an undecided condition it also returns
 // the questions whose answers it still needs. given holds each question's
-// answer as given, by question index; nil means unanswered.
+// valid answer, normalised, by question index (s.vars' values); nil means
+// unanswered.
 func (s *evalState) eval(c *condition, given []any) (result, []int, error) {
 	prg, plain := c.Fast, true
 	var input any = s.vars
@@ -240,7 +241,7 @@ func (s *evalState) eval(c *condition, given []any) (result, []int, error) {
 		for _, id := range val.IDs() {
 			trails, _ := val.GetAttributeTrails(id)
 			for _, t := range trails {
-				if qi, ok := s.e.qIndex[t.Variable()]; ok && given[qi] == nil {
+				if qi := s.vars.names.lookup(t.Variable()); qi >= 0 && given[qi] == nil {
 					qs = append(qs, qi)
 				}
 			}
