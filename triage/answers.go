@@ -232,53 +232,45 @@ func describeToken(tok json.Token) string {
 	}
 }
 
-// prepare validates the answers and returns the CEL activation and which
-// questions are answered. When every value already has its CEL-native Go
-// type, the caller's map is used as it is, so complete, well-typed answers
-// cost no copy.
+// prepare validates the answers and stores each valid one in given, by
+// question index, normalised to its CEL-native Go type: given is then the
+// evaluation's activation, and no copy of the map is made.
 //
-// given must have one element per question, all nil; prepare stores each
-// valid answer there, as given. complete reports that every question is
-// answered.
-func (e *Engine) prepare(a Answers, given []any) (vars map[string]any, complete bool, err error) {
+// given must have one element per question, all nil. complete reports that
+// every question is answered.
+func (e *Engine) prepare(a Answers, given []any) (complete bool, err error) {
 	if err := e.limits.count(len(a)); err != nil {
-		return nil, false, err
+		return false, err
 	}
 	sc, err := e.scan(a, given)
 	if err != nil {
-		return nil, false, err
+		return false, err
 	}
 	errs := sc.errs
 	if sc.found != len(a) {
 		unknown, err := e.unknownAnswers(a)
 		if err != nil {
-			return nil, false, err
+			return false, err
 		}
 		errs = append(errs, unknown...)
 	}
 	if len(errs) > 0 {
-		return nil, false, errs
+		return false, errs
 	}
-	complete = sc.answered == len(e.questions)
-	if !sc.copyNeeded {
-		return a, complete, nil
-	}
-	return e.activation(a), complete, nil
+	return sc.answered == len(e.questions), nil
 }
 
 // scanned is what scan found in the answers to known questions.
 type scanned struct {
-	found, answered int // keys of known questions; valid answers among them
-	// copyNeeded is set when the caller's map cannot be the activation:
-	// some answer is unanswered or not in its CEL-native Go type.
-	copyNeeded bool
-	errs       AnswerErrors // invalid answers, in questionnaire order
+	found, answered int          // keys of known questions; valid answers among them
+	errs            AnswerErrors // invalid answers, in questionnaire order
 }
 
 // scan checks the answer to each question and stores each valid one in
-// given. It walks the questionnaire rather than the map: lookups are
-// cheaper than map iteration, and errors come out in questionnaire order.
-// It returns an error only for an invalid answer over a limit.
+// given, normalised. It walks the questionnaire rather than the map:
+// lookups are cheaper than map iteration, and errors come out in
+// questionnaire order. It returns an error only for an invalid answer over
+// a limit.
 func (e *Engine) scan(a Answers, given []any) (scanned, error) {
 	var sc scanned
 	for qi, q := range e.questions {
@@ -288,10 +280,9 @@ func (e *Engine) scan(a Answers, given []any) (scanned, error) {
 		}
 		sc.found++
 		if unanswered(&q.Question, v) {
-			sc.copyNeeded = true // unanswered: must not appear in the activation
 			continue
 		}
-		changed, msg := check(&q.Question, v)
+		nv, msg := check(&q.Question, v)
 		if msg != "" {
 			// A valid answer is within the limits (Load made sure the
 			// choices fit them), so only an invalid one needs checking:
@@ -302,9 +293,8 @@ func (e *Engine) scan(a Answers, given []any) (scanned, error) {
 			sc.errs = append(sc.errs, &AnswerError{Question: q.ID, Value: v, Msg: msg})
 			continue
 		}
-		given[qi] = v
+		given[qi] = nv
 		sc.answered++
-		sc.copyNeeded = sc.copyNeeded || changed
 	}
 	return sc, nil
 }
@@ -334,21 +324,6 @@ func (e *Engine) unknownAnswers(a Answers) (AnswerErrors, error) {
 	return unknown, nil
 }
 
-// activation copies the valid answers of a, which prepare has checked,
-// normalised to their CEL-native Go types, leaving out the unanswered.
-func (e *Engine) activation(a Answers) map[string]any {
-	vars := make(map[string]any, len(a))
-	for k, v := range a {
-		qi, known := e.qIndex[k]
-		if !known || unanswered(&e.questions[qi].Question, v) {
-			continue
-		}
-		nv, _, _ := normalize(&e.questions[qi].Question, v)
-		vars[k] = nv
-	}
-	return vars
-}
-
 // unanswered reports an answer that is nil, or a nil slice for a
 // multichoice question: a Go form field that was never filled in ("var
 // picked []string") must not read as "none of these". An empty, non-nil list
@@ -374,30 +349,34 @@ func questionIDs(qs []*question) []string {
 	return ids
 }
 
-// check validates v against q without building the normalised value. It
-// reports whether normalising would change v, and a message when v is
-// invalid.
-func check(q *Question, v any) (changed bool, msg string) {
+// check validates v against q. It returns the value in a form CEL takes
+// as q's type, v itself when normalising would not change it (so that an
+// answer in its native type is never boxed again), and a message when v
+// is invalid. The common cases are checked first, without normalize.
+func check(q *Question, v any) (any, string) {
 	switch q.Type {
 	case BooleanType:
 		if _, ok := v.(bool); ok {
-			return false, ""
+			return v, ""
 		}
 	case IntegerType:
 		if i, ok := v.(int64); ok {
-			return false, checkRange(q, float64(i), false)
+			return v, checkRange(q, float64(i), false)
 		}
 	case ChoiceType:
 		if s, ok := v.(string); ok && q.hasChoice(s) {
-			return false, ""
+			return v, ""
 		}
 	case MultiChoiceType:
 		if l, ok := v.([]string); ok {
-			return false, checkMulti(q, l)
+			return v, checkMulti(q, l)
 		}
 	}
-	_, changed, msg = normalize(q, v)
-	return changed, msg
+	out, changed, msg := normalize(q, v)
+	if !changed {
+		return v, msg
+	}
+	return out, msg
 }
 
 // normalize checks v against q. It returns the value in a form CEL takes

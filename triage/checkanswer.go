@@ -6,6 +6,6 @@ package triage
 // and otherwise an AnswerErrors naming the question: a value of the wrong
 // type or out of range, or an id that is not a question.
 func (e *Engine) CheckAnswer(id string, value any) error {
-	_, _, err := e.prepare(Answers{id: value}, make([]any, len(e.questions)))
+	_, err := e.prepare(Answers{id: value}, make([]any, len(e.questions)))
 	return err
 }

@@ -21,15 +21,11 @@ import (
 // buffers and the same pass, with no hook check. BenchmarkEvaluateNoHook
 // and TestEvaluateNoHookAllocations hold Evaluate without a hook to it.
 func (e *Engine) evaluateBefore(ctx context.Context, answers Answers) (*Verdict, error) {
-	var givenBuf [64]any
-	var given []any
-	if len(e.questions) <= len(givenBuf) {
-		given = givenBuf[:len(e.questions)]
-	} else {
-		given = make([]any, len(e.questions))
-	}
+	vars := e.getVars()
 	var s evalState
-	return e.run(ctx, &s, answers, given, nil)
+	v, err := e.run(ctx, &s, answers, vars, nil)
+	e.putVars(vars)
+	return v, err
 }
 
 // hookAnswers are complete answers for the default rule set in CEL's
@@ -133,7 +129,7 @@ func TestDecisionDigestIsJSON(t *testing.T) {
 			}
 		}
 		given := make([]any, len(eng.questions))
-		_, _, err := eng.prepare(a, given)
+		_, err := eng.prepare(a, given)
 		require.NoError(t, err)
 		require.Equal(t, jsonDigest(t, eng, given), eng.answersDigest(given))
 	}

@@ -48,36 +48,28 @@ func (e *Engine) Evaluate(ctx context.Context, answers Answers) (*Verdict, error
 	if e.hook != nil {
 		start = time.Now()
 	}
-	// Small fixed buffers keep the common case free of allocations: the
-	// default rule set has 21 questions and 20 rules.
-	var givenBuf [64]any
-	var given []any
-	if len(e.questions) <= len(givenBuf) {
-		given = givenBuf[:len(e.questions)]
-	} else {
-		given = make([]any, len(e.questions))
-	}
-	// given stays out of evalState: the state's contents reach cel-go's
-	// interfaces, which would move the buffer to the heap.
+	vars := e.getVars()
 	var s evalState
-	v, err := e.run(ctx, &s, answers, given, nil)
+	v, err := e.run(ctx, &s, answers, vars, nil)
 	if e.hook != nil {
 		// run sets s.e once the answers are valid.
-		e.decide(ctx, start, s.e != nil, given, v, err)
+		e.decide(ctx, start, s.e != nil, vars.vals, v, err)
 	}
+	e.putVars(vars)
 	return v, err
 }
 
 // run is the one evaluation pass behind Evaluate, Next and Explain: it
-// checks the context, validates and normalises the answers once (into s and
-// given), evaluates the rules and builds the verdict. When rec is not nil
-// (one element per rule), it also records what became of every rule, for
-// Explain.
-func (e *Engine) run(ctx context.Context, s *evalState, answers Answers, given []any, rec []ruleResult) (*Verdict, error) {
+// checks the context, validates and normalises the answers once (into
+// vars, whose values must all be nil), evaluates the rules and builds the
+// verdict. When rec is not nil (one element per rule), it also records
+// what became of every rule, for Explain.
+func (e *Engine) run(ctx context.Context, s *evalState, answers Answers, vars *answerVars, rec []ruleResult) (*Verdict, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	vars, complete, err := e.prepare(answers, given)
+	given := vars.vals
+	complete, err := e.prepare(answers, given)
 	if err != nil {
 		return nil, err
 	}
@@ -185,9 +177,11 @@ const (
 
 // evalState is the per-call state of one Evaluate.
 type evalState struct {
-	e       *Engine
-	ctx     context.Context
-	vars    map[string]any
+	e   *Engine
+	ctx context.Context
+	// vars is the activation over the validated answers; its values are
+	// the given slice that the methods below take.
+	vars    *answerVars
 	partial cel.PartialActivation // built on first need
 	// frame is one CEL execution frame over vars, shared by every
 	// evaluation that needs neither partial evaluation nor a context:
@@ -201,7 +195,8 @@ type evalState struct {
 
 // eval evaluates one condition. For an undecided condition it also returns
 // the questions whose answers it still needs. given holds each question's
-// answer as given, by question index; nil means unanswered.
+// valid answer, normalised, by question index (s.vars' values); nil means
+// unanswered.
 func (s *evalState) eval(c *condition, given []any) (result, []int, error) {
 	prg, plain := c.Fast, true
 	var input any = s.vars
@@ -246,7 +241,7 @@ func (s *evalState) eval(c *condition, given []any) (result, []int, error) {
 		for _, id := range val.IDs() {
 			trails, _ := val.GetAttributeTrails(id)
 			for _, t := range trails {
-				if qi, ok := s.e.qIndex[t.Variable()]; ok && given[qi] == nil {
+				if qi := s.vars.names.lookup(t.Variable()); qi >= 0 && given[qi] == nil {
 					qs = append(qs, qi)
 				}
 			}
@@ -283,9 +278,9 @@ func readsNothingAnswered(c *condition, given []any) bool {
 
 // sharedFrame returns the execution frame over s.vars, building it on
 // first need. Passing one frame to every plain program, instead of the
-// map, spares each evaluation taking a frame from cel-go's pool and
-// putting it back. A frame that cannot be built (never, for a map) falls
-// back to the map itself.
+// activation, spares each evaluation taking a frame from cel-go's pool
+// and putting it back. A frame that cannot be built (never, for an
+// activation without functions) falls back to the activation itself.
 func (s *evalState) sharedFrame() any {
 	if s.frame == nil {
 		f, err := interpreter.NewExecutionFrame(s.vars)
@@ -371,7 +366,8 @@ func (s *evalState) represent(qi int, set []bool, given []any) error {
 // newVerdict builds the verdict and the Reasons for the rules that fired,
 // each with the answers that made its condition true (appendEvidence). All
 // evidence shares one backing array, sized for every answer the fired
-// rules read: one allocation instead of one per reason.
+// rules read, and for a few reasons the verdict, the reasons and the
+// evidence are one allocation (allocVerdict).
 func (s *evalState) newVerdict(fired []*rule, given []any) *Verdict {
 	n := 0
 	for _, r := range fired {
@@ -381,8 +377,7 @@ func (s *evalState) newVerdict(fired []*rule, given []any) *Verdict {
 			}
 		}
 	}
-	reasons := make([]Reason, len(fired))
-	evidence := make([]Evidence, 0, n)
+	v, reasons, evidence := allocVerdict(len(fired), n)
 	for i, r := range fired {
 		start := len(evidence)
 		evidence = s.appendEvidence(evidence, r.when, given)
@@ -392,7 +387,43 @@ func (s *evalState) newVerdict(fired []*rule, given []any) *Verdict {
 			Evidence: evidence[start:len(evidence):len(evidence)],
 		}
 	}
-	return &Verdict{RuleSet: s.e.info, Notice: Disclaimer, Reasons: reasons, Missing: []string{}}
+	*v = Verdict{RuleSet: s.e.info, Notice: Disclaimer, Reasons: reasons, Missing: []string{}}
+	return v
+}
+
+// allocVerdict returns a zero Verdict, nr zero Reasons and an empty
+// evidence slice with room for ne. Up to a few reasons and their evidence
+// share the verdict's allocation: fewer objects for the allocator and the
+// garbage collector than one for each. Each shape is sized to fill its
+// allocation size class; the reasons' and the evidence's capacities are
+// their lengths, so that appending to them never writes into the block.
+func allocVerdict(nr, ne int) (*Verdict, []Reason, []Evidence) {
+	switch {
+	case nr == 0:
+		return &Verdict{}, []Reason{}, nil
+	case nr == 1 && ne <= 4:
+		b := new(struct {
+			v Verdict
+			r [1]Reason
+			e [4]Evidence
+		})
+		return &b.v, b.r[:], b.e[:0:ne]
+	case nr <= 2 && ne <= 4:
+		b := new(struct {
+			v Verdict
+			r [2]Reason
+			e [4]Evidence
+		})
+		return &b.v, b.r[:nr:nr], b.e[:0:ne]
+	case nr <= 4 && ne <= 8:
+		b := new(struct {
+			v Verdict
+			r [4]Reason
+			e [8]Evidence
+		})
+		return &b.v, b.r[:nr:nr], b.e[:0:ne]
+	}
+	return &Verdict{}, make([]Reason, nr), make([]Evidence, 0, ne)
 }
 
 // evidenceValue returns a valid answer in its normalised form, without

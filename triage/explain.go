@@ -110,23 +110,25 @@ func (e *Engine) Explain(ctx context.Context, answers Answers) (*Explanation, er
 	if e.hook != nil {
 		start = time.Now()
 	}
-	given := make([]any, len(e.questions))
+	vars := e.getVars()
 	var s evalState
-	x, err := e.explain(ctx, &s, answers, given)
+	x, err := e.explain(ctx, &s, answers, vars)
 	if e.hook != nil {
 		var v *Verdict
 		if x != nil {
 			v = x.Verdict
 		}
-		e.decide(ctx, start, s.e != nil, given, v, err)
+		e.decide(ctx, start, s.e != nil, vars.vals, v, err)
 	}
+	e.putVars(vars)
 	return x, err
 }
 
 // explain is Explain without the decision hook.
-func (e *Engine) explain(ctx context.Context, s *evalState, answers Answers, given []any) (*Explanation, error) {
+func (e *Engine) explain(ctx context.Context, s *evalState, answers Answers, vars *answerVars) (*Explanation, error) {
 	rec := make([]ruleResult, len(e.rules))
-	v, err := e.run(ctx, s, answers, given, rec)
+	v, err := e.run(ctx, s, answers, vars, rec)
+	given := vars.vals
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"cel.dev/cel-go/cel"
 
@@ -30,6 +31,11 @@ type Engine struct {
 	sources   []Source
 	questions []*question
 	qIndex    map[string]int
+	// names finds a question's index by id for CEL's name resolution, and
+	// vars pools the activations of evaluations (a pointer, so that an
+	// Engine stays copyable).
+	names *nameIndex
+	vars  *sync.Pool
 	// rules are in evaluation and reporting order: refer rules, then
 	// caution rules, each in rule-set order.
 	rules    []*rule
@@ -260,6 +266,7 @@ func (b *builder) wholeSet(in *decoded) {
 // answer limits.
 func (b *builder) complete(eng *Engine) {
 	eng.questions, eng.qIndex = b.questions, b.qIndex
+	eng.names, eng.vars = newNameIndex(questionIDs(eng.questions), eng.qIndex), &sync.Pool{}
 	eng.limits = b.opts.answerLimits()
 	eng.hook = b.opts.hook
 	if eng.hook != nil {

@@ -156,7 +156,7 @@ func TestBlankStatesMatchPartialEvaluation(t *testing.T) {
 				require.NotNil(t, c.Blank, "%s: %s has no precomputed state", tc.reason, name)
 				fresh := *c.Condition
 				fresh.Blank = nil // force partial evaluation
-				s := evalState{e: eng, ctx: context.Background(), vars: map[string]any{}}
+				s := evalState{e: eng, ctx: context.Background(), vars: &answerVars{names: eng.names, vals: given}}
 				res, qs, err := s.eval(&condition{Condition: &fresh, pos: c.pos}, given)
 				require.NoError(t, err, name)
 				assert.Equal(t, unknownResult, res, "%s: %s", tc.reason, name)
