@@ -386,7 +386,8 @@ rules:
 		assert.NotContains(t, raw, "verdict", path)
 		assert.NotContains(t, raw, "outcome", path)
 	}
-	assert.Contains(t, logs.String(), "division by zero", "the failure is logged for whoever runs the service")
+	assert.Contains(t, logs.String(), "problem=evaluation_failed rule=rate at=r.yaml:10:", "the failure is logged for whoever runs the service")
+	assert.NotContains(t, logs.String(), "division by zero", "the cause's text is not logged: it can quote an answer")
 }
 
 // redFlagAnswers answers every question of the default rule set with its
