@@ -98,9 +98,10 @@ func serveCmd(ctx context.Context, args []string, stderr io.Writer) int {
 		return exitFailure
 	}
 	defer ln.Close()
-	baseURL := f.baseURL
-	if baseURL == "" {
-		baseURL = scheme(f) + "://" + ln.Addr().String()
+	baseURL, err := checkAddress(f, ln.Addr(), log)
+	if err != nil {
+		fmt.Fprintf(stderr, "redflag serve: %s\n", err)
+		return exitBadInput
 	}
 	if f.insecureDev {
 		log.Warn("INSECURE DEVELOPMENT MODE (--insecure-dev): CDS Hooks calls without a JWT are accepted. Never run it like this with real patients' data.")
@@ -145,6 +146,38 @@ func cdsOptions(f serveFlags) (*cdshooks.Options, error) {
 		o.Issuers[iss] = data
 	}
 	return o, nil
+}
+
+// checkAddress checks the address the service is bound to, addr, against
+// f, and returns the base URL: --base-url, or one made of addr.
+//
+// --insecure-dev is refused unless addr is loopback: a service that takes
+// CDS Hooks calls without a token must not be reachable from the network.
+// A wildcard address (":8080", "0.0.0.0:8080", "[::]:8080") needs
+// --base-url: a URL made of it names no host a client can reach, and
+// tokens would be checked against that aud. A port picked at startup
+// (port 0) without --base-url is logged as a warning: canonical urls and
+// aud change at every restart.
+func checkAddress(f serveFlags, addr net.Addr, log *slog.Logger) (string, error) {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok {
+		return "", fmt.Errorf("listening on %s, which is not a TCP address", addr)
+	}
+	if f.insecureDev && !tcp.IP.IsLoopback() {
+		return "", fmt.Errorf("--insecure-dev accepts CDS Hooks calls without a token, so it listens on loopback only (--addr 127.0.0.1:PORT or localhost:PORT); %s is reachable from other machines", quote(f.addr))
+	}
+	if f.baseURL != "" {
+		return f.baseURL, nil
+	}
+	if tcp.IP.IsUnspecified() {
+		return "", fmt.Errorf("--addr %s listens on every interface, and no client can reach the service at that address: give --base-url with the URL clients use, such as https://triage.example.org", quote(f.addr))
+	}
+	base := scheme(f) + "://" + addr.String()
+	if _, port, err := net.SplitHostPort(f.addr); err == nil && (port == "0" || port == "") {
+		log.Warn("--addr has port 0, so the port is picked at startup and changes at every restart; so do the canonical urls and the aud tokens must name. Give --base-url for a service that clients call.",
+			"url", base)
+	}
+	return base, nil
 }
 
 // listen opens the listening socket, with TLS when a certificate is given.

@@ -60,3 +60,51 @@ func TestServeInsecureDevWarns(t *testing.T) {
 	assert.Contains(t, got.stderr, `"insecure_dev":true`)
 	assert.Contains(t, got.stderr, `"msg":"stopped"`)
 }
+
+// TestServeAddress: --insecure-dev is refused unless the service listens
+// on loopback only; a wildcard address needs --base-url, since canonical
+// urls and a token's aud cannot be made of an address that means "every
+// interface"; a port picked at startup (0) is warned about, since it
+// changes at each restart.
+func TestServeAddress(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, reason string
+		args         []string
+		code         int
+		want, never  string
+	}{
+		{name: "insecure on a wildcard", reason: "a service without token checks must not be reachable from the network",
+			args: []string{"--insecure-dev", "--addr", "0.0.0.0:0", "--base-url", "http://dev.test"}, code: exitBadInput, want: "--insecure-dev"},
+		{name: "insecure on IPv6 wildcard", reason: "the same for [::]",
+			args: []string{"--insecure-dev", "--addr", "[::]:0", "--base-url", "http://dev.test"}, code: exitBadInput, want: "--insecure-dev"},
+		{name: "insecure on empty host", reason: ":PORT listens on every interface",
+			args: []string{"--insecure-dev", "--addr", ":0", "--base-url", "http://dev.test"}, code: exitBadInput, want: "loopback"},
+		{name: "insecure on localhost", reason: "localhost is loopback",
+			args: []string{"--insecure-dev", "--addr", "localhost:0"}, code: exitSelfCare, want: `"msg":"stopped"`},
+		{name: "wildcard without base URL", reason: "http://0.0.0.0:8080 is no URL a client can use",
+			args: []string{"--addr", "0.0.0.0:0"}, code: exitBadInput, want: "--base-url"},
+		{name: "wildcard with base URL", reason: "the operator says where clients reach it",
+			args: []string{"--addr", "0.0.0.0:0", "--base-url", "https://triage.example.org"}, code: exitSelfCare, want: `"url":"https://triage.example.org"`, never: "port 0"},
+		{name: "port 0 without base URL", reason: "the URL changes at each restart: warned",
+			args: []string{"--addr", "127.0.0.1:0"}, code: exitSelfCare, want: `"level":"WARN","msg":"--addr has port 0`},
+		{name: "port 0 with base URL", reason: "no warning once the URL is given",
+			args: []string{"--addr", "127.0.0.1:0", "--base-url", "http://127.0.0.1:8080"}, code: exitSelfCare, want: `"msg":"stopped"`, never: "port 0"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel() // serve starts, then stops at once
+			got := runCLI(t, ctx, "", append([]string{"serve"}, tt.args...)...)
+			assert.Equal(t, tt.code, got.code, "%s: %s", tt.reason, got.stderr)
+			assert.Contains(t, got.stderr, tt.want, tt.reason)
+			if tt.never != "" {
+				assert.NotContains(t, got.stderr, tt.never, tt.reason)
+			}
+			if tt.code == exitBadInput {
+				assert.NotContains(t, got.stderr, `"msg":"serving"`, "%s: it never serves", tt.reason)
+			}
+		})
+	}
+}
