@@ -185,7 +185,7 @@ func (s *Server) routes(cds http.Handler) http.Handler {
 	}
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
-	return s.logRequests(securityHeaders(s.withCORS(mux)))
+	return s.logRequests(s.securityHeaders(s.withCORS(mux)))
 }
 
 // view returns the view of the engine in service, building it when the
@@ -229,12 +229,31 @@ func (s *Server) withView(h func(http.ResponseWriter, *http.Request, *view)) htt
 	}
 }
 
-// securityHeaders keeps the page to its own scripts and styles.
-func securityHeaders(h http.Handler) http.Handler {
+// contentSecurityPolicy keeps the page to its own scripts, styles and
+// requests, forbids framing it (a health form must not be overlaid by
+// another site's page), a <base> that would redirect its relative URLs,
+// and form submissions elsewhere.
+const contentSecurityPolicy = "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+
+// hstsMaxAge is the Strict-Transport-Security value: a year, for this host
+// only (other hosts of the domain are not this service's to decide).
+const hstsMaxAge = "max-age=31536000"
+
+// securityHeaders sets the security headers of every response. HSTS goes
+// with a request that came over TLS, or to a service whose BaseURL is
+// https (TLS ended by a proxy in front of it); browsers ignore it over
+// plain HTTP.
+func (s *Server) securityHeaders(h http.Handler) http.Handler {
+	base, _ := url.Parse(s.opts.BaseURL) // checked by New
+	https := base.Scheme == "https"
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Security-Policy", "default-src 'self'")
+		w.Header().Set("Content-Security-Policy", contentSecurityPolicy)
+		w.Header().Set("X-Frame-Options", "DENY")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		w.Header().Set("Referrer-Policy", "no-referrer")
+		if https || r.TLS != nil {
+			w.Header().Set("Strict-Transport-Security", hstsMaxAge)
+		}
 		h.ServeHTTP(w, r)
 	})
 }

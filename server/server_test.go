@@ -294,7 +294,7 @@ func TestPage(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, http.StatusOK, res.StatusCode, path)
 		assert.Contains(t, string(body), want, path)
-		assert.Equal(t, "default-src 'self'", res.Header.Get("Content-Security-Policy"))
+		assert.Equal(t, contentSecurityPolicy, res.Header.Get("Content-Security-Policy"))
 	}
 	res, err := srv.Client().Get(srv.URL + "/no-such-page")
 	require.NoError(t, err)
