@@ -263,7 +263,7 @@ func checkEvaluationFailure(t *testing.T, s *service, dir string) {
 var logKeys = map[string]bool{
 	"time": true, "level": true, "msg": true, "method": true, "route": true, "status": true, "duration_ms": true,
 	"addr": true, "url": true, "tls": true, "rules": true, "hot_reload": true, "rule_set": true, "notice": true,
-	"grace": true, "err": true, "rule": true, "at": true, "in_service": true, "hash": true, "problems": true,
+	"grace": true, "err": true, "rule": true, "at": true, "type": true, "stack": true, "in_service": true, "hash": true, "problems": true,
 	"cds_hooks": true, "cds_issuers": true, "insecure_dev": true,
 	// package cdshooks
 	"service": true, "reason": true, "hookInstance": true, "problem": true, "outcome": true, "cards": true,
