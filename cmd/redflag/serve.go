@@ -106,19 +106,19 @@ func serveCmd(ctx context.Context, args []string, stderr io.Writer) int {
 	if f.insecureDev {
 		log.Warn("INSECURE DEVELOPMENT MODE (--insecure-dev): CDS Hooks calls without a JWT are accepted. Never run it like this with real patients' data.")
 	}
-	var engine atomic.Pointer[triage.Engine]
+	var rules rulesSource
 	srv, err := server.New(server.Options{
-		Engine: engine.Load, BaseURL: baseURL, RulesDir: f.rules, Logger: log, CORSOrigins: f.corsOrigins, CDSHooks: cds,
+		Engine: rules.Engine, BaseURL: baseURL, RulesDir: f.rules, Logger: log, CORSOrigins: f.corsOrigins, CDSHooks: cds,
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "redflag serve: %s\n", printable(err.Error()))
 		return exitBadInput
 	}
-	if code, ok := startRules(ctx, f.rules, srv, &engine, log, stderr); !ok {
+	if code, ok := startRules(ctx, f.rules, srv, &rules, log, stderr); !ok {
 		return code
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "url", baseURL, "tls", f.tlsCert != "",
-		"rules", rulesWhere(f.rules), "hot_reload", f.rules != "", "rule_set", engine.Load().RuleSet().String(),
+		"rules", rulesWhere(f.rules), "hot_reload", f.rules != "", "rule_set", rules.Engine().RuleSet().String(),
 		"cds_hooks", cds != nil, "cds_issuers", f.cdsIssuers, "insecure_dev", f.insecureDev,
 		"notice", triage.Disclaimer)
 	if err := server.Serve(ctx, ln, srv.Handler(), log); err != nil {
@@ -216,11 +216,29 @@ func rulesWhere(dir string) string {
 	return dir
 }
 
-// startRules puts the rule set in service in engine: the embedded one, or
+// rulesSource is the rule set in service: the embedded one, fixed, or the
+// one a Reloader keeps. The Reloader is read at each call, never copied,
+// so no engine stored here can ever be older than the Reloader's.
+type rulesSource struct {
+	fixed   atomic.Pointer[triage.Engine]
+	watched atomic.Pointer[reload.Reloader]
+}
+
+// Engine returns the Engine in service, nil before there is one.
+func (s *rulesSource) Engine() *triage.Engine {
+	if r := s.watched.Load(); r != nil {
+		return r.Engine()
+	}
+	return s.fixed.Load()
+}
+
+// startRules puts the rule set in service in src: the embedded one, or
 // the one in dir, watched for edits (and reloaded at once on SIGHUP) until
-// ctx is done, with each reload reported to srv. When the rules do not
-// load, it says why on stderr and ok is false.
-func startRules(ctx context.Context, dir string, srv *server.Server, engine *atomic.Pointer[triage.Engine], log *slog.Logger, stderr io.Writer) (code int, ok bool) {
+// ctx is done, with each reload reported to srv. With the embedded rule
+// set, SIGHUP is logged as having nothing to reload, rather than ending
+// the process as it would by default. When the rules do not load, it says
+// why on stderr and ok is false.
+func startRules(ctx context.Context, dir string, srv *server.Server, src *rulesSource, log *slog.Logger, stderr io.Writer) (code int, ok bool) {
 	rs, code := openRules(dir, "redflag serve: --rules", stderr)
 	if rs == nil {
 		return code, false
@@ -231,37 +249,42 @@ func startRules(ctx context.Context, dir string, srv *server.Server, engine *ato
 			rs.reportLoadError(stderr, "rules", err)
 			return exitBadInput, false
 		}
-		engine.Store(eng)
+		src.fixed.Store(eng)
+		onHangup(ctx, func() {
+			log.Info("SIGHUP: the embedded rule set is served, so there is nothing to reload; use --rules DIR for hot reload")
+		})
 		return 0, true
 	}
-	r, err := reload.Watch(ctx, rs.fsys,
-		reload.WithErrorHandler(srv.ReloadFailed),
-		reload.WithReloadHandler(func(eng *triage.Engine) {
-			engine.Store(eng)
-			srv.Reloaded(eng)
-		}))
+	r, err := reload.Watch(ctx, rs.fsys, reload.WithErrorHandler(srv.ReloadFailed), reload.WithReloadHandler(srv.Reloaded))
 	if err != nil {
 		rs.reportLoadError(stderr, "rules", err)
 		return exitBadInput, false
 	}
-	engine.Store(r.Engine())
-	go reloadOnHangup(ctx, r, log)
+	src.watched.Store(r)
+	onHangup(ctx, func() {
+		log.Info("SIGHUP: reloading the rules now")
+		_ = r.Reload() // a failure is reported through ReloadFailed
+	})
 	return 0, true
 }
 
-// reloadOnHangup reloads the rules at once on each SIGHUP, the usual
-// "the edit is finished" signal, instead of at the next poll.
-func reloadOnHangup(ctx context.Context, r *reload.Reloader, log *slog.Logger) {
+// onHangup calls fn on each SIGHUP until ctx is done. It catches the
+// signal before it returns, so that a SIGHUP sent once the service says it
+// is serving cannot end the process. For a watched rule directory, SIGHUP
+// is the usual "the edit is finished" signal: it reloads at once instead
+// of at the next poll.
+func onHangup(ctx context.Context, fn func()) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-hup:
-			log.Info("SIGHUP: reloading the rules now")
-			_ = r.Reload() // a failure is reported through ReloadFailed
+	go func() {
+		defer signal.Stop(hup)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-hup:
+				fn()
+			}
 		}
-	}
+	}()
 }

@@ -5,9 +5,11 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"io/fs"
+	"log/slog"
 	"net/http"
 	"os"
 	"os/exec"
@@ -23,6 +25,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/redflagkit/redflag/rules"
+	"github.com/redflagkit/redflag/server"
+	"github.com/redflagkit/redflag/triage"
 )
 
 // service is a running "redflag serve" and everything it has logged.
@@ -295,4 +299,45 @@ func checkLog(t *testing.T, log string) {
 	if t.Failed() {
 		t.Logf("the log:\n%s", log)
 	}
+}
+
+// TestServeHangupWithEmbeddedRules: SIGHUP, the usual "reload" signal,
+// must not kill a service that serves the embedded rule set (Go's default
+// for SIGHUP is to exit): it logs that there is nothing to reload and goes
+// on serving, and SIGTERM still stops it cleanly.
+func TestServeHangupWithEmbeddedRules(t *testing.T) {
+	s := startServe(t, http.DefaultClient)
+	require.NoError(t, s.cmd.Process.Signal(syscall.SIGHUP))
+	require.Eventually(t, func() bool { return strings.Contains(s.log(), "nothing to reload") },
+		30*time.Second, 50*time.Millisecond, "SIGHUP is logged; log:\n%s", s.log())
+	require.Equal(t, http.StatusOK, s.do(t, "GET", "/healthz", "", "", nil, nil), "still serving")
+	s.stop(t)
+}
+
+// TestRulesSourceReadsTheReloader: with --rules, the engine the server
+// uses is the Reloader's own, read at each request, so no copy kept
+// beside it can fall behind (a copy stored after Watch could overwrite a
+// newer engine that a reload had put in service).
+func TestRulesSourceReadsTheReloader(t *testing.T) {
+	dir := copyRules(t)
+	srv, err := server.New(server.Options{Engine: func() *triage.Engine { return nil }, BaseURL: "http://redflag.test"})
+	require.NoError(t, err)
+	var src rulesSource
+	var stderr bytes.Buffer
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	_, ok := startRules(ctx, dir, srv, &src, slog.New(slog.DiscardHandler), &stderr)
+	require.True(t, ok, stderr.String())
+	r := src.watched.Load()
+	require.NotNil(t, r)
+	assert.Same(t, r.Engine(), src.Engine())
+	assert.Nil(t, src.fixed.Load(), "no copy of the engine is kept")
+
+	file := filepath.Join(dir, "ruleset.yaml")
+	data, err := os.ReadFile(file)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(file, bytes.Replace(data, []byte("version: 1.1.0"), []byte("version: 1.1.1"), 1), 0o644))
+	require.NoError(t, r.Reload())
+	assert.Equal(t, "1.1.1", src.Engine().RuleSet().Version)
+	assert.Same(t, r.Engine(), src.Engine())
 }
