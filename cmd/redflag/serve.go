@@ -92,7 +92,12 @@ func serveCmd(ctx context.Context, args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "redflag serve: %s\n", printable(err.Error()))
 		return exitBadInput
 	}
-	ln, err := listen(f)
+	tlsConfig, err := loadTLS(f)
+	if err != nil {
+		fmt.Fprintf(stderr, "redflag serve: %s\n", printable(err.Error()))
+		return exitBadInput
+	}
+	ln, err := listen(f.addr, tlsConfig)
 	if err != nil {
 		fmt.Fprintf(stderr, "redflag serve: %s\n", printable(err.Error()))
 		return exitFailure
@@ -180,17 +185,23 @@ func checkAddress(f serveFlags, addr net.Addr, log *slog.Logger) (string, error)
 	return base, nil
 }
 
-// listen opens the listening socket, with TLS when a certificate is given.
-func listen(f serveFlags) (net.Listener, error) {
-	var cfg *tls.Config
-	if f.tlsCert != "" {
-		cert, err := tls.LoadX509KeyPair(f.tlsCert, f.tlsKey)
-		if err != nil {
-			return nil, fmt.Errorf("cannot load the TLS certificate and key: %w", err)
-		}
-		cfg = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+// loadTLS reads the certificate and key of --tls-cert and --tls-key: nil
+// without them. A file that cannot be read, or holds no certificate or key
+// that go together, is a mistake in the flags.
+func loadTLS(f serveFlags) (*tls.Config, error) {
+	if f.tlsCert == "" {
+		return nil, nil
 	}
-	ln, err := net.Listen("tcp", f.addr)
+	cert, err := tls.LoadX509KeyPair(f.tlsCert, f.tlsKey)
+	if err != nil {
+		return nil, fmt.Errorf("cannot load the TLS certificate and key (--tls-cert, --tls-key): %w", err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
+}
+
+// listen opens the listening socket on addr, with TLS when cfg is not nil.
+func listen(addr string, cfg *tls.Config) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
 	}

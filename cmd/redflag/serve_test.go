@@ -33,6 +33,8 @@ func TestServeArguments(t *testing.T) {
 		{name: "empty JWKS", reason: "a key set with no key trusts no one", args: []string{"--cds-issuer", "https://ehr.test", "--cds-jwks", jwks, "--addr", "127.0.0.1:0"}, want: "CDS Hooks"},
 		{name: "bad origin", reason: "an origin is matched exactly, so it must be one", args: []string{"--cors-origin", "*", "--addr", "127.0.0.1:0"}, want: "CORS origin"},
 		{name: "bad base URL", reason: "canonical urls are absolute", args: []string{"--base-url", "triage.example.org", "--addr", "127.0.0.1:0"}, want: "base URL"},
+		{name: "missing TLS certificate", reason: "a certificate that cannot be read is a bad flag", args: []string{"--tls-cert", jwks + ".missing", "--tls-key", jwks + ".missing", "--addr", "127.0.0.1:0"}, want: "TLS certificate"},
+		{name: "TLS certificate not PEM", reason: "a file that holds no certificate is a bad flag", args: []string{"--tls-cert", jwks, "--tls-key", jwks, "--addr", "127.0.0.1:0"}, want: "TLS certificate"},
 		{name: "rules not a directory", reason: "the rules are a directory", args: []string{"--rules", notDir, "--addr", "127.0.0.1:0"}, want: "is not a directory"},
 		{name: "empty rules directory", reason: "nothing to serve", args: []string{"--rules", t.TempDir(), "--addr", "127.0.0.1:0"}, want: "do not load"},
 	}
