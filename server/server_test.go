@@ -283,7 +283,7 @@ func TestPage(t *testing.T) {
 	srv := newTestServer(t)
 	for path, want := range map[string]string{
 		"/":           `<form id="question"`,
-		"/app.js":     `fetch("/questionnaire")`,
+		"/app.js":     `fetch("questionnaire")`,
 		"/style.css":  `.notice`,
 		"/index.html": "", // redirected to /
 	} {
