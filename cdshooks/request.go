@@ -4,11 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"slices"
 
+	"github.com/redflagkit/redflag/internal/httpbody"
 	"github.com/redflagkit/redflag/internal/jsontree"
 )
 
@@ -21,7 +21,8 @@ var requestKeys = []string{"hook", "hookInstance", "fhirServer", "fhirAuthorizat
 // contextKeys are the keys of patient-view's context.
 var contextKeys = []string{"userId", "patientId", "encounterId"}
 
-// decodeRequest reads and checks a hook call's body.
+// decodeRequest reads and checks a hook call's body. A body that stops
+// arriving is a 408, written before the connection closes.
 func decodeRequest(w http.ResponseWriter, r *http.Request) (*Request, error) {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
@@ -29,13 +30,19 @@ func decodeRequest(w http.ResponseWriter, r *http.Request) (*Request, error) {
 			return nil, &requestError{status: http.StatusUnsupportedMediaType, kind: "content_type", msg: "send the hook call as application/json"}
 		}
 	}
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return nil, &requestError{status: http.StatusRequestEntityTooLarge, kind: "too_large", msg: fmt.Sprintf("the request is larger than %d bytes", maxBody)}
-		}
-		return nil, badRequest("malformed", "the request could not be read")
+	data, err := httpbody.Read(w, r, maxBody)
+	var (
+		tooBig  *http.MaxBytesError
+		readErr *httpbody.ReadError
+	)
+	switch {
+	case errors.As(err, &tooBig):
+		return nil, &requestError{status: http.StatusRequestEntityTooLarge, kind: "too_large", msg: fmt.Sprintf("the request is larger than %d bytes", maxBody)}
+	case errors.As(err, &readErr) && readErr.Timeout:
+		// A body that stopped arriving: the client may send it again.
+		return nil, &requestError{status: http.StatusRequestTimeout, kind: "timeout", msg: "the request body did not arrive in time; send the request again"}
+	case err != nil:
+		return nil, badRequest("unreadable", "the request could not be read")
 	}
 	return parseRequest(data)
 }

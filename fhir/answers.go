@@ -45,6 +45,9 @@ func (f *Form) readItems(qr *QuestionnaireResponse) (triage.Answers, []string, e
 	if err := checkStatus(qr.Status); err != nil {
 		return nil, nil, err
 	}
+	if err := f.checkItemCount(qr.Item); err != nil {
+		return nil, nil, err
+	}
 	r := &reader{f: f, out: triage.Answers{}, seen: map[string]bool{}}
 	r.items(qr.Item, "")
 	for _, q := range f.questions {
@@ -64,6 +67,43 @@ func (f *Form) readItems(qr *QuestionnaireResponse) (triage.Answers, []string, e
 	}
 	return r.out, r.skipped, nil
 }
+
+// checkItemCount refuses a response with more items, at any depth, than
+// the questionnaire has linkIds (its questions, their help items and the
+// notice). Each linkId may appear once, so such a response cannot be
+// valid, and reading it item by item would return one error per item: a
+// 649 KB response of unknown linkIds would get a 10 MB answer. The bound
+// is never above twice the engine's Limits.Answers plus one, since Load
+// allows no more questions than that limit.
+func (f *Form) checkItemCount(items []AnswerItem) error {
+	max := len(f.byID) + len(f.display)
+	if n := countItems(items, max); n > max {
+		return &itemCountError{AnswerErrors: triage.AnswerErrors{{
+			Msg: fmt.Sprintf("the response has more items than the %d this questionnaire has (each linkId may appear once); none of them was read", max),
+		}}}
+	}
+	return nil
+}
+
+// countItems counts items and the items under them, stopping as soon as
+// the count is over max.
+func countItems(items []AnswerItem, max int) int {
+	n := 0
+	for _, it := range items {
+		n++
+		if n > max {
+			return n
+		}
+		n += countItems(it.Item, max-n)
+	}
+	return n
+}
+
+// itemCountError is a response with too many items: invalid answers, and
+// over a limit.
+type itemCountError struct{ triage.AnswerErrors }
+
+func (e *itemCountError) Unwrap() []error { return []error{e.AnswerErrors, triage.ErrLimit} }
 
 func checkStatus(s string) error {
 	switch {

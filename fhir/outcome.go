@@ -15,13 +15,20 @@ const (
 	extIssueCol  = "http://hl7.org/fhir/StructureDefinition/operationoutcome-issue-col"
 )
 
+// maxIssues is how many problems NewOperationOutcome lists one by one; an
+// issue after them says how many more there are.
+const maxIssues = 20
+
 // NewOperationOutcome describes err as an R4 OperationOutcome, one issue per
 // problem, each of severity error. An answer problem (triage.AnswerErrors)
 // names its linkId in expression and location as FHIRPath
 // (QuestionnaireResponse.repeat(item).where(linkId='...')), and a problem
 // in a JSON document its line and column (the operationoutcome-issue-line
 // and -col extensions). details.text says in plain words what is wrong;
-// diagnostics holds the full error. It returns nil for nil.
+// diagnostics holds the full error. Only the first twenty answer problems
+// are listed, then one issue saying how many more there are, so the
+// outcome stays small whatever was sent. A response refused as a whole for
+// a limit (too many items) is code too-costly. It returns nil for nil.
 func NewOperationOutcome(err error) *OperationOutcome {
 	if err == nil {
 		return nil
@@ -31,8 +38,15 @@ func NewOperationOutcome(err error) *OperationOutcome {
 	var export ExportErrors
 	switch {
 	case errors.As(err, &answers):
-		for _, e := range answers {
+		for _, e := range answers[:min(len(answers), maxIssues)] {
 			oo.Issue = append(oo.Issue, answerIssue(e))
+		}
+		if more := len(answers) - maxIssues; more > 0 {
+			oo.Issue = append(oo.Issue, Issue{Severity: "error", Code: "invalid", Details: &CodeableConcept{
+				Text: fmt.Sprintf("… and %d more problems with the answers, not listed; fix the ones above and send the response again.", more)}})
+		}
+		if len(answers) == 1 && errors.Is(err, triage.ErrLimit) && answers[0].Question == "" {
+			oo.Issue[0].Code = "too-costly"
 		}
 	case errors.As(err, &export):
 		for _, e := range export {

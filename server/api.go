@@ -214,22 +214,20 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 // evaluationFailed logs a rule that failed at run time: the rules need
-// fixing, and the person gets no verdict rather than a wrong one. The
-// error names the rule and its position, never an answer.
+// fixing, and the person gets no verdict rather than a wrong one. It logs
+// the rule's id, its position and a fixed kind, never the cause's text:
+// CEL's message can quote an answer ("no such key: moderate", "index out
+// of bounds: 4"). Any other failure is logged by its Go type alone.
 func (s *Server) evaluationFailed(r *http.Request, err error) {
-	s.log.Error("evaluation failed", "route", r.Pattern, "err", s.located(err))
-}
-
-// located returns err with the rule file of an EvalError named with its
-// directory, as the operator knows it.
-func (s *Server) located(err error) error {
 	var evalErr *triage.EvalError
-	if s.opts.RulesDir == "" || !errors.As(err, &evalErr) {
-		return err
+	if !errors.As(err, &evalErr) {
+		s.log.Error("request failed; no verdict was given", "route", r.Pattern, "problem", "internal_error", "type", fmt.Sprintf("%T", err))
+		return
 	}
-	c := *evalErr // the engine's error is left as it is
-	c.Pos.File = inDir(s.opts.RulesDir, c.Pos.File)
-	return &c
+	at := evalErr.Pos
+	at.File = inDir(s.opts.RulesDir, at.File)
+	s.log.Error("a rule failed to evaluate; no verdict was given", "route", r.Pattern, "problem", "evaluation_failed",
+		"rule", evalErr.ID, "at", at.String())
 }
 
 // inDir names file, a path within the rule directory dir ("" for the

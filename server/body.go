@@ -7,14 +7,13 @@ import (
 	"fmt"
 	"io"
 	"mime"
-	"net"
 	"net/http"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
+
+	"github.com/redflagkit/redflag/internal/httpbody"
 )
 
 // Body limits. A complete answers object for the default rule set is well
@@ -46,39 +45,27 @@ var (
 	}
 )
 
-// errorWriteTime is how long an error about a body that could not be read
-// gets to reach the client.
-const errorWriteTime = 5 * time.Second
-
 // readBody checks that the request says it carries a media type of kind,
 // then reads the whole body, at most kind.limit bytes. Reading it before
 // decoding keeps "too large" (413) apart from "not valid" (400).
 //
 // A body that stops arriving runs into the server's ReadTimeout. That is a
 // 408, so the client knows to send it again; any other read failure is a
-// 400. Either way the client is told: the write deadline, which expires
-// with the read deadline, is pushed back so that the error can be written,
-// and the connection is closed after it, its body being unread.
+// 400. Either way the client is told before the connection closes (see
+// httpbody.Read).
 func readBody(w http.ResponseWriter, r *http.Request, kind bodyKind) ([]byte, error) {
 	if err := kind.check(r.Header.Get("Content-Type")); err != nil {
 		return nil, err
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, kind.limit))
-	if err == nil {
-		return body, nil
-	}
-	if errors.As(err, new(*http.MaxBytesError)) {
-		return nil, err
-	}
-	// Not every ResponseWriter has deadlines (a test recorder has none);
-	// without one there is nothing to push back.
-	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(errorWriteTime))
-	w.Header().Set("Connection", "close")
-	var netErr net.Error
-	if errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, &netErr) && netErr.Timeout() {
+	body, err := httpbody.Read(w, r, kind.limit)
+	var readErr *httpbody.ReadError
+	switch {
+	case errors.As(err, &readErr) && readErr.Timeout:
 		return nil, &requestError{status: http.StatusRequestTimeout, msg: "the request body did not arrive in time; send the request again"}
+	case errors.As(err, &readErr):
+		return nil, badRequest("cannot read the request body: %v", readErr.Err)
 	}
-	return nil, badRequest("cannot read the request body: %v", err)
+	return body, err
 }
 
 // check refuses a body that is not declared as one of kind's media types

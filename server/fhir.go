@@ -120,13 +120,17 @@ func (s *Server) fhirFail(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, triage.ErrEvaluation):
 		s.evaluationFailed(r, err)
 		writeOutcome(w, http.StatusInternalServerError, "exception", "Evaluation failed; no verdict could be given.")
+	case errors.As(err, new(triage.AnswerErrors)):
+		// A body the fhir package refused, a response to another
+		// questionnaire, or answers that do not fit it: the client's
+		// fault. Each issue names its linkId, or its line and column.
+		writeBody(w, http.StatusBadRequest, fhirJSON, fhir.NewOperationOutcome(err))
 	case r.Context().Err() != nil:
 		writeOutcome(w, http.StatusServiceUnavailable, "transient", "The request was cancelled.")
 	default:
-		// A body the fhir package refused, or answers that do not fit
-		// the questionnaire: each issue names its linkId, or its line
-		// and column.
-		writeBody(w, http.StatusBadRequest, fhirJSON, fhir.NewOperationOutcome(err))
+		// Anything else is the service's fault; its text stays in here.
+		s.evaluationFailed(r, err)
+		writeOutcome(w, http.StatusInternalServerError, "exception", "The request could not be processed; no verdict was given.")
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -185,7 +186,13 @@ func (s *Server) routes(cds http.Handler) http.Handler {
 	}
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
-	return s.logRequests(securityHeaders(s.withCORS(mux)))
+	return s.chain(mux)
+}
+
+// chain wraps h in what every request goes through: the request log,
+// security headers and CORS.
+func (s *Server) chain(h http.Handler) http.Handler {
+	return s.logRequests(s.securityHeaders(s.withCORS(h)))
 }
 
 // view returns the view of the engine in service, building it when the
@@ -229,12 +236,31 @@ func (s *Server) withView(h func(http.ResponseWriter, *http.Request, *view)) htt
 	}
 }
 
-// securityHeaders keeps the page to its own scripts and styles.
-func securityHeaders(h http.Handler) http.Handler {
+// contentSecurityPolicy keeps the page to its own scripts, styles and
+// requests, forbids framing it (a health form must not be overlaid by
+// another site's page), a <base> that would redirect its relative URLs,
+// and form submissions elsewhere.
+const contentSecurityPolicy = "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+
+// hstsMaxAge is the Strict-Transport-Security value: a year, for this host
+// only (other hosts of the domain are not this service's to decide).
+const hstsMaxAge = "max-age=31536000"
+
+// securityHeaders sets the security headers of every response. HSTS goes
+// with a request that came over TLS, or to a service whose BaseURL is
+// https (TLS ended by a proxy in front of it); browsers ignore it over
+// plain HTTP.
+func (s *Server) securityHeaders(h http.Handler) http.Handler {
+	base, _ := url.Parse(s.opts.BaseURL) // checked by New
+	https := base.Scheme == "https"
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Security-Policy", "default-src 'self'")
+		w.Header().Set("Content-Security-Policy", contentSecurityPolicy)
+		w.Header().Set("X-Frame-Options", "DENY")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		w.Header().Set("Referrer-Policy", "no-referrer")
+		if https || r.TLS != nil {
+			w.Header().Set("Strict-Transport-Security", hstsMaxAge)
+		}
 		h.ServeHTTP(w, r)
 	})
 }
@@ -243,6 +269,8 @@ func securityHeaders(h http.Handler) http.Handler {
 type statusRecorder struct {
 	http.ResponseWriter
 	status int
+	// aborted is set when a handler panicked after its response began.
+	aborted bool
 }
 
 func (w *statusRecorder) WriteHeader(code int) {
@@ -264,21 +292,72 @@ func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter 
 
 // logRequests logs each request's method, route pattern, status and
 // duration: never its path's query, headers or body, which may hold
-// health data or patient ids.
+// health data or patient ids. A panic is recovered here (see recovered).
 func (s *Server) logRequests(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
+		defer func() {
+			if v := recover(); v != nil {
+				s.recovered(rec, r, v)
+			}
+			s.logRequest(r, rec.status, start)
+			if rec.aborted {
+				// The response had begun: cut the connection, so that the
+				// client cannot take a truncated body for a whole one.
+				panic(http.ErrAbortHandler)
+			}
+		}()
 		h.ServeHTTP(rec, r)
-		route := r.Pattern // set by the mux on this very request
-		if route == "" {
-			route = "(none)"
-		}
-		status := rec.status
-		if status == 0 {
-			status = http.StatusOK
-		}
-		s.log.Info("request", "method", r.Method, "route", route, "status", status,
-			"duration_ms", float64(time.Since(start).Microseconds())/1e3)
 	})
+}
+
+// recovered answers a request whose handler panicked with v: a 500 with no
+// verdict, or, when the response has begun, a cut connection. It logs the
+// route and the stack, never v, which could be an answer or hold one.
+func (s *Server) recovered(rec *statusRecorder, r *http.Request, v any) {
+	if v == http.ErrAbortHandler { // a handler's own way to cut the response
+		rec.aborted = true
+		return
+	}
+	s.log.Error("a request failed unexpectedly; no verdict was given", "problem", "panic", "route", route(r), "stack", stackWithoutArgs(debug.Stack()))
+	if rec.status != 0 {
+		rec.aborted = true
+		return
+	}
+	if strings.HasPrefix(r.URL.Path, "/fhir/") {
+		writeOutcome(rec, http.StatusInternalServerError, "exception", "The request failed unexpectedly; no verdict could be given.")
+		return
+	}
+	writeJSON(rec, http.StatusInternalServerError, errorResponse{Error: "internal error; no verdict could be given"})
+}
+
+// logRequest writes the request's log line.
+func (s *Server) logRequest(r *http.Request, status int, start time.Time) {
+	if status == 0 {
+		status = http.StatusOK
+	}
+	s.log.Info("request", "method", r.Method, "route", route(r), "status", status,
+		"duration_ms", float64(time.Since(start).Microseconds())/1e3)
+}
+
+// route is the pattern the mux matched for r, set on this very request.
+func route(r *http.Request) string {
+	if r.Pattern == "" {
+		return "(none)"
+	}
+	return r.Pattern
+}
+
+// stackWithoutArgs is a goroutine stack with each call's argument words
+// cut: they are raw memory, and an integer answer passed by value would
+// be there in hexadecimal.
+func stackWithoutArgs(stack []byte) string {
+	lines := strings.Split(strings.TrimSpace(string(stack)), "\n")
+	for i, l := range lines {
+		if open := strings.LastIndexByte(l, '('); open > 0 && !strings.HasPrefix(l, "\t") && strings.HasSuffix(l, ")") {
+			lines[i] = l[:open] + "(...)"
+		}
+	}
+	return strings.Join(lines, "\n")
 }

@@ -283,7 +283,7 @@ func TestPage(t *testing.T) {
 	srv := newTestServer(t)
 	for path, want := range map[string]string{
 		"/":           `<form id="question"`,
-		"/app.js":     `fetch("/questionnaire")`,
+		"/app.js":     `fetch("questionnaire")`,
 		"/style.css":  `.notice`,
 		"/index.html": "", // redirected to /
 	} {
@@ -294,7 +294,7 @@ func TestPage(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, http.StatusOK, res.StatusCode, path)
 		assert.Contains(t, string(body), want, path)
-		assert.Equal(t, "default-src 'self'", res.Header.Get("Content-Security-Policy"))
+		assert.Equal(t, contentSecurityPolicy, res.Header.Get("Content-Security-Policy"))
 	}
 	res, err := srv.Client().Get(srv.URL + "/no-such-page")
 	require.NoError(t, err)
@@ -386,7 +386,8 @@ rules:
 		assert.NotContains(t, raw, "verdict", path)
 		assert.NotContains(t, raw, "outcome", path)
 	}
-	assert.Contains(t, logs.String(), "division by zero", "the failure is logged for whoever runs the service")
+	assert.Contains(t, logs.String(), "problem=evaluation_failed rule=rate at=r.yaml:10:", "the failure is logged for whoever runs the service")
+	assert.NotContains(t, logs.String(), "division by zero", "the cause's text is not logged: it can quote an answer")
 }
 
 // redFlagAnswers answers every question of the default rule set with its

@@ -92,32 +92,38 @@ func serveCmd(ctx context.Context, args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "redflag serve: %s\n", printable(err.Error()))
 		return exitBadInput
 	}
-	ln, err := listen(f)
+	tlsConfig, err := loadTLS(f)
+	if err != nil {
+		fmt.Fprintf(stderr, "redflag serve: %s\n", printable(err.Error()))
+		return exitBadInput
+	}
+	ln, err := listen(f.addr, tlsConfig)
 	if err != nil {
 		fmt.Fprintf(stderr, "redflag serve: %s\n", printable(err.Error()))
 		return exitFailure
 	}
 	defer ln.Close()
-	baseURL := f.baseURL
-	if baseURL == "" {
-		baseURL = scheme(f) + "://" + ln.Addr().String()
+	baseURL, err := checkAddress(f, ln.Addr(), log)
+	if err != nil {
+		fmt.Fprintf(stderr, "redflag serve: %s\n", err)
+		return exitBadInput
 	}
 	if f.insecureDev {
 		log.Warn("INSECURE DEVELOPMENT MODE (--insecure-dev): CDS Hooks calls without a JWT are accepted. Never run it like this with real patients' data.")
 	}
-	var engine atomic.Pointer[triage.Engine]
+	var rules rulesSource
 	srv, err := server.New(server.Options{
-		Engine: engine.Load, BaseURL: baseURL, RulesDir: f.rules, Logger: log, CORSOrigins: f.corsOrigins, CDSHooks: cds,
+		Engine: rules.Engine, BaseURL: baseURL, RulesDir: f.rules, Logger: log, CORSOrigins: f.corsOrigins, CDSHooks: cds,
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "redflag serve: %s\n", printable(err.Error()))
 		return exitBadInput
 	}
-	if code, ok := startRules(ctx, f.rules, srv, &engine, log, stderr); !ok {
+	if code, ok := startRules(ctx, f.rules, srv, &rules, log, stderr); !ok {
 		return code
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "url", baseURL, "tls", f.tlsCert != "",
-		"rules", rulesWhere(f.rules), "hot_reload", f.rules != "", "rule_set", engine.Load().RuleSet().String(),
+		"rules", rulesWhere(f.rules), "hot_reload", f.rules != "", "rule_set", rules.Engine().RuleSet().String(),
 		"cds_hooks", cds != nil, "cds_issuers", f.cdsIssuers, "insecure_dev", f.insecureDev,
 		"notice", triage.Disclaimer)
 	if err := server.Serve(ctx, ln, srv.Handler(), log); err != nil {
@@ -147,17 +153,55 @@ func cdsOptions(f serveFlags) (*cdshooks.Options, error) {
 	return o, nil
 }
 
-// listen opens the listening socket, with TLS when a certificate is given.
-func listen(f serveFlags) (net.Listener, error) {
-	var cfg *tls.Config
-	if f.tlsCert != "" {
-		cert, err := tls.LoadX509KeyPair(f.tlsCert, f.tlsKey)
-		if err != nil {
-			return nil, fmt.Errorf("cannot load the TLS certificate and key: %w", err)
-		}
-		cfg = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+// checkAddress checks the address the service is bound to, addr, against
+// f, and returns the base URL: --base-url, or one made of addr.
+//
+// --insecure-dev is refused unless addr is loopback: a service that takes
+// CDS Hooks calls without a token must not be reachable from the network.
+// A wildcard address (":8080", "0.0.0.0:8080", "[::]:8080") needs
+// --base-url: a URL made of it names no host a client can reach, and
+// tokens would be checked against that aud. A port picked at startup
+// (port 0) without --base-url is logged as a warning: canonical urls and
+// aud change at every restart.
+func checkAddress(f serveFlags, addr net.Addr, log *slog.Logger) (string, error) {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok {
+		return "", fmt.Errorf("listening on %s, which is not a TCP address", addr)
 	}
-	ln, err := net.Listen("tcp", f.addr)
+	if f.insecureDev && !tcp.IP.IsLoopback() {
+		return "", fmt.Errorf("--insecure-dev accepts CDS Hooks calls without a token, so it listens on loopback only (--addr 127.0.0.1:PORT or localhost:PORT); %s is reachable from other machines", quote(f.addr))
+	}
+	if f.baseURL != "" {
+		return f.baseURL, nil
+	}
+	if tcp.IP.IsUnspecified() {
+		return "", fmt.Errorf("--addr %s listens on every interface, and no client can reach the service at that address: give --base-url with the URL clients use, such as https://triage.example.org", quote(f.addr))
+	}
+	base := scheme(f) + "://" + addr.String()
+	if _, port, err := net.SplitHostPort(f.addr); err == nil && (port == "0" || port == "") {
+		log.Warn("--addr has port 0, so the port is picked at startup and changes at every restart; so do the canonical urls and the aud tokens must name. Give --base-url for a service that clients call.",
+			"url", base)
+	}
+	return base, nil
+}
+
+// loadTLS reads the certificate and key of --tls-cert and --tls-key: nil
+// without them. A file that cannot be read, or holds no certificate or key
+// that go together, is a mistake in the flags.
+func loadTLS(f serveFlags) (*tls.Config, error) {
+	if f.tlsCert == "" {
+		return nil, nil
+	}
+	cert, err := tls.LoadX509KeyPair(f.tlsCert, f.tlsKey)
+	if err != nil {
+		return nil, fmt.Errorf("cannot load the TLS certificate and key (--tls-cert, --tls-key): %w", err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
+}
+
+// listen opens the listening socket on addr, with TLS when cfg is not nil.
+func listen(addr string, cfg *tls.Config) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
 	}
@@ -183,11 +227,29 @@ func rulesWhere(dir string) string {
 	return dir
 }
 
-// startRules puts the rule set in service in engine: the embedded one, or
+// rulesSource is the rule set in service: the embedded one, fixed, or the
+// one a Reloader keeps. The Reloader is read at each call, never copied,
+// so no engine stored here can ever be older than the Reloader's.
+type rulesSource struct {
+	fixed   atomic.Pointer[triage.Engine]
+	watched atomic.Pointer[reload.Reloader]
+}
+
+// Engine returns the Engine in service, nil before there is one.
+func (s *rulesSource) Engine() *triage.Engine {
+	if r := s.watched.Load(); r != nil {
+		return r.Engine()
+	}
+	return s.fixed.Load()
+}
+
+// startRules puts the rule set in service in src: the embedded one, or
 // the one in dir, watched for edits (and reloaded at once on SIGHUP) until
-// ctx is done, with each reload reported to srv. When the rules do not
-// load, it says why on stderr and ok is false.
-func startRules(ctx context.Context, dir string, srv *server.Server, engine *atomic.Pointer[triage.Engine], log *slog.Logger, stderr io.Writer) (code int, ok bool) {
+// ctx is done, with each reload reported to srv. With the embedded rule
+// set, SIGHUP is logged as having nothing to reload, rather than ending
+// the process as it would by default. When the rules do not load, it says
+// why on stderr and ok is false.
+func startRules(ctx context.Context, dir string, srv *server.Server, src *rulesSource, log *slog.Logger, stderr io.Writer) (code int, ok bool) {
 	rs, code := openRules(dir, "redflag serve: --rules", stderr)
 	if rs == nil {
 		return code, false
@@ -198,37 +260,42 @@ func startRules(ctx context.Context, dir string, srv *server.Server, engine *ato
 			rs.reportLoadError(stderr, "rules", err)
 			return exitBadInput, false
 		}
-		engine.Store(eng)
+		src.fixed.Store(eng)
+		onHangup(ctx, func() {
+			log.Info("SIGHUP: the embedded rule set is served, so there is nothing to reload; use --rules DIR for hot reload")
+		})
 		return 0, true
 	}
-	r, err := reload.Watch(ctx, rs.fsys,
-		reload.WithErrorHandler(srv.ReloadFailed),
-		reload.WithReloadHandler(func(eng *triage.Engine) {
-			engine.Store(eng)
-			srv.Reloaded(eng)
-		}))
+	r, err := reload.Watch(ctx, rs.fsys, reload.WithErrorHandler(srv.ReloadFailed), reload.WithReloadHandler(srv.Reloaded))
 	if err != nil {
 		rs.reportLoadError(stderr, "rules", err)
 		return exitBadInput, false
 	}
-	engine.Store(r.Engine())
-	go reloadOnHangup(ctx, r, log)
+	src.watched.Store(r)
+	onHangup(ctx, func() {
+		log.Info("SIGHUP: reloading the rules now")
+		_ = r.Reload() // a failure is reported through ReloadFailed
+	})
 	return 0, true
 }
 
-// reloadOnHangup reloads the rules at once on each SIGHUP, the usual
-// "the edit is finished" signal, instead of at the next poll.
-func reloadOnHangup(ctx context.Context, r *reload.Reloader, log *slog.Logger) {
+// onHangup calls fn on each SIGHUP until ctx is done. It catches the
+// signal before it returns, so that a SIGHUP sent once the service says it
+// is serving cannot end the process. For a watched rule directory, SIGHUP
+// is the usual "the edit is finished" signal: it reloads at once instead
+// of at the next poll.
+func onHangup(ctx context.Context, fn func()) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-hup:
-			log.Info("SIGHUP: reloading the rules now")
-			_ = r.Reload() // a failure is reported through ReloadFailed
+	go func() {
+		defer signal.Stop(hup)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-hup:
+				fn()
+			}
 		}
-	}
+	}()
 }

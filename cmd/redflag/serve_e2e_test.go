@@ -5,9 +5,11 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"io/fs"
+	"log/slog"
 	"net/http"
 	"os"
 	"os/exec"
@@ -23,6 +25,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/redflagkit/redflag/rules"
+	"github.com/redflagkit/redflag/server"
+	"github.com/redflagkit/redflag/triage"
 )
 
 // service is a running "redflag serve" and everything it has logged.
@@ -141,7 +145,7 @@ type readiness struct {
 // in a log; none of them may ever appear there.
 const secretAnswers = `{"shooting_arm_pain": false, "self_pops": true, "relief_minutes": 7391, "pops_per_day": 52913, "pain_days": 86417}`
 
-var secretValues = []string{"7391", "52913", "86417", patientID}
+var secretValues = []string{"7391", "52913", "86417", patientID, "moderate", "40173"}
 
 // TestServeEndToEnd runs the real binary over TLS: the JSON API, the FHIR
 // endpoints ($next-question walked to a completed response), CDS Hooks
@@ -173,6 +177,7 @@ func TestServeEndToEnd(t *testing.T) {
 	t.Run("FHIR", func(t *testing.T) { checkFHIR(t, s) })
 	t.Run("CDS Hooks", func(t *testing.T) { checkCDSHooks(t, s, client) })
 	t.Run("hot reload", func(t *testing.T) { checkHotReload(t, s, dir) })
+	t.Run("evaluation failure", func(t *testing.T) { checkEvaluationFailure(t, s, dir) })
 
 	s.stop(t)
 	checkLog(t, s.log())
@@ -211,12 +216,58 @@ func checkHotReload(t *testing.T, s *service, dir string) {
 	assert.Contains(t, s.log(), filepath.Join(dir, "ruleset.yaml")+":", "the log names the file as the operator can open it")
 }
 
+// quotingRules are two rules whose CEL failure message quotes the answer:
+// "no such key: moderate" and "index out of bounds: 40173".
+const quotingRules = `questions:
+  - {id: severity, text: Severity, type: choice, choices: [mild, moderate, severe]}
+rules:
+  - id: lookup
+    title: Lookup
+    when: 'severity == "severe" || {"mild": 1}[severity] > 0'
+    action: refer
+    advice: See someone.
+    cite: {source: 000_00087ff1b98cbee7.txt, section: S}
+  - id: index
+    title: Index
+    when: '[1,2,3][pain_days] > 0'
+    action: refer
+    advice: See someone.
+    cite: {source: 000_00087ff1b98cbee7.txt, section: S}
+`
+
+// checkEvaluationFailure puts two rules in service whose CEL errors quote
+// the answer, and sends answers that make them fail: each request gets a
+// 500 with no verdict, and checkLog then proves that neither answer is in
+// the log.
+func checkEvaluationFailure(t *testing.T, s *service, dir string) {
+	file := filepath.Join(dir, "ruleset.yaml")
+	data, err := os.ReadFile(file)
+	require.NoError(t, err)
+	fixed := strings.Replace(strings.TrimSuffix(string(data), "\nnot_a_key: [\n"), "version: 1.1.1", "version: 1.1.2", 1)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "quoting.yaml"), []byte(quotingRules), 0o644))
+	require.NoError(t, os.WriteFile(file, []byte(fixed), 0o644))
+	require.NoError(t, s.cmd.Process.Signal(syscall.SIGHUP))
+	require.Eventually(t, func() bool {
+		var r readiness
+		s.do(t, "GET", "/readyz", "", "", nil, &r)
+		return r.RuleSet.Version == "1.1.2" && r.Status == "ready"
+	}, 30*time.Second, 100*time.Millisecond, "the rules are put in service; log:\n%s", s.log())
+	for _, body := range []string{`{"severity": "moderate"}`, `{"pain_days": 40173}`} {
+		var e struct{ Error, Outcome string }
+		assert.Equal(t, http.StatusInternalServerError, s.do(t, "POST", "/triage", "application/json", body, nil, &e), body)
+		assert.Empty(t, e.Outcome, "no verdict")
+		assert.Equal(t, http.StatusInternalServerError, s.do(t, "POST", "/next", "application/json", `{"answers": `+body+`}`, nil, nil), body)
+	}
+	assert.Contains(t, s.log(), `"problem":"evaluation_failed","rule":"lookup"`)
+	assert.Contains(t, s.log(), `"problem":"evaluation_failed","rule":"index"`)
+}
+
 // logKeys are the only keys a log line may have: ids, outcomes, timings
 // and the service's own state, never a place for answers.
 var logKeys = map[string]bool{
 	"time": true, "level": true, "msg": true, "method": true, "route": true, "status": true, "duration_ms": true,
 	"addr": true, "url": true, "tls": true, "rules": true, "hot_reload": true, "rule_set": true, "notice": true,
-	"grace": true, "err": true, "in_service": true, "hash": true, "problems": true,
+	"grace": true, "err": true, "rule": true, "at": true, "type": true, "stack": true, "in_service": true, "hash": true, "problems": true,
 	"cds_hooks": true, "cds_issuers": true, "insecure_dev": true,
 	// package cdshooks
 	"service": true, "reason": true, "hookInstance": true, "problem": true, "outcome": true, "cards": true,
@@ -248,4 +299,45 @@ func checkLog(t *testing.T, log string) {
 	if t.Failed() {
 		t.Logf("the log:\n%s", log)
 	}
+}
+
+// TestServeHangupWithEmbeddedRules: SIGHUP, the usual "reload" signal,
+// must not kill a service that serves the embedded rule set (Go's default
+// for SIGHUP is to exit): it logs that there is nothing to reload and goes
+// on serving, and SIGTERM still stops it cleanly.
+func TestServeHangupWithEmbeddedRules(t *testing.T) {
+	s := startServe(t, http.DefaultClient)
+	require.NoError(t, s.cmd.Process.Signal(syscall.SIGHUP))
+	require.Eventually(t, func() bool { return strings.Contains(s.log(), "nothing to reload") },
+		30*time.Second, 50*time.Millisecond, "SIGHUP is logged; log:\n%s", s.log())
+	require.Equal(t, http.StatusOK, s.do(t, "GET", "/healthz", "", "", nil, nil), "still serving")
+	s.stop(t)
+}
+
+// TestRulesSourceReadsTheReloader: with --rules, the engine the server
+// uses is the Reloader's own, read at each request, so no copy kept
+// beside it can fall behind (a copy stored after Watch could overwrite a
+// newer engine that a reload had put in service).
+func TestRulesSourceReadsTheReloader(t *testing.T) {
+	dir := copyRules(t)
+	srv, err := server.New(server.Options{Engine: func() *triage.Engine { return nil }, BaseURL: "http://redflag.test"})
+	require.NoError(t, err)
+	var src rulesSource
+	var stderr bytes.Buffer
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	_, ok := startRules(ctx, dir, srv, &src, slog.New(slog.DiscardHandler), &stderr)
+	require.True(t, ok, stderr.String())
+	r := src.watched.Load()
+	require.NotNil(t, r)
+	assert.Same(t, r.Engine(), src.Engine())
+	assert.Nil(t, src.fixed.Load(), "no copy of the engine is kept")
+
+	file := filepath.Join(dir, "ruleset.yaml")
+	data, err := os.ReadFile(file)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(file, bytes.Replace(data, []byte("version: 1.1.0"), []byte("version: 1.1.1"), 1), 0o644))
+	require.NoError(t, r.Reload())
+	assert.Equal(t, "1.1.1", src.Engine().RuleSet().Version)
+	assert.Same(t, r.Engine(), src.Engine())
 }

@@ -7,7 +7,7 @@
 // dependencies); run it from its directory:
 //
 //	go run .                                # http://localhost:8080
-//	go run . -addr :9000 -rules DIR
+//	go run . -addr 127.0.0.1:9000 -rules DIR
 //	go run . -decisions decisions.jsonl     # a decision log, one JSON line per evaluation
 //	go run . -decisions - -trace-stdout     # the log on stderr, spans on stdout
 //

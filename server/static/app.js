@@ -85,7 +85,7 @@ async function post(path, body) {
 
 async function advance() {
   try {
-    const r = await post("/next", { answers: state.answers, skip: state.skip });
+    const r = await post("next", { answers: state.answers, skip: state.skip });
     if (r.done) showVerdict(r.verdict);
     else showQuestion(r.question, r.optional === true, r.remaining || 1);
   } catch (e) {
@@ -280,7 +280,7 @@ async function back() {
   delete state.answers[prev.id];
   state.skip = state.skip.filter((id) => id !== prev.id);
   try {
-    const r = await post("/next", { answers: state.answers, skip: state.skip });
+    const r = await post("next", { answers: state.answers, skip: state.skip });
     showQuestion(questions[prev.id] || r.question, prev.optional, (!r.done && r.remaining) || 1);
   } catch (e) {
     showError(e.message, e.errors);
@@ -340,7 +340,7 @@ function describeAsks(list) {
 
 (async function start() {
   try {
-    const res = await fetch("/questionnaire");
+    const res = await fetch("questionnaire");
     if (!res.ok) throw new Error(res.statusText);
     const q = await res.json();
     questions = Object.fromEntries(q.questions.map((x) => [x.id, x]));
