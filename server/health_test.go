@@ -3,7 +3,6 @@ package server
 import (
 	"bytes"
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
@@ -39,7 +38,7 @@ func TestReadyz(t *testing.T) {
 
 	var cur atomic.Pointer[triage.Engine]
 	var logs bytes.Buffer
-	s, err := New(Options{Engine: cur.Load, BaseURL: "http://redflag.test", Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+	s, err := New(Options{Engine: cur.Load, BaseURL: "http://redflag.test", Logger: testLogger(&logs)})
 	require.NoError(t, err)
 	h := s.Handler()
 
@@ -146,7 +145,7 @@ func TestRequestLog(t *testing.T) {
 	eng, err := triage.Load(rules.FS)
 	require.NoError(t, err)
 	var logs bytes.Buffer
-	h := newHandler(t, eng, "", slog.New(slog.NewJSONHandler(&logs, nil)))
+	h := newHandler(t, eng, "", testLogger(&logs))
 	req := httptest.NewRequest("POST", "/triage?patient=p-4711", bytes.NewReader([]byte(`{"fever": true, "pain_days": 97531}`)))
 	req.Header.Set("Content-Type", "application/json")
 	h.ServeHTTP(httptest.NewRecorder(), req)

@@ -2,7 +2,6 @@ package server
 
 import (
 	"bytes"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -66,7 +65,7 @@ func TestEvaluationFailureLogsNoAnswer(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			var logs bytes.Buffer
-			srv := httptest.NewServer(newHandler(t, eng, dir, slog.New(slog.NewJSONHandler(&logs, nil))))
+			srv := httptest.NewServer(newHandler(t, eng, dir, testLogger(&logs)))
 			defer srv.Close()
 			requests := []struct{ path, contentType, body string }{
 				{"/triage", "application/json", tt.answersJSON},

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -44,7 +43,7 @@ func TestPanicIsNotAVerdict(t *testing.T) {
 	var logs lockedBuffer
 	s, err := New(Options{
 		Engine:  func() *triage.Engine { panic(triage.Answers{"severity": "moderate-40173"}) },
-		BaseURL: "http://redflag.test", Logger: slog.New(slog.NewJSONHandler(&logs, nil)),
+		BaseURL: "http://redflag.test", Logger: testLogger(&logs),
 	})
 	require.NoError(t, err)
 	srv := httptest.NewServer(s.Handler())
@@ -82,7 +81,7 @@ func TestPanicIsNotAVerdict(t *testing.T) {
 func TestPanicAfterTheResponseStarted(t *testing.T) {
 	t.Parallel()
 	var logs lockedBuffer
-	s, err := New(Options{Engine: func() *triage.Engine { return nil }, BaseURL: "http://redflag.test", Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+	s, err := New(Options{Engine: func() *triage.Engine { return nil }, BaseURL: "http://redflag.test", Logger: testLogger(&logs)})
 	require.NoError(t, err)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /partial", func(w http.ResponseWriter, r *http.Request) {

@@ -372,7 +372,7 @@ rules:
 `)}})
 	require.NoError(t, err)
 	var logs bytes.Buffer
-	srv := httptest.NewServer(newHandler(t, eng, "", slog.New(slog.NewTextHandler(&logs, nil))))
+	srv := httptest.NewServer(newHandler(t, eng, "", testTextLogger(&logs)))
 	defer srv.Close()
 	for _, path := range []string{"/triage", "/next"} {
 		body := `{"days": 0}`
@@ -737,7 +737,7 @@ func TestLogsNameRuleFilesInTheirDirectory(t *testing.T) {
 				require.Error(t, loadErr)
 				var logs bytes.Buffer
 				s, err := New(Options{Engine: func() *triage.Engine { return nil }, BaseURL: "http://redflag.test", RulesDir: dir,
-					Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+					Logger: testTextLogger(&logs)})
 				require.NoError(t, err)
 				s.ReloadFailed(loadErr)
 				return logs.String()
@@ -750,7 +750,7 @@ func TestLogsNameRuleFilesInTheirDirectory(t *testing.T) {
 				eng, err := triage.Load(os.DirFS(dir))
 				require.NoError(t, err)
 				var logs bytes.Buffer
-				srv := httptest.NewServer(newHandler(t, eng, dir, slog.New(slog.NewTextHandler(&logs, nil))))
+				srv := httptest.NewServer(newHandler(t, eng, dir, testTextLogger(&logs)))
 				defer srv.Close()
 				res := call(t, srv, "POST", "/triage", `{"days": 0}`, nil)
 				require.Equal(t, http.StatusInternalServerError, res.StatusCode)

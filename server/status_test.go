@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -42,7 +41,7 @@ func TestFHIRFailStatus(t *testing.T) {
 			t.Parallel()
 			require.Error(t, tt.err, tt.reason)
 			var logs bytes.Buffer
-			s, err := New(Options{Engine: func() *triage.Engine { return nil }, BaseURL: testBase, Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+			s, err := New(Options{Engine: func() *triage.Engine { return nil }, BaseURL: testBase, Logger: testLogger(&logs)})
 			require.NoError(t, err)
 			w := httptest.NewRecorder()
 			s.fhirFail(w, httptest.NewRequest("POST", "/fhir/QuestionnaireResponse/$triage", nil), tt.err)
