@@ -37,10 +37,6 @@ import (
 // chromiumNames are the binaries the browser test looks for, in order.
 var chromiumNames = []string{"chromium", "chromium-browser", "google-chrome"}
 
-// requireEnv, when set to a non-empty value, turns a missing Chromium from
-// a skip into a failure; .ci/run sets it so that CI never skips the test.
-const requireEnv = "REDFLAG_REQUIRE_CHROMIUM"
-
 // exampleBin is the http example, built once by TestMain.
 var exampleBin string
 
@@ -154,10 +150,9 @@ var viewports = []viewport{
 // the first generation); TestBrowserRedFlag checks it too.
 var narrowest = viewport{name: "320px", width: 320, height: 568, mobile: true}
 
-// newBrowser starts the http example and a headless Chromium. The test is
-// skipped only when no Chromium is installed (and fails instead when
-// REDFLAG_REQUIRE_CHROMIUM is set); .ci/run installs one. Call open to load
-// the form.
+// newBrowser starts the http example and a headless Chromium; without a
+// Chromium the test fails (.ci/run installs one). Call open to load the
+// form.
 func newBrowser(t *testing.T) *page {
 	t.Helper()
 	var path string
@@ -168,11 +163,9 @@ func newBrowser(t *testing.T) *page {
 		}
 	}
 	if path == "" {
-		msg := fmt.Sprintf("no Chromium found (looked for %s on PATH); install one (apt-get install chromium) to run the browser test", strings.Join(chromiumNames, ", "))
-		if os.Getenv(requireEnv) != "" {
-			t.Fatalf("%s (%s is set, so this is not skipped)", msg, requireEnv)
-		}
-		t.Skip(msg)
+		// This module exists only to run the form in a browser: without
+		// one, it has tested nothing, which must not read as a pass.
+		t.Fatalf("no Chromium found (looked for %s on PATH); install one (apt-get install chromium) to run the browser test", strings.Join(chromiumNames, ", "))
 	}
 	eng, err := triage.Load(rules.FS) // the rules the example embeds, to compare against
 	require.NoError(t, err)
